@@ -1,0 +1,45 @@
+//! The command line: argument structs (clap) and one module per subcommand, each with an
+//! `execute`. Errors here are `anyhow` with context; the binary prints the chain and exits 2.
+
+mod simulate;
+
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+/// conductor: simulate a release train and see where release time goes.
+#[derive(Debug, Parser)]
+#[command(name = "conductor", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate seasons of releases under each policy and print a summary.
+    Simulate(simulate::SimulateArgs),
+}
+
+/// Parses `args` (including the program name) and runs the command. Data goes to `out`.
+pub fn run<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return Err(CliError::Usage(e).into()),
+    };
+    match cli.command {
+        Command::Simulate(args) => simulate::execute(args, out),
+    }
+}
+
+/// Errors the binary reports specially.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad arguments, `--help` or `--version` (clap renders and picks the exit code).
+    #[error("{0}")]
+    Usage(clap::Error),
+}

@@ -1,0 +1,94 @@
+//! `conductor simulate`: run a scenario's policies over many seeds and summarise.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+use crate::engine::Detail;
+use crate::scenario::Scenario;
+use crate::summary::Summary;
+use crate::sweep::{self, Sweep};
+
+/// Arguments of `conductor simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Scenario file (TOML). Default: the built-in baseline (scenarios/baseline.toml).
+    scenario: Option<PathBuf>,
+    /// Policy to run (repeatable). Default: every policy of the scenario.
+    #[arg(long = "policy", value_name = "NAME")]
+    policies: Vec<String>,
+    /// Seeds per policy (one season per seed).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    seeds: u64,
+    /// Versions per season. Default: the scenario's `season.weeks`.
+    #[arg(long, value_name = "N")]
+    weeks: Option<u32>,
+    /// First seed; seeds run are S, S+1, …, S+N-1.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    seed: u64,
+    /// Worker threads (0 = one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// Runs the command.
+pub fn execute(args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let scenario = match &args.scenario {
+        Some(path) => Scenario::load(path)?,
+        None => Scenario::baseline(),
+    };
+    if args.seeds == 0 {
+        bail!("--seeds 0: run at least one seed");
+    }
+    let weeks = args.weeks.unwrap_or(scenario.season.weeks);
+    if weeks == 0 {
+        bail!("--weeks 0: simulate at least one version");
+    }
+    let policies = if args.policies.is_empty() {
+        scenario.policies.iter().collect()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &args.policies {
+            let Some(p) = scenario.policy(name) else {
+                let known: Vec<_> = scenario.policies.iter().map(|p| p.name.as_str()).collect();
+                bail!(
+                    "--policy {name:?}: scenario {} has no such policy (it has: {})",
+                    scenario.name,
+                    known.join(", ")
+                );
+            };
+            chosen.push(p);
+        }
+        chosen
+    };
+    let sweep = Sweep {
+        scenario: &scenario,
+        policies,
+        first_seed: args.seed,
+        seeds: args.seeds,
+        weeks,
+        detail: Detail::Summary,
+    };
+    let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
+    let runs = pool.install(|| sweep.run());
+    let summary = Summary::new(&scenario, &runs, args.seeds, weeks);
+    match args.format {
+        Format::Table => out.write_all(summary.to_table().as_bytes())?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &summary)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! What a run records about each track: its transitions, its timeline of observable values,
+//! and a summary.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::model::{Actor, GateSet, State, WaitingOn};
+
+/// How much a run keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Summaries only (what the summary table needs).
+    Summary,
+    /// Summaries plus every transition and the full timeline (what datasets need).
+    Full,
+}
+
+/// One change of state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRecord {
+    /// The state left.
+    pub from: State,
+    /// The state entered.
+    pub to: State,
+    /// When.
+    pub at: Timestamp,
+    /// Who made it.
+    pub actor: Actor,
+    /// For policy steps: when the step's gates last started to hold. The advance waited
+    /// `at - gates_passed_at`.
+    pub gates_passed_at: Option<Timestamp>,
+    /// Every gate that held at the moment of the change (whether the step needs it or not).
+    pub gates_held: GateSet,
+}
+
+impl TransitionRecord {
+    /// Minutes between the gates passing and the advance; `None` for non-policy changes.
+    pub fn wait_minutes(&self) -> Option<f64> {
+        self.gates_passed_at
+            .map(|g| self.at.duration_since(g).as_secs_f64() / 60.0)
+    }
+}
+
+/// The status of the latest build, as the dashboard shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildStatus {
+    /// Building or testing.
+    Running,
+    /// Passed its automated tests.
+    Passed,
+    /// Failed its tests (a flaky failure; a rerun follows).
+    Failed,
+}
+
+impl BuildStatus {
+    /// The name used in data.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildStatus::Running => "running",
+            BuildStatus::Passed => "passed",
+            BuildStatus::Failed => "failed",
+        }
+    }
+}
+
+/// Every observable value of a track from `at` until the next observation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// From when these values hold.
+    pub at: Timestamp,
+    /// The state.
+    pub state: State,
+    /// What the track waits on; `None` once terminal.
+    pub waiting_on: Option<WaitingOn>,
+    /// Open blocking bugs (including a rejection's fix).
+    pub open_blockers: u32,
+    /// Teams that signed off.
+    pub signoffs_done: u32,
+    /// Teams that must sign off.
+    pub signoffs_required: u32,
+    /// Number of the latest build (1-based; 0 before any).
+    pub latest_build: u32,
+    /// Status of the latest build.
+    pub build_status: BuildStatus,
+    /// Crash rate of the latest green build, percent of sessions; `None` before one.
+    pub crash_rate_percent: Option<f64>,
+    /// Every gate that holds.
+    pub gates: GateSet,
+}
+
+/// A stretch of time with one state and one waiting-on label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    /// Start, inclusive.
+    pub start: Timestamp,
+    /// End, exclusive.
+    pub end: Timestamp,
+    /// The state.
+    pub state: State,
+    /// The label.
+    pub waiting_on: WaitingOn,
+}
+
+/// The end of a track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Reached 100%.
+    Shipped,
+    /// Cancelled by the overlap rule.
+    Cancelled,
+}
+
+impl Outcome {
+    /// The name used in data.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Shipped => "shipped",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// One track of one run: one version on one platform.
+#[derive(Debug, Clone)]
+pub struct TrackResult {
+    /// Version number within the season (0-based).
+    pub version: u32,
+    /// Index into the scenario's platforms.
+    pub platform: usize,
+    /// The branch cut.
+    pub branch_cut: Timestamp,
+    /// First entry into each state, indexed by [`State::index`].
+    pub entered: [Option<Timestamp>; 7],
+    /// How the track ended.
+    pub outcome: Outcome,
+    /// When it ended.
+    pub ended: Timestamp,
+    /// Time per waiting-on label, indexed by [`WaitingOn::index`]. Sums to `ended - branch_cut`.
+    pub waiting: [SignedDuration; WaitingOn::COUNT],
+    /// Blocking bugs found before submission.
+    pub blockers: u32,
+    /// Bugs found after submission (they ride the next train).
+    pub late_bugs: u32,
+    /// Store rejections.
+    pub rejections: u32,
+    /// Submissions after the first (after rejections and pauses).
+    pub resubmissions: u32,
+    /// Pauses at 1%.
+    pub pauses: u32,
+    /// Wall-clock time from branch cut to beta usage being enough.
+    pub usage_after: SignedDuration,
+    /// Teams that opted out of sign-off.
+    pub signoff_opted_out: u32,
+    /// Longest `manual_action` wait that spans only the squad's working days (see
+    /// docs/model.md, "weekday wait").
+    pub longest_weekday_manual_wait: SignedDuration,
+    /// [`crate::world::TrackWorld::fingerprint`] of the track's world.
+    pub world_fingerprint: u64,
+    /// Store review latencies, in order (for world-equality checks and reports).
+    pub review_latencies: Vec<SignedDuration>,
+    /// Every change of state ([`Detail::Full`] only).
+    pub transitions: Vec<TransitionRecord>,
+    /// Every change of observable values ([`Detail::Full`] only).
+    pub timeline: Vec<Observation>,
+}
+
+impl TrackResult {
+    /// Branch cut to 100%, in hours; `None` when cancelled.
+    pub fn cycle_hours(&self) -> Option<f64> {
+        match self.outcome {
+            Outcome::Shipped => {
+                Some(self.ended.duration_since(self.branch_cut).as_secs_f64() / 3600.0)
+            }
+            Outcome::Cancelled => None,
+        }
+    }
+
+    /// Hours spent on `label`.
+    pub fn waiting_hours(&self, label: WaitingOn) -> f64 {
+        self.waiting[label.index()].as_secs_f64() / 3600.0
+    }
+
+    /// The timeline as segments of constant state and label ([`Detail::Full`] only).
+    pub fn segments(&self) -> Vec<Segment> {
+        let mut out: Vec<Segment> = Vec::new();
+        for (i, o) in self.timeline.iter().enumerate() {
+            let Some(label) = o.waiting_on else { break };
+            let end = self.timeline.get(i + 1).map_or(self.ended, |n| n.at);
+            match out.last_mut() {
+                Some(s) if s.state == o.state && s.waiting_on == label && s.end == o.at => {
+                    s.end = end
+                }
+                _ => out.push(Segment {
+                    start: o.at,
+                    end,
+                    state: o.state,
+                    waiting_on: label,
+                }),
+            }
+        }
+        out.retain(|s| s.end > s.start);
+        out
+    }
+}
+
+/// Everything one run (scenario × policy × seed) produced.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// The policy's name.
+    pub policy: String,
+    /// The seed.
+    pub seed: u64,
+    /// Tracks in (version, platform) order.
+    pub tracks: Vec<TrackResult>,
+}

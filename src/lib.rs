@@ -1,0 +1,29 @@
+//! conductor: a release-process simulator and analytics pipeline.
+//!
+//! A weekly release train, modelled as tracks (one per platform and version) moving through
+//! seven states. [`scenario::Scenario`] says what world to draw and which policies to
+//! compare; [`engine::run`] simulates one season under one policy and seed;
+//! [`sweep::Sweep`] runs many in parallel; [`summary::Summary`] says where the time went and
+//! what automation saves.
+//!
+//! ```
+//! use conductor::{engine, scenario::Scenario};
+//!
+//! let scenario = Scenario::baseline();
+//! let robot = scenario.policy("robot").unwrap();
+//! let run = engine::run(&scenario, robot, 7, 4, engine::Detail::Summary);
+//! assert_eq!(run.tracks.len(), 4 * scenario.platforms.len());
+//! let shipped = run.tracks.iter().filter(|t| t.cycle_hours().is_some()).count();
+//! assert!(shipped > 0);
+//! ```
+#![warn(missing_docs)]
+
+pub mod calendar;
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod scenario;
+pub mod stats;
+pub mod summary;
+pub mod sweep;
+pub mod world;

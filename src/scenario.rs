@@ -1,0 +1,214 @@
+//! Scenarios: what world to draw, which gates apply, and which policies to compare.
+//!
+//! A scenario file (TOML) is read in two stages: [`raw`] mirrors the file with serde and
+//! rejects unknown keys and wrong types; [`validate`] turns it into a [`Scenario`] whose
+//! every value is in range, so the engine never has to check. Errors name the file, the key
+//! and the value.
+
+pub(crate) mod raw;
+mod validate;
+
+use std::path::Path;
+
+use jiff::{
+    SignedDuration,
+    civil::{Date, Time},
+};
+
+use crate::calendar::Calendar;
+use crate::model::{Actor, GateSet, Step};
+use crate::world::Dist;
+
+/// The calibrated weekly train, compiled into the binary as the default scenario.
+pub const BASELINE_TOML: &str = include_str!("../scenarios/baseline.toml");
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short name, used as the `scenario` run key.
+    pub name: String,
+    /// One paragraph on what question the scenario answers.
+    pub description: String,
+    /// The tracks of every version, in the file's order.
+    pub platforms: Vec<PlatformSpec>,
+    /// When versions are cut and how overlaps resolve.
+    pub season: Season,
+    /// When the feature teams work: blocker fixes, regression sign-off.
+    pub feature_teams: Calendar,
+    /// When the release squad acts: manual steps, pauses, cancellations.
+    pub release_squad: Calendar,
+    /// The exogenous world's distributions.
+    pub world: WorldParams,
+    /// Enabled gates per step, indexed by [`Step::index`].
+    pub gates: [GateSet; 4],
+    /// Gate thresholds.
+    pub thresholds: Thresholds,
+    /// Named policies, `manual` first when present, then by name.
+    pub policies: Vec<Policy>,
+    /// The scenario's TOML text as read (for reproducibility records).
+    pub source: String,
+}
+
+/// One platform's track settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformSpec {
+    /// The platform's name, e.g. `ios`.
+    pub name: String,
+    /// Its store review; `None` means no review (approval at submission), as for Desktop.
+    pub store: Option<StoreParams>,
+}
+
+/// Store review behaviour for a platform.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoreParams {
+    /// Wall-clock review latency from submission, in hours.
+    pub review_hours: Dist,
+    /// Probability that a review rejects the submission.
+    pub rejection: f64,
+    /// Feature-team working hours to address a rejection.
+    pub rejection_fix_effort_hours: Dist,
+}
+
+/// Which release the overlap rule cancels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlapRule {
+    /// The release still short of 100% is cancelled when the next one is cut.
+    CancelCurrent,
+    /// The upcoming release is cancelled; the current one keeps going.
+    CancelUpcoming,
+}
+
+/// The release calendar of a season.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Season {
+    /// Local date of version 0's branch cut (in the release squad's zone).
+    pub first_branch_cut: Date,
+    /// Local time of day of every branch cut.
+    pub branch_cut_time: Time,
+    /// Weeks between consecutive branch cuts.
+    pub cadence_weeks: u32,
+    /// Versions per season, unless `--weeks` overrides it.
+    pub weeks: u32,
+    /// What happens when a release is not at 100% at the next cut.
+    pub overlap: OverlapRule,
+}
+
+/// The exogenous world's distributions. Durations are in the unit their name says.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)] // each field is documented in docs/model.md, under the same key
+pub struct WorldParams {
+    pub blockers_mean_count: f64,
+    pub blocker_discovery_hours: Dist,
+    pub blocker_fix_effort_hours: Dist,
+    pub build_duration_minutes: Dist,
+    pub build_flaky_failure: f64,
+    pub crash_rate_percent: Dist,
+    pub crash_fix_effort_hours: Dist,
+    pub signoff_teams: u32,
+    pub signoff_opt_out: f64,
+    pub signoff_effort_hours: Dist,
+    pub usage_hours_to_enough: Dist,
+    pub itgc_hours: Dist,
+    pub incident: f64,
+    pub incident_after_hours: Dist,
+    pub incident_fix_effort_hours: Dist,
+    pub reaction_minutes: Dist,
+}
+
+/// Gate thresholds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Highest crash rate (percent of sessions) the `crash_rate` gate accepts.
+    pub crash_rate_max_percent: f64,
+    /// Minimum time at 1% before the `bake` gate holds.
+    pub bake: SignedDuration,
+}
+
+/// A named policy: who performs each step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// The policy's name, e.g. `robot-except-100`.
+    pub name: String,
+    /// `Actor::Robot` or `Actor::Manual` per step, indexed by [`Step::index`].
+    pub actors: [Actor; 4],
+}
+
+impl Policy {
+    /// Who performs `step` under this policy.
+    pub fn actor(&self, step: Step) -> Actor {
+        self.actors[step.index()]
+    }
+}
+
+/// Why a scenario could not be loaded. Always fatal for the run; the CLI exits with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{file}: cannot read the scenario: {source}")]
+    Read {
+        /// The path given.
+        file: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not match the scenario's shape.
+    #[error("{file}: {message}")]
+    Parse {
+        /// The path given.
+        file: String,
+        /// The TOML parser's message (it names the line, column and key).
+        message: String,
+    },
+    /// A value is of the right type but not acceptable.
+    #[error("{file}: key `{key}` = {value}: {reason}")]
+    Invalid {
+        /// The path given.
+        file: String,
+        /// The dotted key, e.g. `world.blockers.fix_effort_hours.median`.
+        key: String,
+        /// The offending value as written.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Scenario::from_toml(&text, &file)
+    }
+
+    /// The built-in baseline scenario.
+    pub fn baseline() -> Scenario {
+        match Scenario::from_toml(BASELINE_TOML, "scenarios/baseline.toml") {
+            Ok(s) => s,
+            // The baseline is compiled in and covered by tests; failing here is a build defect.
+            Err(e) => unreachable!("the built-in baseline scenario is invalid: {e}"),
+        }
+    }
+
+    /// Parses and validates scenario text; `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let raw: raw::RawScenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            file: file.to_string(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        validate::validate(raw, text, file)
+    }
+
+    /// The policy called `name`.
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.name == name)
+    }
+
+    /// The enabled gates of `step`.
+    pub fn gates(&self, step: Step) -> GateSet {
+        self.gates[step.index()]
+    }
+}

@@ -1,0 +1,155 @@
+//! The scenario file as written: serde structs that mirror the TOML one to one.
+//!
+//! Every struct denies unknown fields, so a typo is an error rather than a silently ignored
+//! key. Nothing here is validated beyond TOML types; see [`super::validate`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub platforms: Vec<String>,
+    pub season: RawSeason,
+    pub calendars: RawCalendars,
+    pub world: RawWorld,
+    #[serde(default)]
+    pub stores: BTreeMap<String, RawStore>,
+    #[serde(default)]
+    pub gates: RawGates,
+    pub thresholds: RawThresholds,
+    pub policies: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeason {
+    pub first_branch_cut: String,
+    pub branch_cut_time: String,
+    pub cadence_weeks: i64,
+    pub weeks: i64,
+    pub overlap_cancels: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendars {
+    pub feature_teams: RawCalendar,
+    pub release_squad: RawCalendar,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    pub time_zone: String,
+    /// Windows for Monday to Friday, unless a day names its own.
+    #[serde(default)]
+    pub weekdays: Vec<String>,
+    pub monday: Option<Vec<String>>,
+    pub tuesday: Option<Vec<String>>,
+    pub wednesday: Option<Vec<String>>,
+    pub thursday: Option<Vec<String>>,
+    pub friday: Option<Vec<String>>,
+    pub saturday: Option<Vec<String>>,
+    pub sunday: Option<Vec<String>>,
+    #[serde(default)]
+    pub holidays: Vec<String>,
+}
+
+/// A distribution of a duration or quantity, e.g. `{ dist = "lognormal", median = 3, sigma = 0.8 }`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawDist {
+    Fixed { value: f64 },
+    Exponential { mean: f64 },
+    Lognormal { median: f64, sigma: f64 },
+    Uniform { min: f64, max: f64 },
+    Gamma { shape: f64, mean: f64 },
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorld {
+    pub blockers: RawBlockers,
+    pub builds: RawBuilds,
+    pub signoff: RawSignoff,
+    pub usage: RawUsage,
+    pub rollout: RawRollout,
+    pub people: RawPeople,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBlockers {
+    pub mean_count: f64,
+    pub discovery_hours: RawDist,
+    pub fix_effort_hours: RawDist,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuilds {
+    pub duration_minutes: RawDist,
+    pub flaky_failure: f64,
+    pub crash_rate_percent: RawDist,
+    pub crash_fix_effort_hours: RawDist,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignoff {
+    pub teams: i64,
+    pub opt_out: f64,
+    pub effort_hours: RawDist,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUsage {
+    pub hours_to_enough: RawDist,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRollout {
+    pub itgc_hours: RawDist,
+    pub incident: f64,
+    pub incident_after_hours: RawDist,
+    pub incident_fix_effort_hours: RawDist,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPeople {
+    pub reaction_minutes: RawDist,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    pub review_hours: RawDist,
+    pub rejection: f64,
+    pub rejection_fix_effort_hours: RawDist,
+}
+
+/// `[gates.<step>]` tables: `gate = false` switches a default gate off, `true` on.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGates {
+    pub final_rc: Option<BTreeMap<String, bool>>,
+    pub submit: Option<BTreeMap<String, bool>>,
+    pub rollout_1: Option<BTreeMap<String, bool>>,
+    pub rollout_100: Option<BTreeMap<String, bool>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThresholds {
+    pub crash_rate_max_percent: f64,
+    pub bake_hours: f64,
+}

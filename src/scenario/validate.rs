@@ -1,0 +1,388 @@
+//! Turns a [`RawScenario`] into a [`Scenario`], checking every value and naming the key of
+//! the first one that is wrong.
+
+use std::collections::BTreeMap;
+
+use jiff::{
+    SignedDuration,
+    civil::{Date, Time},
+    tz::TimeZone,
+};
+
+use super::raw::{RawCalendar, RawDist, RawScenario, RawStore};
+use super::{
+    OverlapRule, PlatformSpec, Policy, Scenario, ScenarioError, Season, StoreParams, Thresholds,
+    WorldParams,
+};
+use crate::calendar::{Calendar, Window};
+use crate::model::{Actor, Gate, GateSet, Step};
+use crate::world::Dist;
+
+/// Carries the file name so every error can name it.
+struct Checker<'a> {
+    file: &'a str,
+}
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+impl Checker<'_> {
+    fn invalid(&self, key: &str, value: impl ToString, reason: impl ToString) -> ScenarioError {
+        ScenarioError::Invalid {
+            file: self.file.to_string(),
+            key: key.to_string(),
+            value: value.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    fn probability(&self, key: &str, p: f64) -> Result<f64> {
+        if p.is_finite() && (0.0..=1.0).contains(&p) {
+            Ok(p)
+        } else {
+            Err(self.invalid(key, p, "must be a probability between 0 and 1"))
+        }
+    }
+
+    fn positive(&self, key: &str, v: f64) -> Result<f64> {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(self.invalid(key, v, "must be a positive number"))
+        }
+    }
+
+    fn non_negative(&self, key: &str, v: f64) -> Result<f64> {
+        if v.is_finite() && v >= 0.0 {
+            Ok(v)
+        } else {
+            Err(self.invalid(
+                key,
+                v,
+                "must be zero or positive (a duration cannot be negative)",
+            ))
+        }
+    }
+
+    fn dist(&self, key: &str, d: RawDist) -> Result<Dist> {
+        Ok(match d {
+            RawDist::Fixed { value } => {
+                Dist::Fixed(self.non_negative(&format!("{key}.value"), value)?)
+            }
+            RawDist::Exponential { mean } => Dist::Exponential {
+                mean: self.positive(&format!("{key}.mean"), mean)?,
+            },
+            RawDist::Lognormal { median, sigma } => Dist::LogNormal {
+                median: self.positive(&format!("{key}.median"), median)?,
+                sigma: self.non_negative(&format!("{key}.sigma"), sigma)?,
+            },
+            RawDist::Uniform { min, max } => {
+                let min = self.non_negative(&format!("{key}.min"), min)?;
+                let max = self.non_negative(&format!("{key}.max"), max)?;
+                if max <= min {
+                    return Err(self.invalid(
+                        &format!("{key}.max"),
+                        max,
+                        format!("must be greater than min ({min})"),
+                    ));
+                }
+                Dist::Uniform { min, max }
+            }
+            RawDist::Gamma { shape, mean } => Dist::Gamma {
+                shape: self.positive(&format!("{key}.shape"), shape)?,
+                mean: self.positive(&format!("{key}.mean"), mean)?,
+            },
+        })
+    }
+
+    fn count(&self, key: &str, v: i64, min: i64, max: i64) -> Result<u32> {
+        if (min..=max).contains(&v) {
+            Ok(v as u32)
+        } else {
+            Err(self.invalid(
+                key,
+                v,
+                format!("must be a whole number from {min} to {max}"),
+            ))
+        }
+    }
+
+    fn date(&self, key: &str, s: &str) -> Result<Date> {
+        s.parse::<Date>().map_err(|e| {
+            self.invalid(
+                key,
+                format!("{s:?}"),
+                format!("not a date (YYYY-MM-DD): {e}"),
+            )
+        })
+    }
+
+    fn time(&self, key: &str, s: &str) -> Result<Time> {
+        if s == "24:00" {
+            return Ok(Time::MAX);
+        }
+        s.parse::<Time>().map_err(|e| {
+            self.invalid(
+                key,
+                format!("{s:?}"),
+                format!("not a time of day (HH:MM): {e}"),
+            )
+        })
+    }
+
+    fn window(&self, key: &str, s: &str) -> Result<Window> {
+        let (a, b) = s.split_once('-').ok_or_else(|| {
+            self.invalid(
+                key,
+                format!("{s:?}"),
+                "a working window is written \"HH:MM-HH:MM\"",
+            )
+        })?;
+        Ok(Window {
+            start: self.time(key, a.trim())?,
+            end: self.time(key, b.trim())?,
+        })
+    }
+
+    fn calendar(&self, key: &str, raw: &RawCalendar) -> Result<Calendar> {
+        let tz = TimeZone::get(&raw.time_zone).map_err(|_| {
+            self.invalid(
+                &format!("{key}.time_zone"),
+                format!("{:?}", raw.time_zone),
+                "unknown IANA time zone (e.g. \"Europe/Stockholm\", \"America/New_York\", \"UTC\")",
+            )
+        })?;
+        let days = [
+            ("monday", &raw.monday),
+            ("tuesday", &raw.tuesday),
+            ("wednesday", &raw.wednesday),
+            ("thursday", &raw.thursday),
+            ("friday", &raw.friday),
+            ("saturday", &raw.saturday),
+            ("sunday", &raw.sunday),
+        ];
+        let mut week: [Vec<Window>; 7] = Default::default();
+        for (i, (day, own)) in days.iter().enumerate() {
+            let (list, list_key) = match own {
+                Some(list) => (list, format!("{key}.{day}")),
+                None if i < 5 => (&raw.weekdays, format!("{key}.weekdays")),
+                None => continue,
+            };
+            for w in list {
+                week[i].push(self.window(&list_key, w)?);
+            }
+        }
+        let mut holidays = Vec::with_capacity(raw.holidays.len());
+        for h in &raw.holidays {
+            holidays.push(self.date(&format!("{key}.holidays"), h)?);
+        }
+        Calendar::new(key, tz, week, holidays)
+            .map_err(|e| self.invalid(key, "(working windows)", e))
+    }
+
+    fn store(&self, key: &str, raw: &RawStore) -> Result<StoreParams> {
+        Ok(StoreParams {
+            review_hours: self.dist(&format!("{key}.review_hours"), raw.review_hours)?,
+            rejection: self.probability(&format!("{key}.rejection"), raw.rejection)?,
+            rejection_fix_effort_hours: self.dist(
+                &format!("{key}.rejection_fix_effort_hours"),
+                raw.rejection_fix_effort_hours,
+            )?,
+        })
+    }
+
+    fn gates(&self, step: Step, table: &Option<BTreeMap<String, bool>>) -> Result<GateSet> {
+        let mut set = Gate::defaults(step);
+        for (name, on) in table.iter().flatten() {
+            let key = format!("gates.{}.{name}", step.as_str());
+            let gate = Gate::ALL
+                .into_iter()
+                .find(|g| g.as_str() == name)
+                .ok_or_else(|| self.invalid(&key, on, "unknown gate (known: no_blockers, build_green, signoff, crash_rate, beta_usage, store_approved, bake, no_incident, itgc)"))?;
+            if !Gate::defaults(step).contains(gate) {
+                return Err(self.invalid(
+                    &key,
+                    on,
+                    format!("gate `{name}` does not belong to step `{}`", step.as_str()),
+                ));
+            }
+            set.set(gate, *on);
+        }
+        Ok(set)
+    }
+
+    fn policy(&self, name: &str, steps: &BTreeMap<String, String>) -> Result<Policy> {
+        let mut actors = [Actor::Manual; 4];
+        for (step_name, actor) in steps {
+            let key = format!("policies.{name}.{step_name}");
+            let step = Step::parse(step_name).ok_or_else(|| {
+                self.invalid(
+                    &key,
+                    format!("{actor:?}"),
+                    "no such transition (known: final_rc, submit, rollout_1, rollout_100)",
+                )
+            })?;
+            actors[step.index()] = match actor.as_str() {
+                "robot" => Actor::Robot,
+                "manual" => Actor::Manual,
+                other => {
+                    return Err(self.invalid(
+                        &key,
+                        format!("{other:?}"),
+                        "must be \"robot\" or \"manual\"",
+                    ));
+                }
+            };
+        }
+        Ok(Policy {
+            name: name.to_string(),
+            actors,
+        })
+    }
+}
+
+pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scenario> {
+    let c = Checker { file };
+    if raw.name.trim().is_empty() {
+        return Err(c.invalid("name", "\"\"", "a scenario needs a name"));
+    }
+
+    if raw.platforms.is_empty() {
+        return Err(c.invalid("platforms", "[]", "list at least one platform"));
+    }
+    let mut platforms = Vec::with_capacity(raw.platforms.len());
+    for (i, p) in raw.platforms.iter().enumerate() {
+        let key = format!("platforms[{i}]");
+        if p.is_empty()
+            || !p
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            return Err(c.invalid(
+                &key,
+                format!("{p:?}"),
+                "a platform name uses letters, digits, '_' and '-'",
+            ));
+        }
+        if raw.platforms[..i].contains(p) {
+            return Err(c.invalid(&key, format!("{p:?}"), "listed twice"));
+        }
+        let store = match raw.stores.get(p) {
+            Some(s) => Some(c.store(&format!("stores.{p}"), s)?),
+            None => None,
+        };
+        platforms.push(PlatformSpec {
+            name: p.clone(),
+            store,
+        });
+    }
+    if let Some(unknown) = raw.stores.keys().find(|k| !raw.platforms.contains(k)) {
+        return Err(c.invalid(
+            &format!("stores.{unknown}"),
+            "(table)",
+            "not one of `platforms`",
+        ));
+    }
+
+    let s = &raw.season;
+    let overlap = match s.overlap_cancels.as_str() {
+        "current" => OverlapRule::CancelCurrent,
+        "upcoming" => OverlapRule::CancelUpcoming,
+        other => {
+            return Err(c.invalid(
+                "season.overlap_cancels",
+                format!("{other:?}"),
+                "must be \"current\" or \"upcoming\"",
+            ));
+        }
+    };
+    let season = Season {
+        first_branch_cut: c.date("season.first_branch_cut", &s.first_branch_cut)?,
+        branch_cut_time: c.time("season.branch_cut_time", &s.branch_cut_time)?,
+        cadence_weeks: c.count("season.cadence_weeks", s.cadence_weeks, 1, 8)?,
+        weeks: c.count("season.weeks", s.weeks, 1, 520)?,
+        overlap,
+    };
+
+    let w = &raw.world;
+    let world = WorldParams {
+        blockers_mean_count: c.non_negative("world.blockers.mean_count", w.blockers.mean_count)?,
+        blocker_discovery_hours: c
+            .dist("world.blockers.discovery_hours", w.blockers.discovery_hours)?,
+        blocker_fix_effort_hours: c.dist(
+            "world.blockers.fix_effort_hours",
+            w.blockers.fix_effort_hours,
+        )?,
+        build_duration_minutes: c
+            .dist("world.builds.duration_minutes", w.builds.duration_minutes)?,
+        build_flaky_failure: c.probability("world.builds.flaky_failure", w.builds.flaky_failure)?,
+        crash_rate_percent: c.dist(
+            "world.builds.crash_rate_percent",
+            w.builds.crash_rate_percent,
+        )?,
+        crash_fix_effort_hours: c.dist(
+            "world.builds.crash_fix_effort_hours",
+            w.builds.crash_fix_effort_hours,
+        )?,
+        signoff_teams: c.count("world.signoff.teams", w.signoff.teams, 0, 1000)?,
+        signoff_opt_out: c.probability("world.signoff.opt_out", w.signoff.opt_out)?,
+        signoff_effort_hours: c.dist("world.signoff.effort_hours", w.signoff.effort_hours)?,
+        usage_hours_to_enough: c.dist("world.usage.hours_to_enough", w.usage.hours_to_enough)?,
+        itgc_hours: c.dist("world.rollout.itgc_hours", w.rollout.itgc_hours)?,
+        incident: c.probability("world.rollout.incident", w.rollout.incident)?,
+        incident_after_hours: c.dist(
+            "world.rollout.incident_after_hours",
+            w.rollout.incident_after_hours,
+        )?,
+        incident_fix_effort_hours: c.dist(
+            "world.rollout.incident_fix_effort_hours",
+            w.rollout.incident_fix_effort_hours,
+        )?,
+        reaction_minutes: c.dist("world.people.reaction_minutes", w.people.reaction_minutes)?,
+    };
+    if world.build_flaky_failure >= 0.95 {
+        return Err(c.invalid(
+            "world.builds.flaky_failure",
+            world.build_flaky_failure,
+            "must be below 0.95, or builds would rarely pass",
+        ));
+    }
+
+    let gates = [
+        c.gates(Step::FinalRc, &raw.gates.final_rc)?,
+        c.gates(Step::Submit, &raw.gates.submit)?,
+        c.gates(Step::Rollout1, &raw.gates.rollout_1)?,
+        c.gates(Step::Rollout100, &raw.gates.rollout_100)?,
+    ];
+    let bake_hours = c.non_negative("thresholds.bake_hours", raw.thresholds.bake_hours)?;
+    let thresholds = Thresholds {
+        crash_rate_max_percent: c.positive(
+            "thresholds.crash_rate_max_percent",
+            raw.thresholds.crash_rate_max_percent,
+        )?,
+        bake: SignedDuration::from_secs_f64(bake_hours * 3600.0),
+    };
+
+    if raw.policies.is_empty() {
+        return Err(c.invalid("policies", "{}", "name at least one policy"));
+    }
+    let mut policies = Vec::with_capacity(raw.policies.len());
+    for (name, steps) in &raw.policies {
+        policies.push(c.policy(name, steps)?);
+    }
+    // `manual` is the reference every saving is measured against: list it first.
+    policies.sort_by_key(|p| (p.name != "manual", p.name.clone()));
+
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        platforms,
+        season,
+        feature_teams: c.calendar("calendars.feature_teams", &raw.calendars.feature_teams)?,
+        release_squad: c.calendar("calendars.release_squad", &raw.calendars.release_squad)?,
+        world,
+        gates,
+        thresholds,
+        policies,
+        source: text.to_string(),
+    })
+}

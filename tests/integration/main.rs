@@ -1,0 +1,10 @@
+//! Integration tests: one binary, one module per topic. They drive the real `conductor`
+//! binary on real files where the claim is about the CLI, and the library where the claim is
+//! about the model.
+
+mod calibration;
+mod determinism;
+mod invariants;
+mod scenario_errors;
+mod simulate;
+mod util;

@@ -1,0 +1,86 @@
+//! `conductor simulate` end to end.
+
+use predicates::prelude::*;
+
+use crate::util::conductor;
+
+#[test]
+fn no_arguments_runs_the_baseline_and_prints_the_summary() {
+    conductor()
+        .args(["simulate", "--seeds", "4", "--weeks", "6"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "scenario baseline: 4 seeds x 6 weeks",
+        ))
+        .stdout(predicate::str::contains("robot-except-100"))
+        .stdout(predicate::str::contains("hours saved against manual"))
+        .stdout(predicate::str::contains("manual_action"));
+}
+
+#[test]
+fn shipped_scenarios_all_run() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            conductor()
+                .arg("simulate")
+                .arg(&path)
+                .args(["--seeds", "2", "--weeks", "3"])
+                .assert()
+                .success();
+        }
+    }
+}
+
+#[test]
+fn json_summary_is_valid_json_with_rows_and_savings() {
+    let out = conductor()
+        .args([
+            "simulate", "--seeds", "3", "--weeks", "4", "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"].as_array().unwrap().len(), 9); // 3 platforms x 3 policies
+    assert_eq!(v["savings"].as_array().unwrap().len(), 8); // 2 policies x (all + 3)
+}
+
+#[test]
+fn one_policy_can_be_chosen_and_an_unknown_one_is_an_error() {
+    conductor()
+        .args([
+            "simulate", "--seeds", "2", "--weeks", "2", "--policy", "robot",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("robot"))
+        .stdout(predicate::str::contains("hours saved").not());
+    conductor()
+        .args(["simulate", "--seeds", "2", "--policy", "autopilot"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--policy \"autopilot\""))
+        .stderr(predicate::str::contains("manual, robot, robot-except-100"));
+}
+
+#[test]
+fn zero_seeds_and_bad_numbers_are_usage_errors() {
+    conductor()
+        .args(["simulate", "--seeds", "0"])
+        .assert()
+        .code(2);
+    conductor()
+        .args(["simulate", "--seeds", "many"])
+        .assert()
+        .code(2);
+    conductor()
+        .args(["simulate", "--weeks", "0"])
+        .assert()
+        .code(2);
+    conductor()
+        .args(["simulate", "--threads", "-1"])
+        .assert()
+        .code(2);
+}
