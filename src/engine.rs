@@ -53,7 +53,9 @@ pub fn run(
 }
 
 /// The branch cut instant of `version`: the cadence's date at the cut time in the squad's
-/// zone, moved to the next working day of the squad when that date is a holiday or weekend.
+/// zone, moved to the squad's previous working day when that date is a holiday or weekend
+/// (teams cut early before a long weekend rather than late after it, so a holiday never
+/// shortens the time the release has before the next cut).
 pub fn branch_cut(scenario: &Scenario, version: u32) -> Timestamp {
     let s = &scenario.season;
     let squad = &scenario.release_squad;
@@ -66,7 +68,7 @@ pub fn branch_cut(scenario: &Scenario, version: u32) -> Timestamp {
         if squad.is_working_day(date) {
             break;
         }
-        date = date.tomorrow().unwrap_or(date);
+        date = date.yesterday().unwrap_or(date);
     }
     squad.at(date, s.branch_cut_time)
 }

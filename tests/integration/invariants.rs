@@ -53,7 +53,9 @@ fn check_track(sc: &Scenario, policy: &Policy, t: &TrackResult) -> Result<(), St
                 let since = tr
                     .gates_passed_at
                     .ok_or(format!("{ctx}: robot step without gates"))?;
-                if tr.at != next_poll(since) || tr.at - since >= SignedDuration::from_mins(5) {
+                if tr.at != next_poll(since)
+                    || tr.at.duration_since(since) >= SignedDuration::from_mins(5)
+                {
                     return Err(format!(
                         "{ctx}: robot advanced at {} for gates since {since}",
                         tr.at
@@ -108,7 +110,7 @@ fn check_track(sc: &Scenario, policy: &Policy, t: &TrackResult) -> Result<(), St
         ));
     }
     let waited: SignedDuration = t.waiting.iter().copied().sum();
-    if waited != t.ended - t.branch_cut {
+    if waited != t.ended.duration_since(t.branch_cut) {
         return Err(format!(
             "v{} p{}: labels sum to {waited}, life is {}",
             t.version,
