@@ -118,7 +118,7 @@ impl Summary {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "scenario {}: {} seeds x {} weeks per policy; hours, branch cut -> 100%\n",
+            "scenario {}: {} seeds x {} versions per policy; hours, branch cut -> 100%\n",
             self.scenario, self.seeds, self.weeks
         );
         let mut t = vec![

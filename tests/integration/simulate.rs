@@ -11,7 +11,7 @@ fn no_arguments_runs_the_baseline_and_prints_the_summary() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "scenario baseline: 4 seeds x 6 weeks",
+            "scenario baseline: 4 seeds x 6 versions",
         ))
         .stdout(predicate::str::contains("robot-except-100"))
         .stdout(predicate::str::contains("hours saved against manual"))
