@@ -54,8 +54,8 @@ pub fn run(
 
 /// The branch cut instant of `version`: the cadence's date at the cut time in the squad's
 /// zone, moved to the squad's previous working day when that date is a holiday or weekend
-/// (teams cut early before a long weekend rather than late after it, so a holiday never
-/// shortens the time the release has before the next cut).
+/// (teams cut early before a long weekend rather than late after it: the release before
+/// the moved cut has a day less, the one after it gets the days back).
 pub fn branch_cut(scenario: &Scenario, version: u32) -> Timestamp {
     let s = &scenario.season;
     let squad = &scenario.release_squad;

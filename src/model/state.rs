@@ -174,7 +174,8 @@ pub enum Actor {
     Robot,
     /// A person of the release squad, inside the squad's working hours.
     Manual,
-    /// The world: the branch cut and store rejections.
+    /// The world: store rejections (pauses and cancellations are people's decisions,
+    /// `Manual` under every policy).
     World,
 }
 

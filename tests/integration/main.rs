@@ -3,6 +3,7 @@
 //! about the model.
 
 mod calibration;
+mod dataset;
 mod determinism;
 mod invariants;
 mod scenario_errors;

@@ -1,0 +1,356 @@
+//! The three tables of a run directory as Arrow record batches: `snapshots`, `transitions`
+//! and `cycles`. One function per table turns the runs of one part into one batch whose rows
+//! are already in the dataset's sort order (seed, version, platform in scenario order, ts).
+//!
+//! Partition columns (`policy`) are not stored in the files: they live in the Hive path
+//! (`policy=robot/`), as Spark, polars, pyarrow and DuckDB expect.
+
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, BooleanArray, Float32Array, Float64Array, RecordBatch, StringArray,
+    TimestampMillisecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
+};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::engine::{RunResult, TrackResult};
+use crate::model::{Gate, State, WaitingOn};
+use crate::scenario::Scenario;
+
+/// Seconds between two snapshot ticks.
+pub const TICK_SECONDS: i64 = 300;
+
+fn ts_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+}
+
+fn key_fields() -> Vec<Field> {
+    vec![
+        Field::new("scenario", DataType::Utf8, false),
+        Field::new("seed", DataType::UInt64, false),
+        Field::new("version", DataType::UInt32, false),
+        Field::new("platform", DataType::Utf8, false),
+    ]
+}
+
+/// The name of the snapshot column holding `gate`.
+pub fn gate_column(gate: Gate) -> String {
+    format!("gate_{}", gate.as_str())
+}
+
+/// The name of the cycles column holding the hours waited on `label`.
+pub fn hours_column(label: WaitingOn) -> String {
+    format!("hours_{}", label.as_str())
+}
+
+/// The name of the cycles column holding the first entry into `state`.
+pub fn entered_column(state: State) -> String {
+    format!("{}_at", state.as_str())
+}
+
+/// Schema of `snapshots`.
+pub fn snapshots_schema() -> SchemaRef {
+    let mut f = key_fields();
+    f.extend([
+        Field::new("ts", ts_type(), false),
+        Field::new("state", DataType::Utf8, false),
+        Field::new("waiting_on", DataType::Utf8, false),
+        Field::new("rollout_percent", DataType::UInt8, false),
+        Field::new("open_blockers", DataType::UInt16, false),
+        Field::new("signoffs_done", DataType::UInt8, false),
+        Field::new("signoffs_required", DataType::UInt8, false),
+        Field::new("latest_build", DataType::UInt16, false),
+        Field::new("build_status", DataType::Utf8, false),
+        Field::new("crash_rate_percent", DataType::Float32, true),
+        Field::new("usage_percent", DataType::UInt8, false),
+    ]);
+    f.extend(Gate::ALL.map(|g| Field::new(gate_column(g), DataType::Boolean, false)));
+    Arc::new(Schema::new(f))
+}
+
+/// Schema of `transitions`.
+pub fn transitions_schema() -> SchemaRef {
+    let mut f = key_fields();
+    f.extend([
+        Field::new("ts", ts_type(), false),
+        Field::new("from_state", DataType::Utf8, false),
+        Field::new("to_state", DataType::Utf8, false),
+        Field::new("actor", DataType::Utf8, false),
+        Field::new("gates_passed_at", ts_type(), true),
+        Field::new("wait_minutes", DataType::Float64, true),
+    ]);
+    Arc::new(Schema::new(f))
+}
+
+/// Schema of `cycles`.
+pub fn cycles_schema() -> SchemaRef {
+    let mut f = key_fields();
+    f.extend(
+        State::ALL
+            .into_iter()
+            .map(|s| Field::new(entered_column(s), ts_type(), s != State::Branched)),
+    );
+    f.extend([
+        Field::new("ended_at", ts_type(), false),
+        Field::new("outcome", DataType::Utf8, false),
+        Field::new("cycle_hours", DataType::Float64, true),
+    ]);
+    f.extend(WaitingOn::ALL.map(|l| Field::new(hours_column(l), DataType::Float64, false)));
+    f.extend([
+        Field::new("blockers", DataType::UInt16, false),
+        Field::new("late_bugs", DataType::UInt16, false),
+        Field::new("rejections", DataType::UInt16, false),
+        Field::new("resubmissions", DataType::UInt16, false),
+        Field::new("pauses", DataType::UInt16, false),
+    ]);
+    Arc::new(Schema::new(f))
+}
+
+fn millis(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+fn ts_array(v: Vec<i64>) -> ArrayRef {
+    Arc::new(TimestampMillisecondArray::from(v).with_timezone("UTC"))
+}
+
+fn opt_ts_array(v: Vec<Option<i64>>) -> ArrayRef {
+    Arc::new(TimestampMillisecondArray::from(v).with_timezone("UTC"))
+}
+
+/// Run keys repeated once per row.
+#[derive(Default)]
+struct Keys<'a> {
+    scenario: Vec<&'a str>,
+    seed: Vec<u64>,
+    version: Vec<u32>,
+    platform: Vec<&'a str>,
+}
+
+impl<'a> Keys<'a> {
+    fn push(&mut self, sc: &'a Scenario, run: &RunResult, t: &TrackResult) {
+        self.scenario.push(&sc.name);
+        self.seed.push(run.seed);
+        self.version.push(t.version);
+        self.platform.push(&sc.platforms[t.platform].name);
+    }
+
+    fn columns(self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(StringArray::from(self.scenario)),
+            Arc::new(UInt64Array::from(self.seed)),
+            Arc::new(UInt32Array::from(self.version)),
+            Arc::new(StringArray::from(self.platform)),
+        ]
+    }
+}
+
+/// The first tick (a multiple of five minutes since the epoch) at or after `t`.
+pub fn first_tick(t: Timestamp) -> i64 {
+    let s = t.as_second();
+    let r = s.rem_euclid(TICK_SECONDS);
+    if r == 0 && t.subsec_nanosecond() == 0 {
+        s
+    } else {
+        s - r + TICK_SECONDS
+    }
+}
+
+/// Number of snapshot rows of a track: the ticks in `[branch_cut, ended)`.
+pub fn tick_count(t: &TrackResult) -> usize {
+    let first = first_tick(t.branch_cut);
+    let end = t.ended.as_second() + i64::from(t.ended.subsec_nanosecond() > 0);
+    if end <= first {
+        0
+    } else {
+        ((end - first + TICK_SECONDS - 1) / TICK_SECONDS) as usize
+    }
+}
+
+/// Share of the "enough usage" threshold reached `elapsed` after the cut, in whole
+/// percent, capped at 100 (the gate itself is `gate_beta_usage`).
+fn usage_percent(elapsed: SignedDuration, enough: SignedDuration) -> u8 {
+    if enough <= SignedDuration::ZERO {
+        return 100;
+    }
+    let p = (elapsed.as_secs_f64() / enough.as_secs_f64() * 100.0).floor();
+    p.clamp(0.0, 100.0) as u8
+}
+
+/// The `snapshots` rows of `runs`: one per live track per five-minute tick. The row at tick
+/// t shows the values after every event at or before t.
+pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
+    let rows: usize = runs.iter().flat_map(|r| &r.tracks).map(tick_count).sum();
+    let mut keys = Keys::default();
+    keys.scenario.reserve(rows);
+    let mut ts = Vec::with_capacity(rows);
+    let mut state = Vec::with_capacity(rows);
+    let mut waiting = Vec::with_capacity(rows);
+    let mut rollout = Vec::with_capacity(rows);
+    let mut blockers = Vec::with_capacity(rows);
+    let mut done = Vec::with_capacity(rows);
+    let mut required = Vec::with_capacity(rows);
+    let mut build = Vec::with_capacity(rows);
+    let mut status = Vec::with_capacity(rows);
+    let mut crash = Vec::with_capacity(rows);
+    let mut usage = Vec::with_capacity(rows);
+    let mut gates: Vec<Vec<bool>> = Gate::ALL.iter().map(|_| Vec::with_capacity(rows)).collect();
+    for run in runs {
+        for t in &run.tracks {
+            let Some(first_obs) = t.timeline.first() else {
+                continue;
+            };
+            debug_assert!(first_obs.at <= t.branch_cut);
+            let mut k = 0;
+            let mut tick = first_tick(t.branch_cut);
+            for _ in 0..tick_count(t) {
+                let at = Timestamp::from_second(tick).map_err(|e| ArrowError::ComputeError(e.to_string()))?;
+                while k + 1 < t.timeline.len() && t.timeline[k + 1].at <= at {
+                    k += 1;
+                }
+                let o = &t.timeline[k];
+                keys.push(sc, run, t);
+                ts.push(tick * 1000);
+                state.push(o.state.as_str());
+                waiting.push(o.waiting_on.map_or("none", WaitingOn::as_str));
+                rollout.push(o.state.rollout_percent());
+                blockers.push(o.open_blockers.min(u32::from(u16::MAX)) as u16);
+                done.push(o.signoffs_done.min(255) as u8);
+                required.push(o.signoffs_required.min(255) as u8);
+                build.push(o.latest_build.min(u32::from(u16::MAX)) as u16);
+                status.push(o.build_status.as_str());
+                crash.push(o.crash_rate_percent.map(|c| c as f32));
+                usage.push(usage_percent(at.duration_since(t.branch_cut), t.usage_after));
+                for (col, g) in gates.iter_mut().zip(Gate::ALL) {
+                    col.push(o.gates.contains(g));
+                }
+                tick += TICK_SECONDS;
+            }
+        }
+    }
+    let mut cols = keys.columns();
+    cols.extend([
+        ts_array(ts),
+        Arc::new(StringArray::from(state)) as ArrayRef,
+        Arc::new(StringArray::from(waiting)),
+        Arc::new(UInt8Array::from(rollout)),
+        Arc::new(UInt16Array::from(blockers)),
+        Arc::new(UInt8Array::from(done)),
+        Arc::new(UInt8Array::from(required)),
+        Arc::new(UInt16Array::from(build)),
+        Arc::new(StringArray::from(status)),
+        Arc::new(Float32Array::from(crash)),
+        Arc::new(UInt8Array::from(usage)),
+    ]);
+    cols.extend(gates.into_iter().map(|g| Arc::new(BooleanArray::from(g)) as ArrayRef));
+    RecordBatch::try_new(snapshots_schema(), cols)
+}
+
+/// The `transitions` rows of `runs`: one per change of state, in time order per track.
+pub fn transitions(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
+    let mut keys = Keys::default();
+    let (mut ts, mut from, mut to, mut actor, mut passed, mut wait) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for run in runs {
+        for t in &run.tracks {
+            for tr in &t.transitions {
+                keys.push(sc, run, t);
+                ts.push(millis(tr.at));
+                from.push(tr.from.as_str());
+                to.push(tr.to.as_str());
+                actor.push(tr.actor.as_str());
+                passed.push(tr.gates_passed_at.map(millis));
+                wait.push(tr.wait_minutes());
+            }
+        }
+    }
+    let mut cols = keys.columns();
+    cols.extend([
+        ts_array(ts),
+        Arc::new(StringArray::from(from)) as ArrayRef,
+        Arc::new(StringArray::from(to)),
+        Arc::new(StringArray::from(actor)),
+        opt_ts_array(passed),
+        Arc::new(Float64Array::from(wait)),
+    ]);
+    RecordBatch::try_new(transitions_schema(), cols)
+}
+
+/// The `cycles` rows of `runs`: one per track.
+pub fn cycles(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
+    let mut keys = Keys::default();
+    let mut entered: Vec<Vec<Option<i64>>> = State::ALL.iter().map(|_| vec![]).collect();
+    let (mut ended, mut outcome, mut cycle) = (vec![], vec![], vec![]);
+    let mut hours: Vec<Vec<f64>> = WaitingOn::ALL.iter().map(|_| vec![]).collect();
+    let mut counts: [Vec<u16>; 5] = Default::default();
+    let small = |n: u32| n.min(u32::from(u16::MAX)) as u16;
+    for run in runs {
+        for t in &run.tracks {
+            keys.push(sc, run, t);
+            for (col, s) in entered.iter_mut().zip(State::ALL) {
+                col.push(t.entered[s.index()].map(millis));
+            }
+            ended.push(millis(t.ended));
+            outcome.push(t.outcome.as_str());
+            cycle.push(t.cycle_hours());
+            for (col, l) in hours.iter_mut().zip(WaitingOn::ALL) {
+                col.push(t.waiting_hours(l));
+            }
+            for (col, n) in counts.iter_mut().zip([
+                t.blockers,
+                t.late_bugs,
+                t.rejections,
+                t.resubmissions,
+                t.pauses,
+            ]) {
+                col.push(small(n));
+            }
+        }
+    }
+    let mut cols = keys.columns();
+    cols.extend(entered.into_iter().map(opt_ts_array));
+    cols.extend([
+        ts_array(ended),
+        Arc::new(StringArray::from(outcome)) as ArrayRef,
+        Arc::new(Float64Array::from(cycle)),
+    ]);
+    cols.extend(hours.into_iter().map(|h| Arc::new(Float64Array::from(h)) as ArrayRef));
+    cols.extend(counts.into_iter().map(|c| Arc::new(UInt16Array::from(c)) as ArrayRef));
+    RecordBatch::try_new(cycles_schema(), cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_align_to_five_minutes() {
+        let t: Timestamp = "2026-01-09T09:00:00Z".parse().unwrap();
+        assert_eq!(first_tick(t), t.as_second());
+        let t2: Timestamp = "2026-01-09T09:00:01Z".parse().unwrap();
+        assert_eq!(first_tick(t2), t.as_second() + 300);
+    }
+
+    #[test]
+    fn usage_is_capped_whole_percent() {
+        let h = SignedDuration::from_hours;
+        assert_eq!(usage_percent(h(30), h(60)), 50);
+        assert_eq!(usage_percent(h(90), h(60)), 100);
+        assert_eq!(usage_percent(SignedDuration::ZERO, h(60)), 0);
+    }
+
+    #[test]
+    fn snapshot_rows_match_the_tick_count_of_each_track() {
+        let sc = Scenario::baseline();
+        let run = crate::engine::run(&sc, sc.policy("robot").unwrap(), 3, 3, crate::engine::Detail::Full);
+        let b = snapshots(&sc, std::slice::from_ref(&run)).unwrap();
+        let expected: usize = run.tracks.iter().map(tick_count).sum();
+        assert_eq!(b.num_rows(), expected);
+        assert!(expected > 9 * 12 * 24, "three versions of about four days each");
+        let c = cycles(&sc, std::slice::from_ref(&run)).unwrap();
+        assert_eq!(c.num_rows(), run.tracks.len());
+        let tr = transitions(&sc, std::slice::from_ref(&run)).unwrap();
+        assert_eq!(tr.num_rows(), run.tracks.iter().map(|t| t.transitions.len()).sum::<usize>());
+    }
+}
