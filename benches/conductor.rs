@@ -25,7 +25,9 @@ const WEEKS: u32 = 26;
 fn engine(c: &mut Criterion) {
     let sc = Scenario::baseline();
     let mut g = c.benchmark_group("engine/season");
-    let tracks = engine::run(&sc, &sc.policies[0], 1, WEEKS, Detail::Summary).tracks.len();
+    let tracks = engine::run(&sc, &sc.policies[0], 1, WEEKS, Detail::Summary)
+        .tracks
+        .len();
     assert_eq!(tracks, 78);
     g.throughput(Throughput::Elements(tracks as u64));
     for (policy, detail, name) in [

@@ -140,9 +140,17 @@ impl Shard {
     /// Parses `k/n` with `1 <= k <= n`.
     pub fn parse(s: &str) -> Result<Shard, DatasetError> {
         let bad = |why: &str| DatasetError::Shard(s.to_string(), why.to_string());
-        let (k, n) = s.split_once('/').ok_or_else(|| bad("write it as k/n, e.g. 2/8"))?;
-        let k: u32 = k.trim().parse().map_err(|_| bad("k is not a whole number"))?;
-        let n: u32 = n.trim().parse().map_err(|_| bad("n is not a whole number"))?;
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| bad("write it as k/n, e.g. 2/8"))?;
+        let k: u32 = k
+            .trim()
+            .parse()
+            .map_err(|_| bad("k is not a whole number"))?;
+        let n: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| bad("n is not a whole number"))?;
         if n == 0 || k == 0 || k > n {
             return Err(bad("k must be between 1 and n"));
         }
@@ -184,7 +192,11 @@ impl Part {
 
     /// The manifest's name for the part.
     pub fn id(&self) -> String {
-        format!("{}/{}", self.partition(), self.file_name().trim_end_matches(".parquet"))
+        format!(
+            "{}/{}",
+            self.partition(),
+            self.file_name().trim_end_matches(".parquet")
+        )
     }
 }
 
@@ -310,7 +322,9 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
                 "another shard ran a different scenario.toml".into(),
             ));
         }
-        _ => atomic_write(&scenario_path, |f| f.write_all(spec.scenario_text.as_bytes()))?,
+        _ => atomic_write(&scenario_path, |f| {
+            f.write_all(spec.scenario_text.as_bytes())
+        })?,
     }
     for part in spec.parts() {
         for table in TABLES {
@@ -441,7 +455,10 @@ fn prepare_dir(
         // Only this shard's files: the other shards may share the directory.
         for part in spec.parts() {
             for table in TABLES {
-                let path = dir.join(table).join(part.partition()).join(part.file_name());
+                let path = dir
+                    .join(table)
+                    .join(part.partition())
+                    .join(part.file_name());
                 remove_if_exists(&path)?;
             }
         }
@@ -547,7 +564,10 @@ pub(crate) fn atomic_write(
 }
 
 fn temporary_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.tmp"))
 }
 
@@ -578,11 +598,17 @@ pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), DatasetErro
         }
     };
     let file = File::create(&tmp).map_err(|e| DatasetError::io(path, e))?;
-    let mut w = ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(writer_properties()))
-        .map_err(|e| fail(e.to_string()))?;
+    let mut w = ArrowWriter::try_new(
+        BufWriter::new(file),
+        batch.schema(),
+        Some(writer_properties()),
+    )
+    .map_err(|e| fail(e.to_string()))?;
     w.write(batch).map_err(|e| fail(e.to_string()))?;
     let buf = w.into_inner().map_err(|e| fail(e.to_string()))?;
-    let file = buf.into_inner().map_err(|e| fail(e.into_error().to_string()))?;
+    let file = buf
+        .into_inner()
+        .map_err(|e| fail(e.into_error().to_string()))?;
     file.sync_data().map_err(|e| fail(e.to_string()))?;
     fs::rename(&tmp, path).map_err(|e| {
         let _ = fs::remove_file(&tmp);

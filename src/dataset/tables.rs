@@ -205,7 +205,8 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
             let mut k = 0;
             let mut tick = first_tick(t.branch_cut);
             for _ in 0..tick_count(t) {
-                let at = Timestamp::from_second(tick).map_err(|e| ArrowError::ComputeError(e.to_string()))?;
+                let at = Timestamp::from_second(tick)
+                    .map_err(|e| ArrowError::ComputeError(e.to_string()))?;
                 while k + 1 < t.timeline.len() && t.timeline[k + 1].at <= at {
                     k += 1;
                 }
@@ -221,7 +222,10 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
                 build.push(o.latest_build.min(u32::from(u16::MAX)) as u16);
                 status.push(o.build_status.as_str());
                 crash.push(o.crash_rate_percent.map(|c| c as f32));
-                usage.push(usage_percent(at.duration_since(t.branch_cut), t.usage_after));
+                usage.push(usage_percent(
+                    at.duration_since(t.branch_cut),
+                    t.usage_after,
+                ));
                 for (col, g) in gates.iter_mut().zip(Gate::ALL) {
                     col.push(o.gates.contains(g));
                 }
@@ -243,7 +247,11 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
         Arc::new(Float32Array::from(crash)),
         Arc::new(UInt8Array::from(usage)),
     ]);
-    cols.extend(gates.into_iter().map(|g| Arc::new(BooleanArray::from(g)) as ArrayRef));
+    cols.extend(
+        gates
+            .into_iter()
+            .map(|g| Arc::new(BooleanArray::from(g)) as ArrayRef),
+    );
     RecordBatch::try_new(snapshots_schema(), cols)
 }
 
@@ -315,8 +323,16 @@ pub fn cycles(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowErr
         Arc::new(StringArray::from(outcome)) as ArrayRef,
         Arc::new(Float64Array::from(cycle)),
     ]);
-    cols.extend(hours.into_iter().map(|h| Arc::new(Float64Array::from(h)) as ArrayRef));
-    cols.extend(counts.into_iter().map(|c| Arc::new(UInt16Array::from(c)) as ArrayRef));
+    cols.extend(
+        hours
+            .into_iter()
+            .map(|h| Arc::new(Float64Array::from(h)) as ArrayRef),
+    );
+    cols.extend(
+        counts
+            .into_iter()
+            .map(|c| Arc::new(UInt16Array::from(c)) as ArrayRef),
+    );
     RecordBatch::try_new(cycles_schema(), cols)
 }
 
@@ -343,14 +359,29 @@ mod tests {
     #[test]
     fn snapshot_rows_match_the_tick_count_of_each_track() {
         let sc = Scenario::baseline();
-        let run = crate::engine::run(&sc, sc.policy("robot").unwrap(), 3, 3, crate::engine::Detail::Full);
+        let run = crate::engine::run(
+            &sc,
+            sc.policy("robot").unwrap(),
+            3,
+            3,
+            crate::engine::Detail::Full,
+        );
         let b = snapshots(&sc, std::slice::from_ref(&run)).unwrap();
         let expected: usize = run.tracks.iter().map(tick_count).sum();
         assert_eq!(b.num_rows(), expected);
-        assert!(expected > 9 * 12 * 24, "three versions of about four days each");
+        assert!(
+            expected > 9 * 12 * 24,
+            "three versions of about four days each"
+        );
         let c = cycles(&sc, std::slice::from_ref(&run)).unwrap();
         assert_eq!(c.num_rows(), run.tracks.len());
         let tr = transitions(&sc, std::slice::from_ref(&run)).unwrap();
-        assert_eq!(tr.num_rows(), run.tracks.iter().map(|t| t.transitions.len()).sum::<usize>());
+        assert_eq!(
+            tr.num_rows(),
+            run.tracks
+                .iter()
+                .map(|t| t.transitions.len())
+                .sum::<usize>()
+        );
     }
 }

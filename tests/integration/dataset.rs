@@ -106,7 +106,11 @@ fn strs(df: &DataFrame, name: &str) -> Vec<String> {
 const KEY_COLUMNS: [&str; 4] = ["policy", "seed", "version", "platform"];
 
 fn with_keys<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-    KEY_COLUMNS.iter().copied().chain(extra.iter().copied()).collect()
+    KEY_COLUMNS
+        .iter()
+        .copied()
+        .chain(extra.iter().copied())
+        .collect()
 }
 
 /// Number of five-minute ticks (multiples of 300 s since the epoch) in `[start, end)`, in ms.
@@ -122,8 +126,16 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
     let dir = tmp.path().join("run");
     write_run(&dir, &["--seeds", "10", "--weeks", "4", "--threads", "2"]);
 
-    let snaps = read(&dir, "snapshots", &with_keys(&["ts", "state", "rollout_percent"]));
-    let trans = read(&dir, "transitions", &with_keys(&["ts", "from_state", "to_state", "actor"]));
+    let snaps = read(
+        &dir,
+        "snapshots",
+        &with_keys(&["ts", "state", "rollout_percent"]),
+    );
+    let trans = read(
+        &dir,
+        "transitions",
+        &with_keys(&["ts", "from_state", "to_state", "actor"]),
+    );
     let mut cycle_cols = vec![
         "branched_at",
         "final_rc_at",
@@ -158,7 +170,10 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
         .map(String::as_str)
         .filter(|c| c.starts_with("hours_"))
         .collect();
-    assert!(hour_cols.contains(&"hours_manual_action"), "{schema_cols:?}");
+    assert!(
+        hour_cols.contains(&"hours_manual_action"),
+        "{schema_cols:?}"
+    );
     cycle_cols.extend(&hour_cols);
     let cycles = read(&dir, "cycles", &with_keys(&cycle_cols));
 
@@ -167,7 +182,11 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
 
     // Transitions per track, in time order.
     let mut by_track: HashMap<Key, Vec<(i64, String, String)>> = HashMap::new();
-    let (t_ts, t_from, t_to) = (i64s(&trans, "ts"), strs(&trans, "from_state"), strs(&trans, "to_state"));
+    let (t_ts, t_from, t_to) = (
+        i64s(&trans, "ts"),
+        strs(&trans, "from_state"),
+        strs(&trans, "to_state"),
+    );
     for (i, k) in keys(&trans).into_iter().enumerate() {
         by_track
             .entry(k)
@@ -175,8 +194,14 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
             .push((t_ts[i].unwrap(), t_from[i].clone(), t_to[i].clone()));
     }
     for list in by_track.values() {
-        assert!(list.windows(2).all(|w| w[0].0 <= w[1].0), "transitions in time order");
-        assert!(list.windows(2).all(|w| w[0].2 == w[1].1), "each starts where the last ended");
+        assert!(
+            list.windows(2).all(|w| w[0].0 <= w[1].0),
+            "transitions in time order"
+        );
+        assert!(
+            list.windows(2).all(|w| w[0].2 == w[1].1),
+            "each starts where the last ended"
+        );
         assert_eq!(list[0].1, "branched");
     }
 
@@ -185,11 +210,27 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
     let branched = i64s(&cycles, "branched_at");
     let ended = i64s(&cycles, "ended_at");
     let outcome = strs(&cycles, "outcome");
-    let cycle_hours: Vec<Option<f64>> =
-        cycles.column("cycle_hours").unwrap().f64().unwrap().iter().collect();
-    let pauses: Vec<u16> = cycles.column("pauses").unwrap().u16().unwrap().into_no_null_iter().collect();
-    let resubmissions: Vec<u16> =
-        cycles.column("resubmissions").unwrap().u16().unwrap().into_no_null_iter().collect();
+    let cycle_hours: Vec<Option<f64>> = cycles
+        .column("cycle_hours")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect();
+    let pauses: Vec<u16> = cycles
+        .column("pauses")
+        .unwrap()
+        .u16()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let resubmissions: Vec<u16> = cycles
+        .column("resubmissions")
+        .unwrap()
+        .u16()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
     let mut expected_ticks: HashMap<Key, (i64, i64)> = HashMap::new();
     for (i, k) in ck.iter().enumerate() {
         let list = by_track.get(k).expect("every track has transitions");
@@ -198,13 +239,28 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
         assert_eq!(end, last.0, "{k:?}: ended_at is the last transition");
         assert_eq!(
             outcome[i],
-            if last.2 == "rollout_100" { "shipped" } else { "cancelled" },
+            if last.2 == "rollout_100" {
+                "shipped"
+            } else {
+                "cancelled"
+            },
             "{k:?}"
         );
         assert!(last.2 == "rollout_100" || last.2 == "cancelled", "{k:?}");
-        for state in ["final_rc", "submitted", "rollout_1", "rollout_100", "paused", "cancelled"] {
+        for state in [
+            "final_rc",
+            "submitted",
+            "rollout_1",
+            "rollout_100",
+            "paused",
+            "cancelled",
+        ] {
             let first_entry = list.iter().find(|t| t.2 == state).map(|t| t.0);
-            assert_eq!(i64s(&cycles, &format!("{state}_at"))[i], first_entry, "{k:?} {state}");
+            assert_eq!(
+                i64s(&cycles, &format!("{state}_at"))[i],
+                first_entry,
+                "{k:?} {state}"
+            );
         }
         let entered_100 = list.iter().find(|t| t.2 == "rollout_100").map(|t| t.0);
         let hours = entered_100.map(|t| (t - cut) as f64 / 3.6e6);
@@ -215,13 +271,20 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
         let n_paused = list.iter().filter(|t| t.2 == "paused").count();
         assert_eq!(usize::from(pauses[i]), n_paused, "{k:?}");
         let n_submitted = list.iter().filter(|t| t.2 == "submitted").count();
-        assert_eq!(usize::from(resubmissions[i]), n_submitted.saturating_sub(1), "{k:?}");
+        assert_eq!(
+            usize::from(resubmissions[i]),
+            n_submitted.saturating_sub(1),
+            "{k:?}"
+        );
         let labelled: f64 = hour_cols
             .iter()
             .map(|c| cycles.column(c).unwrap().f64().unwrap().get(i).unwrap())
             .sum();
         let lifetime = (end - cut) as f64 / 3.6e6;
-        assert!((labelled - lifetime).abs() < 1e-6, "{k:?}: labels {labelled} h vs life {lifetime} h");
+        assert!(
+            (labelled - lifetime).abs() < 1e-6,
+            "{k:?}: labels {labelled} h vs life {lifetime} h"
+        );
         expected_ticks.insert(k.clone(), (cut, end));
     }
 
@@ -230,16 +293,29 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
     let sk = keys(&snaps);
     let s_ts = i64s(&snaps, "ts");
     let s_state = strs(&snaps, "state");
-    let s_rollout: Vec<u8> =
-        snaps.column("rollout_percent").unwrap().u8().unwrap().into_no_null_iter().collect();
+    let s_rollout: Vec<u8> = snaps
+        .column("rollout_percent")
+        .unwrap()
+        .u8()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
     let mut counts: HashMap<&Key, usize> = HashMap::new();
     let mut mismatches = 0;
     for i in 0..snaps.height() {
         let k = &sk[i];
         let ts = s_ts[i].unwrap();
-        assert_eq!(ts.rem_euclid(TICK_MS), 0, "ticks are aligned to five minutes");
+        assert_eq!(
+            ts.rem_euclid(TICK_MS),
+            0,
+            "ticks are aligned to five minutes"
+        );
         if i > 0 && sk[i - 1] == *k {
-            assert_eq!(ts - s_ts[i - 1].unwrap(), TICK_MS, "{k:?}: consecutive ticks");
+            assert_eq!(
+                ts - s_ts[i - 1].unwrap(),
+                TICK_MS,
+                "{k:?}: consecutive ticks"
+            );
         }
         *counts.entry(k).or_default() += 1;
         let implied = by_track[k]
@@ -257,10 +333,21 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
         };
         assert_eq!(s_rollout[i], rollout, "{k:?} at {ts}");
     }
-    assert_eq!(mismatches, 0, "snapshot states that disagree with the transitions");
-    assert_eq!(counts.len(), expected_ticks.len(), "every track has snapshots");
+    assert_eq!(
+        mismatches, 0,
+        "snapshot states that disagree with the transitions"
+    );
+    assert_eq!(
+        counts.len(),
+        expected_ticks.len(),
+        "every track has snapshots"
+    );
     for (k, (cut, end)) in &expected_ticks {
-        assert_eq!(counts[k], ticks_between(*cut, *end), "{k:?}: snapshots vs lifetime");
+        assert_eq!(
+            counts[k],
+            ticks_between(*cut, *end),
+            "{k:?}: snapshots vs lifetime"
+        );
     }
 
     let manifest: serde_json::Value =
@@ -287,11 +374,17 @@ fn files_are_byte_identical_on_1_2_and_4_threads() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |threads: &str| {
         let dir = tmp.path().join(format!("t{threads}"));
-        write_run(&dir, &["--seeds", "20", "--weeks", "3", "--threads", threads]);
+        write_run(
+            &dir,
+            &["--seeds", "20", "--weeks", "3", "--threads", threads],
+        );
         files(&dir)
     };
     let one = run("1");
-    assert!(one.len() > 3 * 3 * 3, "3 tables x 3 policies x 3 parts, plus metadata");
+    assert!(
+        one.len() > 3 * 3 * 3,
+        "3 tables x 3 policies x 3 parts, plus metadata"
+    );
     assert!(one == run("2"), "--threads 2 differs from --threads 1");
     assert!(one == run("4"), "--threads 4 differs from --threads 1");
 }
@@ -303,7 +396,17 @@ fn the_union_of_shards_is_the_unsharded_run() {
     write_run(&whole, &["--seeds", "20", "--weeks", "3"]);
     let shared = tmp.path().join("shards");
     for k in 1..=3 {
-        write_run(&shared, &["--seeds", "20", "--weeks", "3", "--shard", &format!("{k}/3")]);
+        write_run(
+            &shared,
+            &[
+                "--seeds",
+                "20",
+                "--weeks",
+                "3",
+                "--shard",
+                &format!("{k}/3"),
+            ],
+        );
         let m: serde_json::Value = serde_json::from_slice(
             &std::fs::read(shared.join(format!("manifest-shard-{k}-of-3.json"))).unwrap(),
         )
@@ -322,7 +425,15 @@ fn the_union_of_shards_is_the_unsharded_run() {
 #[test]
 fn a_killed_run_resumes_to_the_same_bytes() {
     let tmp = tempfile::tempdir().unwrap();
-    let args = ["simulate", "--seeds", "48", "--weeks", "26", "--threads", "1"];
+    let args = [
+        "simulate",
+        "--seeds",
+        "48",
+        "--weeks",
+        "26",
+        "--threads",
+        "1",
+    ];
     let dir = tmp.path().join("killed");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conductor"))
         .args(args)
@@ -341,8 +452,14 @@ fn a_killed_run_resumes_to_the_same_bytes() {
     };
     let start = Instant::now();
     while done(&manifest) < 2 {
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed");
-        assert!(start.elapsed() < Duration::from_secs(300), "no part completed in 5 minutes");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "no part completed in 5 minutes"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -371,7 +488,11 @@ fn a_killed_run_resumes_to_the_same_bytes() {
     let whole = tmp.path().join("whole");
     write_run(&whole, &args[1..]);
     let (a, b) = (files(&whole), files(&dir));
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "no temporaries left");
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "no temporaries left"
+    );
     assert!(a == b, "resumed run differs from an uninterrupted one");
 }
 
@@ -381,13 +502,17 @@ fn resume_refuses_other_settings() {
     let dir = tmp.path().join("run");
     write_run(&dir, &["--seeds", "3", "--weeks", "2"]);
     conductor()
-        .args(["simulate", "--seeds", "4", "--weeks", "2", "--resume", "--out"])
+        .args([
+            "simulate", "--seeds", "4", "--weeks", "2", "--resume", "--out",
+        ])
         .arg(&dir)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("seeds 1+3 vs 1+4"));
     conductor()
-        .args(["simulate", "--seeds", "3", "--weeks", "2", "--resume", "--out"])
+        .args([
+            "simulate", "--seeds", "3", "--weeks", "2", "--resume", "--out",
+        ])
         .arg(tmp.path().join("nothing"))
         .assert()
         .code(2)
@@ -404,7 +529,9 @@ fn an_output_path_that_is_a_file_is_refused_and_kept() {
         .arg(&file)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("notes.txt: exists and is not a directory"));
+        .stderr(predicate::str::contains(
+            "notes.txt: exists and is not a directory",
+        ));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
     // A directory below a file cannot be created either.
     conductor()
@@ -423,7 +550,9 @@ fn an_unwritable_directory_is_a_clear_error() {
     std::fs::create_dir(&locked).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
     if std::fs::write(locked.join("probe"), "").is_ok() {
-        eprintln!("skipped: permissions do not bind this user (root); see the file-below-a-file case");
+        eprintln!(
+            "skipped: permissions do not bind this user (root); see the file-below-a-file case"
+        );
         return;
     }
     conductor()
@@ -450,13 +579,20 @@ fn a_non_empty_directory_needs_force_and_force_keeps_foreign_files() {
         .stderr(predicate::str::contains("not empty"));
     assert!(files(&dir) == before, "a refused run changes nothing");
     conductor()
-        .args(["simulate", "--seeds", "2", "--weeks", "2", "--policy", "manual", "--force", "--out"])
+        .args([
+            "simulate", "--seeds", "2", "--weeks", "2", "--policy", "manual", "--force", "--out",
+        ])
         .arg(&dir)
         .assert()
         .success();
     let after = files(&dir);
     assert_eq!(after[Path::new("README.txt")], b"mine");
-    assert!(after.keys().all(|p| !p.starts_with("snapshots/policy=robot")), "old run replaced");
+    assert!(
+        after
+            .keys()
+            .all(|p| !p.starts_with("snapshots/policy=robot")),
+        "old run replaced"
+    );
 }
 
 #[test]
@@ -468,7 +604,9 @@ fn a_bad_shard_is_refused_before_anything_is_written() {
         .arg(&dir)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--shard \"3/2\": k must be between 1 and n"));
+        .stderr(predicate::str::contains(
+            "--shard \"3/2\": k must be between 1 and n",
+        ));
     assert!(!dir.exists());
 }
 
@@ -482,13 +620,25 @@ fn a_failed_write_leaves_only_complete_files() {
         .arg("-c")
         .arg(r#"ulimit -f 200; trap "" XFSZ; exec "$0" "$@""#)
         .arg(env!("CARGO_BIN_EXE_conductor"))
-        .args(["simulate", "--seeds", "16", "--weeks", "26", "--threads", "1", "--out"])
+        .args([
+            "simulate",
+            "--seeds",
+            "16",
+            "--weeks",
+            "26",
+            "--threads",
+            "1",
+            "--out",
+        ])
         .arg(&dir)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("error: ") && stderr.contains(".parquet"), "{stderr}");
+    assert!(
+        stderr.contains("error: ") && stderr.contains(".parquet"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "one message: {stderr}");
     let left = files(&dir);
     assert!(
