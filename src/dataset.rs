@@ -37,6 +37,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use arrow_array::RecordBatch;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
@@ -585,6 +586,15 @@ pub fn writer_properties() -> WriterProperties {
             .set_column_encoding(ColumnPath::from(col), Encoding::DELTA_BINARY_PACKED);
     }
     b.build()
+}
+
+/// [`writer_properties`], and no embedded Arrow schema: the files declare plain Parquet
+/// types (UTF-8 strings, UTC timestamps), so every reader sees the same columns whatever
+/// in-memory encoding built them (snapshot strings are dictionary-keyed in memory).
+pub fn writer_options() -> ArrowWriterOptions {
+    ArrowWriterOptions::new()
+        .with_properties(writer_properties())
+        .with_skip_arrow_metadata(true)
 }
 
 /// Writes one batch as a Parquet file, atomically.

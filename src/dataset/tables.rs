@@ -7,14 +7,15 @@
 
 use std::sync::Arc;
 
+use arrow_array::types::UInt8Type;
 use arrow_array::{
-    ArrayRef, BooleanArray, Float32Array, Float64Array, RecordBatch, StringArray,
+    ArrayRef, BooleanArray, DictionaryArray, Float32Array, Float64Array, RecordBatch, StringArray,
     TimestampMillisecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::engine::{RunResult, TrackResult};
+use crate::engine::{BuildStatus, RunResult, TrackResult};
 use crate::model::{Gate, State, WaitingOn};
 use crate::scenario::Scenario;
 
@@ -49,19 +50,31 @@ pub fn entered_column(state: State) -> String {
     format!("{}_at", state.as_str())
 }
 
-/// Schema of `snapshots`.
+/// A string column stored as keys into a small dictionary. The files declare plain UTF-8
+/// strings (the writer skips the Arrow schema), so readers see strings; the dictionary only
+/// spares building and hashing a string per row.
+fn dict_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::UInt8), Box::new(DataType::Utf8))
+}
+
+/// Schema of `snapshots` as built in memory (string columns dictionary-keyed).
 pub fn snapshots_schema() -> SchemaRef {
-    let mut f = key_fields();
+    let mut f = vec![
+        Field::new("scenario", dict_type(), false),
+        Field::new("seed", DataType::UInt64, false),
+        Field::new("version", DataType::UInt32, false),
+        Field::new("platform", dict_type(), false),
+    ];
     f.extend([
         Field::new("ts", ts_type(), false),
-        Field::new("state", DataType::Utf8, false),
-        Field::new("waiting_on", DataType::Utf8, false),
+        Field::new("state", dict_type(), false),
+        Field::new("waiting_on", dict_type(), false),
         Field::new("rollout_percent", DataType::UInt8, false),
         Field::new("open_blockers", DataType::UInt16, false),
         Field::new("signoffs_done", DataType::UInt8, false),
         Field::new("signoffs_required", DataType::UInt8, false),
         Field::new("latest_build", DataType::UInt16, false),
-        Field::new("build_status", DataType::Utf8, false),
+        Field::new("build_status", dict_type(), false),
         Field::new("crash_rate_percent", DataType::Float32, true),
         Field::new("usage_percent", DataType::UInt8, false),
     ]);
@@ -118,6 +131,20 @@ fn ts_array(v: Vec<i64>) -> ArrayRef {
 fn opt_ts_array(v: Vec<Option<i64>>) -> ArrayRef {
     Arc::new(TimestampMillisecondArray::from(v).with_timezone("UTC"))
 }
+
+fn dict_array(keys: Vec<u8>, values: &[&str]) -> Result<ArrayRef, ArrowError> {
+    let values: ArrayRef = Arc::new(StringArray::from(values.to_vec()));
+    Ok(Arc::new(DictionaryArray::<UInt8Type>::try_new(
+        UInt8Array::from(keys),
+        values,
+    )?))
+}
+
+const BUILD_STATUSES: [BuildStatus; 3] = [
+    BuildStatus::Running,
+    BuildStatus::Passed,
+    BuildStatus::Failed,
+];
 
 /// Run keys repeated once per row.
 #[derive(Default)]
@@ -182,8 +209,9 @@ fn usage_percent(elapsed: SignedDuration, enough: SignedDuration) -> u8 {
 /// t shows the values after every event at or before t.
 pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
     let rows: usize = runs.iter().flat_map(|r| &r.tracks).map(tick_count).sum();
-    let mut keys = Keys::default();
-    keys.scenario.reserve(rows);
+    let mut seed = Vec::with_capacity(rows);
+    let mut version = Vec::with_capacity(rows);
+    let mut platform = Vec::with_capacity(rows);
     let mut ts = Vec::with_capacity(rows);
     let mut state = Vec::with_capacity(rows);
     let mut waiting = Vec::with_capacity(rows);
@@ -196,12 +224,18 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
     let mut crash = Vec::with_capacity(rows);
     let mut usage = Vec::with_capacity(rows);
     let mut gates: Vec<Vec<bool>> = Gate::ALL.iter().map(|_| Vec::with_capacity(rows)).collect();
+    // Label key `WaitingOn::COUNT` is "none" (terminal; never inside a track's life).
+    let labels: Vec<&str> = WaitingOn::ALL
+        .iter()
+        .map(|l| l.as_str())
+        .chain(["none"])
+        .collect();
     for run in runs {
         for t in &run.tracks {
-            let Some(first_obs) = t.timeline.first() else {
+            if t.timeline.is_empty() {
                 continue;
-            };
-            debug_assert!(first_obs.at <= t.branch_cut);
+            }
+            debug_assert!(t.timeline[0].at <= t.branch_cut);
             let mut k = 0;
             let mut tick = first_tick(t.branch_cut);
             for _ in 0..tick_count(t) {
@@ -211,16 +245,23 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
                     k += 1;
                 }
                 let o = &t.timeline[k];
-                keys.push(sc, run, t);
+                seed.push(run.seed);
+                version.push(t.version);
+                platform.push(t.platform as u8);
                 ts.push(tick * 1000);
-                state.push(o.state.as_str());
-                waiting.push(o.waiting_on.map_or("none", WaitingOn::as_str));
+                state.push(o.state.index() as u8);
+                waiting.push(o.waiting_on.map_or(WaitingOn::COUNT, WaitingOn::index) as u8);
                 rollout.push(o.state.rollout_percent());
                 blockers.push(o.open_blockers.min(u32::from(u16::MAX)) as u16);
                 done.push(o.signoffs_done.min(255) as u8);
                 required.push(o.signoffs_required.min(255) as u8);
                 build.push(o.latest_build.min(u32::from(u16::MAX)) as u16);
-                status.push(o.build_status.as_str());
+                status.push(
+                    BUILD_STATUSES
+                        .iter()
+                        .position(|b| *b == o.build_status)
+                        .unwrap_or(0) as u8,
+                );
                 crash.push(o.crash_rate_percent.map(|c| c as f32));
                 usage.push(usage_percent(
                     at.duration_since(t.branch_cut),
@@ -233,20 +274,27 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
             }
         }
     }
-    let mut cols = keys.columns();
-    cols.extend([
+    let platforms: Vec<&str> = sc.platforms.iter().map(|p| p.name.as_str()).collect();
+    let states = State::ALL.map(State::as_str);
+    let statuses = BUILD_STATUSES.map(BuildStatus::as_str);
+    let n = seed.len();
+    let mut cols: Vec<ArrayRef> = vec![
+        dict_array(vec![0; n], &[sc.name.as_str()])?,
+        Arc::new(UInt64Array::from(seed)),
+        Arc::new(UInt32Array::from(version)),
+        dict_array(platform, &platforms)?,
         ts_array(ts),
-        Arc::new(StringArray::from(state)) as ArrayRef,
-        Arc::new(StringArray::from(waiting)),
+        dict_array(state, &states)?,
+        dict_array(waiting, &labels)?,
         Arc::new(UInt8Array::from(rollout)),
         Arc::new(UInt16Array::from(blockers)),
         Arc::new(UInt8Array::from(done)),
         Arc::new(UInt8Array::from(required)),
         Arc::new(UInt16Array::from(build)),
-        Arc::new(StringArray::from(status)),
+        dict_array(status, &statuses)?,
         Arc::new(Float32Array::from(crash)),
         Arc::new(UInt8Array::from(usage)),
-    ]);
+    ];
     cols.extend(
         gates
             .into_iter()
