@@ -18,7 +18,8 @@ use parquet::arrow::ArrowWriter;
 
 use conductor::dataset::{self, Options, RunSpec, Shard, tables};
 use conductor::engine::{self, Detail, RunResult};
-use conductor::scenario::{BASELINE_TOML, Scenario};
+use conductor::scenario::Scenario;
+use conductor::sweep::Sweep;
 
 const WEEKS: u32 = 26;
 
@@ -106,12 +107,14 @@ fn dataset_benches(c: &mut Criterion) {
                 },
                 |dir| {
                     let spec = RunSpec {
-                        scenario: &sc,
-                        scenario_text: BASELINE_TOML,
-                        policies: vec![sc.policy("manual").expect("baseline policy")],
-                        first_seed: 1,
-                        seeds,
-                        weeks: WEEKS,
+                        sweep: Sweep {
+                            scenario: &sc,
+                            policies: vec![sc.policy("manual").expect("baseline policy")],
+                            first_seed: 1,
+                            seeds,
+                            weeks: WEEKS,
+                            detail: Detail::Full,
+                        },
                         shard: Shard::ALL,
                     };
                     let w = pool

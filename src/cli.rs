@@ -1,6 +1,7 @@
 //! The command line: argument structs (clap) and one module per subcommand, each with an
 //! `execute`. Errors here are `anyhow` with context; the binary prints the chain and exits 2.
 
+mod dashboard;
 mod simulate;
 
 use std::io::Write;
@@ -19,6 +20,8 @@ pub struct Cli {
 enum Command {
     /// Simulate seasons of releases under each policy and print a summary.
     Simulate(simulate::SimulateArgs),
+    /// Show the release dashboard of a run at one five-minute tick.
+    Dashboard(dashboard::DashboardArgs),
 }
 
 /// Parses `args` (including the program name) and runs the command. Data goes to `out`.
@@ -33,6 +36,7 @@ where
     };
     match cli.command {
         Command::Simulate(args) => simulate::execute(args, out),
+        Command::Dashboard(args) => dashboard::execute(args, out),
     }
 }
 

@@ -26,6 +26,7 @@
 //! unsharded run (docs/scaling.md).
 
 mod manifest;
+pub mod read;
 pub mod tables;
 
 use std::fs::{self, File};
@@ -45,9 +46,12 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 pub use manifest::Manifest;
+pub use read::RunDir;
 
 use crate::engine::{self, Detail, RunResult};
-use crate::scenario::{Policy, Scenario};
+#[cfg(test)]
+use crate::scenario::Scenario;
+use crate::sweep::Sweep;
 
 /// Version of the tables' schemas; bumped whenever a column changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -102,6 +106,22 @@ pub enum DatasetError {
         path: PathBuf,
         /// What is wrong.
         reason: String,
+    },
+    /// A directory that is not a conductor run.
+    #[error("{}: not a conductor run directory: {}", .0.display(), .1)]
+    NotARun(PathBuf, String),
+    /// A run written with another version of the tables' schemas.
+    #[error(
+        "{}: schema version {found}, but this conductor reads version {expected}; re-run the simulation with this version",
+        path.display()
+    )]
+    SchemaVersion {
+        /// The manifest.
+        path: PathBuf,
+        /// Its schema version.
+        found: u32,
+        /// The version this build reads.
+        expected: u32,
     },
     /// A bad `--shard`.
     #[error("--shard {0:?}: {1}")]
@@ -201,21 +221,13 @@ impl Part {
     }
 }
 
-/// What to run and write.
+/// What to run and write: a sweep (its `detail` is ignored: datasets need
+/// [`Detail::Full`]; the scenario's `source` text is written to `scenario.toml` and hashed)
+/// and the share of the parts to write.
 #[derive(Debug, Clone)]
 pub struct RunSpec<'a> {
-    /// The scenario.
-    pub scenario: &'a Scenario,
-    /// The scenario's exact text (written to `scenario.toml` and hashed).
-    pub scenario_text: &'a str,
-    /// Policies, in run order.
-    pub policies: Vec<&'a Policy>,
-    /// First seed.
-    pub first_seed: u64,
-    /// Seeds per policy.
-    pub seeds: u64,
-    /// Versions per season.
-    pub weeks: u32,
+    /// The scenario, policies, seeds and versions.
+    pub sweep: Sweep<'a>,
     /// The share of the run to write.
     pub shard: Shard,
 }
@@ -224,9 +236,10 @@ impl RunSpec<'_> {
     /// Every part of the whole run, policy-major then seed, whatever the shard.
     pub fn all_parts(&self) -> Vec<Part> {
         let mut parts = Vec::new();
-        for (p, policy) in self.policies.iter().enumerate() {
-            let mut first = self.first_seed;
-            let end = self.first_seed + self.seeds;
+        let sw = &self.sweep;
+        for (p, policy) in sw.policies.iter().enumerate() {
+            let mut first = sw.first_seed;
+            let end = sw.first_seed + sw.seeds;
             while first < end {
                 let seeds = SEEDS_PER_PART.min(end - first);
                 parts.push(Part {
@@ -256,12 +269,12 @@ impl RunSpec<'_> {
             tool: "conductor".into(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
             schema_version: SCHEMA_VERSION,
-            scenario: self.scenario.name.clone(),
-            scenario_sha256: sha256_hex(self.scenario_text.as_bytes()),
-            policies: self.policies.iter().map(|p| p.name.clone()).collect(),
-            first_seed: self.first_seed,
-            seeds: self.seeds,
-            weeks: self.weeks,
+            scenario: self.sweep.scenario.name.clone(),
+            scenario_sha256: sha256_hex(self.sweep.scenario.source.as_bytes()),
+            policies: self.sweep.policies.iter().map(|p| p.name.clone()).collect(),
+            first_seed: self.sweep.first_seed,
+            seeds: self.sweep.seeds,
+            weeks: self.sweep.weeks,
             seeds_per_part: SEEDS_PER_PART,
             shard: self.shard.index,
             shards: self.shard.count,
@@ -316,7 +329,7 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
 
     let scenario_path = dir.join(SCENARIO_FILE);
     match fs::read(&scenario_path) {
-        Ok(old) if old == spec.scenario_text.as_bytes() => {}
+        Ok(old) if old == spec.sweep.scenario.source.as_bytes() => {}
         Ok(_) if spec.shard.count > 1 => {
             return Err(DatasetError::ResumeMismatch(
                 dir.to_path_buf(),
@@ -324,7 +337,7 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
             ));
         }
         _ => atomic_write(&scenario_path, |f| {
-            f.write_all(spec.scenario_text.as_bytes())
+            f.write_all(spec.sweep.scenario.source.as_bytes())
         })?,
     }
     for part in spec.parts() {
@@ -348,19 +361,22 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
         let runs: Vec<RunResult> = (part.first_seed..part.first_seed + part.seeds)
             .map(|seed| {
                 engine::run(
-                    spec.scenario,
-                    spec.policies[part.policy],
+                    spec.sweep.scenario,
+                    spec.sweep.policies[part.policy],
                     seed,
-                    spec.weeks,
+                    spec.sweep.weeks,
                     Detail::Full,
                 )
             })
             .collect();
         let name = part.file_name();
         let batches = [
-            ("snapshots", tables::snapshots(spec.scenario, &runs)),
-            ("transitions", tables::transitions(spec.scenario, &runs)),
-            ("cycles", tables::cycles(spec.scenario, &runs)),
+            ("snapshots", tables::snapshots(spec.sweep.scenario, &runs)),
+            (
+                "transitions",
+                tables::transitions(spec.sweep.scenario, &runs),
+            ),
+            ("cycles", tables::cycles(spec.sweep.scenario, &runs)),
         ];
         drop(runs);
         for ((table, batch), count) in batches.into_iter().zip(&counts) {
@@ -608,12 +624,9 @@ pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), DatasetErro
         }
     };
     let file = File::create(&tmp).map_err(|e| DatasetError::io(path, e))?;
-    let mut w = ArrowWriter::try_new(
-        BufWriter::new(file),
-        batch.schema(),
-        Some(writer_properties()),
-    )
-    .map_err(|e| fail(e.to_string()))?;
+    let mut w =
+        ArrowWriter::try_new_with_options(BufWriter::new(file), batch.schema(), writer_options())
+            .map_err(|e| fail(e.to_string()))?;
     w.write(batch).map_err(|e| fail(e.to_string()))?;
     let buf = w.into_inner().map_err(|e| fail(e.to_string()))?;
     let file = buf
@@ -646,12 +659,14 @@ mod tests {
     fn shards_partition_the_parts() {
         let sc = Scenario::baseline();
         let spec = |shard| RunSpec {
-            scenario: &sc,
-            scenario_text: "",
-            policies: sc.policies.iter().collect(),
-            first_seed: 5,
-            seeds: 20,
-            weeks: 2,
+            sweep: Sweep {
+                scenario: &sc,
+                policies: sc.policies.iter().collect(),
+                first_seed: 5,
+                seeds: 20,
+                weeks: 2,
+                detail: Detail::Full,
+            },
             shard,
         };
         let all = spec(Shard::ALL).parts();

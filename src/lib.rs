@@ -20,6 +20,7 @@
 
 pub mod calendar;
 pub mod cli;
+pub mod dashboard;
 pub mod dataset;
 pub mod engine;
 pub mod model;

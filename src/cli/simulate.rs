@@ -128,18 +128,15 @@ fn write_dataset(
     } else {
         out_dir.to_path_buf()
     };
-    let text = match &args.scenario {
-        Some(path) => std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?,
-        None => crate::scenario::BASELINE_TOML.to_string(),
-    };
     let spec = RunSpec {
-        scenario,
-        scenario_text: &text,
-        policies,
-        first_seed: args.seed,
-        seeds: args.seeds,
-        weeks,
+        sweep: Sweep {
+            scenario,
+            policies,
+            first_seed: args.seed,
+            seeds: args.seeds,
+            weeks,
+            detail: Detail::Full,
+        },
         shard: shard.unwrap_or(Shard::ALL),
     };
     let opts = Options {

@@ -14,7 +14,7 @@ use crate::util::conductor;
 const TICK_MS: i64 = 300_000;
 
 /// `simulate --out DIR` with extra arguments; asserts success.
-fn write_run(dir: &Path, args: &[&str]) {
+pub fn write_run(dir: &Path, args: &[&str]) {
     conductor()
         .arg("simulate")
         .args(args)
@@ -52,7 +52,7 @@ fn parquet_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 /// A table of a run directory as one data frame, Hive partition columns included, with
 /// timestamps as integer milliseconds.
-fn read(dir: &Path, table: &str, columns: &[&str]) -> DataFrame {
+pub fn read(dir: &Path, table: &str, columns: &[&str]) -> DataFrame {
     let path = dir.join(table);
     let args = ScanArgsParquet {
         hive_options: HiveOptions::new_enabled(),
@@ -94,11 +94,11 @@ fn keys(df: &DataFrame) -> Vec<Key> {
         .collect()
 }
 
-fn i64s(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
+pub fn i64s(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
     df.column(name).unwrap().i64().unwrap().iter().collect()
 }
 
-fn strs(df: &DataFrame, name: &str) -> Vec<String> {
+pub fn strs(df: &DataFrame, name: &str) -> Vec<String> {
     let c = df.column(name).unwrap().str().unwrap();
     c.iter().map(|s| s.unwrap().to_string()).collect()
 }

@@ -3,6 +3,7 @@
 //! about the model.
 
 mod calibration;
+mod dashboard;
 mod dataset;
 mod determinism;
 mod invariants;

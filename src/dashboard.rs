@@ -1,0 +1,368 @@
+//! The release manager's dashboard at one five-minute tick of a run: per live track its
+//! state, each gate green / yellow / red, blockers, sign-offs, rollout and what it waits on.
+//!
+//! It reads one snapshot file (the part holding the seed) and, within it, only the row
+//! groups whose `seed` and `ts` statistics can contain the tick, so its cost does not grow
+//! with the size of the run.
+
+mod html;
+mod text;
+
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, TimestampMillisecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, RecordBatch};
+use jiff::Timestamp;
+
+pub use html::to_html;
+pub use text::to_text;
+
+use crate::dataset::read::{int_range, open_parquet};
+use crate::dataset::tables::{TICK_SECONDS, gate_column};
+use crate::dataset::{DatasetError, RunDir};
+use crate::engine::gates_needed;
+use crate::model::{Gate, State};
+
+/// How a gate shows on the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Light {
+    /// The gate holds.
+    Green,
+    /// The gate does not hold, but the track's next step does not need it (yet).
+    Yellow,
+    /// The gate does not hold and the next step needs it.
+    Red,
+}
+
+impl Light {
+    /// The name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Light::Green => "green",
+            Light::Yellow => "yellow",
+            Light::Red => "red",
+        }
+    }
+}
+
+/// One live track at the tick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackView {
+    /// Version number in the season.
+    pub version: u32,
+    /// Platform name.
+    pub platform: String,
+    /// State.
+    pub state: String,
+    /// What it waits on.
+    pub waiting_on: String,
+    /// Rollout, % of users.
+    pub rollout_percent: u8,
+    /// Open blocking bugs.
+    pub open_blockers: u16,
+    /// Teams signed off.
+    pub signoffs_done: u8,
+    /// Teams that must sign off.
+    pub signoffs_required: u8,
+    /// Latest build number.
+    pub latest_build: u16,
+    /// Its status.
+    pub build_status: String,
+    /// Crash rate of the latest green build, %.
+    pub crash_rate_percent: Option<f32>,
+    /// Share of the beta-usage threshold reached, %.
+    pub usage_percent: u8,
+    /// Every gate with its light, in [`Gate::ALL`] order.
+    pub gates: Vec<(Gate, Light)>,
+}
+
+/// The dashboard of one run (scenario, policy, seed) at one tick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Board {
+    /// Scenario name.
+    pub scenario: String,
+    /// Policy.
+    pub policy: String,
+    /// Seed.
+    pub seed: u64,
+    /// The tick shown.
+    pub at: Timestamp,
+    /// The tick in the release squad's time zone, for people.
+    pub squad_time: String,
+    /// Live tracks, by version then platform.
+    pub tracks: Vec<TrackView>,
+}
+
+/// What to show.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// The moment; rounded down to its five-minute tick.
+    pub at: Timestamp,
+    /// Only this version (default: every version live at the tick).
+    pub version: Option<u32>,
+    /// The policy (default: the run's first).
+    pub policy: Option<String>,
+    /// The seed (default: the run's first).
+    pub seed: Option<u64>,
+}
+
+/// Why a dashboard cannot be shown. All fatal.
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardError {
+    /// The run directory cannot be read.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// A policy the run does not have.
+    #[error("--policy {0:?}: the run has no such policy (it has: {1})")]
+    UnknownPolicy(String, String),
+    /// A seed the run does not have.
+    #[error("--seed {0}: the run has seeds {1} to {2}")]
+    UnknownSeed(u64, u64, u64),
+    /// No track (of the chosen version) is live at the tick.
+    #[error(
+        "--at {at}: {what} live then; seed {seed} under {policy} has snapshots from {first} to {last}"
+    )]
+    NothingLive {
+        /// The tick asked for.
+        at: Timestamp,
+        /// "no release" or "version N is not".
+        what: String,
+        /// The seed.
+        seed: u64,
+        /// The policy.
+        policy: String,
+        /// First tick of the seed's snapshots.
+        first: Timestamp,
+        /// Last tick.
+        last: Timestamp,
+    },
+}
+
+/// The tick at or before `t`.
+pub fn tick_at_or_before(t: Timestamp) -> Timestamp {
+    let s = t.as_second();
+    Timestamp::from_second(s - s.rem_euclid(TICK_SECONDS)).unwrap_or(t)
+}
+
+/// Builds the dashboard of `dir` for `query`.
+pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
+    let run = RunDir::open(dir)?;
+    let m = &run.manifest;
+    let policy = match &query.policy {
+        Some(p) if m.policies.contains(p) => p.clone(),
+        Some(p) => {
+            return Err(DashboardError::UnknownPolicy(
+                p.clone(),
+                m.policies.join(", "),
+            ));
+        }
+        None => m.policies.first().cloned().unwrap_or_default(),
+    };
+    let seed = query.seed.unwrap_or(m.first_seed);
+    if !run.has_seed(seed) {
+        return Err(DashboardError::UnknownSeed(
+            seed,
+            m.first_seed,
+            m.first_seed + m.seeds - 1,
+        ));
+    }
+    let at = tick_at_or_before(query.at);
+    let at_ms = at.as_millisecond();
+    let path = run.part_file("snapshots", &policy, seed);
+    let builder = open_parquet(&path)?;
+    let meta = builder.metadata().clone();
+    let schema = builder.schema().clone();
+    let col = |name: &str| schema.index_of(name).ok();
+    let (Some(seed_col), Some(ts_col)) = (col("seed"), col("ts")) else {
+        return Err(DatasetError::NotARun(path, "no seed or ts column".into()).into());
+    };
+    let seed_i = seed as i64;
+    let mut first_last: Option<(i64, i64)> = None;
+    let mut groups = Vec::new();
+    for (i, rg) in meta.row_groups().iter().enumerate() {
+        let seeds = int_range(rg, seed_col);
+        if seeds.is_some_and(|(lo, hi)| seed_i < lo || seed_i > hi) {
+            continue;
+        }
+        let ts = int_range(rg, ts_col);
+        if let Some((lo, hi)) = ts {
+            let (a, b) = first_last.get_or_insert((lo, hi));
+            *a = (*a).min(lo);
+            *b = (*b).max(hi);
+            if at_ms < lo || at_ms > hi {
+                continue;
+            }
+        }
+        groups.push(i);
+    }
+    let reader = builder
+        .with_row_groups(groups)
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(|e| parquet_error(&path, e))?;
+    let needed = |state: State| gates_needed(&run.scenario, state);
+    let mut tracks = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| parquet_error(&path, e))?;
+        collect_rows(&batch, seed, at_ms, query.version, &needed, &mut tracks)
+            .map_err(|reason| DatasetError::NotARun(path.clone(), reason))?;
+    }
+    if tracks.is_empty() {
+        let (first, last) = first_last.unwrap_or((at_ms, at_ms));
+        let ts = |ms: i64| Timestamp::from_millisecond(ms).unwrap_or(at);
+        return Err(DashboardError::NothingLive {
+            at,
+            what: query
+                .version
+                .map_or("no release".into(), |v| format!("version {v} is not")),
+            seed,
+            policy,
+            first: ts(first),
+            last: ts(last),
+        });
+    }
+    tracks.sort_by_key(|t| t.version);
+    let squad_time = at
+        .to_zoned(run.scenario.release_squad.time_zone().clone())
+        .strftime("%a %Y-%m-%d %H:%M %Z")
+        .to_string();
+    Ok(Board {
+        scenario: run.scenario.name.clone(),
+        policy,
+        seed,
+        at,
+        squad_time,
+        tracks,
+    })
+}
+
+fn parquet_error(path: &Path, e: impl std::fmt::Display) -> DatasetError {
+    DatasetError::Parquet {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// Appends the rows of `batch` at tick `at_ms` of `seed` (and `version`) to `out`.
+fn collect_rows(
+    batch: &RecordBatch,
+    seed: u64,
+    at_ms: i64,
+    version: Option<u32>,
+    needed: &dyn Fn(State) -> crate::model::GateSet,
+    out: &mut Vec<TrackView>,
+) -> Result<(), String> {
+    let get = |name: &str| {
+        batch
+            .column_by_name(name)
+            .ok_or_else(|| format!("no column {name}"))
+    };
+    let seeds = get("seed")?
+        .as_primitive_opt::<UInt64Type>()
+        .ok_or("seed is not uint64")?;
+    let ts = get("ts")?
+        .as_primitive_opt::<TimestampMillisecondType>()
+        .ok_or("ts is not a timestamp")?;
+    let versions = get("version")?
+        .as_primitive_opt::<UInt32Type>()
+        .ok_or("version is not uint32")?;
+    let strings = |name: &str| -> Result<_, String> {
+        get(name)?
+            .as_string_opt::<i32>()
+            .ok_or_else(|| format!("{name} is not a string"))
+    };
+    let (platform, state, waiting, status) = (
+        strings("platform")?,
+        strings("state")?,
+        strings("waiting_on")?,
+        strings("build_status")?,
+    );
+    let u8s = |name: &str| -> Result<_, String> {
+        get(name)?
+            .as_primitive_opt::<UInt8Type>()
+            .ok_or_else(|| format!("{name} is not uint8"))
+    };
+    let u16s = |name: &str| -> Result<_, String> {
+        get(name)?
+            .as_primitive_opt::<UInt16Type>()
+            .ok_or_else(|| format!("{name} is not uint16"))
+    };
+    let (rollout, done, required, usage) = (
+        u8s("rollout_percent")?,
+        u8s("signoffs_done")?,
+        u8s("signoffs_required")?,
+        u8s("usage_percent")?,
+    );
+    let (blockers, build) = (u16s("open_blockers")?, u16s("latest_build")?);
+    let crash = get("crash_rate_percent")?
+        .as_primitive_opt::<Float32Type>()
+        .ok_or("crash_rate_percent is not float32")?;
+    let gate_cols = Gate::ALL
+        .iter()
+        .map(|g| {
+            get(&gate_column(*g))?
+                .as_boolean_opt()
+                .ok_or_else(|| format!("{} is not boolean", gate_column(*g)))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    for i in 0..batch.num_rows() {
+        if seeds.value(i) != seed || ts.value(i) != at_ms {
+            continue;
+        }
+        if version.is_some_and(|v| v != versions.value(i)) {
+            continue;
+        }
+        let state_name = state.value(i);
+        let state_value = State::ALL
+            .into_iter()
+            .find(|s| s.as_str() == state_name)
+            .ok_or_else(|| format!("unknown state {state_name:?}"))?;
+        let need = needed(state_value);
+        let gates = Gate::ALL
+            .iter()
+            .zip(&gate_cols)
+            .map(|(g, c)| {
+                let light = if c.value(i) {
+                    Light::Green
+                } else if need.contains(*g) {
+                    Light::Red
+                } else {
+                    Light::Yellow
+                };
+                (*g, light)
+            })
+            .collect();
+        out.push(TrackView {
+            version: versions.value(i),
+            platform: platform.value(i).to_string(),
+            state: state_name.to_string(),
+            waiting_on: waiting.value(i).to_string(),
+            rollout_percent: rollout.value(i),
+            open_blockers: blockers.value(i),
+            signoffs_done: done.value(i),
+            signoffs_required: required.value(i),
+            latest_build: build.value(i),
+            build_status: status.value(i).to_string(),
+            crash_rate_percent: (!crash.is_null(i)).then(|| crash.value(i)),
+            usage_percent: usage.value(i),
+            gates,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_round_down() {
+        let t: Timestamp = "2026-01-09T09:04:59Z".parse().unwrap();
+        assert_eq!(tick_at_or_before(t).to_string(), "2026-01-09T09:00:00Z");
+        let t: Timestamp = "2026-01-09T09:05:00Z".parse().unwrap();
+        assert_eq!(tick_at_or_before(t), t);
+    }
+}

@@ -1,0 +1,111 @@
+//! The dashboard for a terminal: one block per live track, gates as coloured marks.
+//! Without colour (`NO_COLOR`, or not a terminal) the marks alone carry the meaning.
+
+use std::fmt::Write;
+
+use super::{Board, Light};
+
+fn mark(light: Light, colour: bool) -> String {
+    let (sym, code) = match light {
+        Light::Green => ("+", "32"),
+        Light::Yellow => ("~", "33"),
+        Light::Red => ("x", "31"),
+    };
+    if colour {
+        format!("\x1b[{code}m{sym}\x1b[0m")
+    } else {
+        sym.to_string()
+    }
+}
+
+/// Renders `board` as text; `colour` adds ANSI colours.
+pub fn to_text(board: &Board, colour: bool) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} / {} / seed {} at {} ({})",
+        board.scenario, board.policy, board.seed, board.at, board.squad_time
+    );
+    let _ = writeln!(
+        s,
+        "gates: + holds  x needed by the next step and failing  ~ failing, not needed yet"
+    );
+    for t in &board.tracks {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "v{} {:<8} {:<11} rollout {:>3}%  waiting on {}",
+            t.version, t.platform, t.state, t.rollout_percent, t.waiting_on
+        );
+        let crash = t
+            .crash_rate_percent
+            .map_or("-".to_string(), |c| format!("{c:.2}%"));
+        let _ = writeln!(
+            s,
+            "   blockers {}  sign-offs {}/{}  build #{} {}  crash rate {}  beta usage {}%",
+            t.open_blockers,
+            t.signoffs_done,
+            t.signoffs_required,
+            t.latest_build,
+            t.build_status,
+            crash,
+            t.usage_percent
+        );
+        let gates: Vec<String> = t
+            .gates
+            .iter()
+            .map(|(g, l)| format!("{} {}", mark(*l, colour), g.as_str()))
+            .collect();
+        let _ = writeln!(s, "   {}", gates.join("  "));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dashboard::TrackView;
+    use crate::model::Gate;
+
+    fn board() -> Board {
+        Board {
+            scenario: "baseline".into(),
+            policy: "manual".into(),
+            seed: 1,
+            at: "2026-01-19T10:00:00Z".parse().unwrap(),
+            squad_time: "Mon 2026-01-19 11:00 CET".into(),
+            tracks: vec![TrackView {
+                version: 1,
+                platform: "ios".into(),
+                state: "final_rc".into(),
+                waiting_on: "signoff".into(),
+                rollout_percent: 0,
+                open_blockers: 0,
+                signoffs_done: 3,
+                signoffs_required: 5,
+                latest_build: 2,
+                build_status: "passed".into(),
+                crash_rate_percent: Some(0.4),
+                usage_percent: 70,
+                gates: vec![
+                    (Gate::NoBlockers, Light::Green),
+                    (Gate::Signoff, Light::Red),
+                    (Gate::Bake, Light::Yellow),
+                ],
+            }],
+        }
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let plain = to_text(&board(), false);
+        assert!(!plain.contains('\x1b'));
+        assert!(
+            plain.contains("+ no_blockers  x signoff  ~ bake"),
+            "{plain}"
+        );
+        assert!(plain.contains("sign-offs 3/5"));
+        let coloured = to_text(&board(), true);
+        assert!(coloured.contains("\x1b[31mx\x1b[0m signoff"), "{coloured}");
+    }
+}

@@ -1,0 +1,175 @@
+//! `conductor dashboard`: the state of a run at one tick, checked against the snapshots.
+
+use std::path::Path;
+
+use polars::prelude::*;
+use predicates::prelude::*;
+
+use crate::dataset::{i64s, read, strs, write_run};
+use crate::util::conductor;
+
+fn dashboard(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    conductor().arg("dashboard").arg(dir).args(args).assert()
+}
+
+/// A tick inside version 1's life under `manual`, seed 1: three hours after its cut.
+fn a_tick(dir: &Path) -> i64 {
+    let cycles = read(dir, "cycles", &["policy", "seed", "version", "branched_at"])
+        .lazy()
+        .filter(
+            col("policy")
+                .eq(lit("manual"))
+                .and(col("seed").eq(lit(1u64)))
+                .and(col("version").eq(lit(1u32))),
+        )
+        .collect()
+        .unwrap();
+    let cut = i64s(&cycles, "branched_at")[0].unwrap();
+    (cut + 3 * 3_600_000) / 300_000 * 300_000
+}
+
+#[test]
+fn the_dashboard_shows_the_snapshot_state_of_every_live_track() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &["--seeds", "2", "--weeks", "3"]);
+    let at_ms = a_tick(&dir);
+    let at = jiff::Timestamp::from_millisecond(at_ms)
+        .unwrap()
+        .to_string();
+
+    let out = dashboard(&dir, &["--at", &at, "--policy", "manual", "--seed", "1"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains('\x1b'), "NO_COLOR: no escape codes\n{text}");
+    let shown: Vec<(String, String, String, String)> = text
+        .lines()
+        .filter(|l| l.starts_with('v'))
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (
+                w[0].to_string(),
+                w[1].to_string(),
+                w[2].to_string(),
+                w[w.len() - 1].to_string(),
+            )
+        })
+        .collect();
+
+    let snaps = read(
+        &dir,
+        "snapshots",
+        &[
+            "policy",
+            "seed",
+            "version",
+            "platform",
+            "ts",
+            "state",
+            "waiting_on",
+        ],
+    )
+    .lazy()
+    .filter(
+        col("policy")
+            .eq(lit("manual"))
+            .and(col("seed").eq(lit(1u64)))
+            .and(col("ts").eq(lit(at_ms))),
+    )
+    .collect()
+    .unwrap();
+    let versions: Vec<u32> = snaps
+        .column("version")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let (platforms, states, waiting) = (
+        strs(&snaps, "platform"),
+        strs(&snaps, "state"),
+        strs(&snaps, "waiting_on"),
+    );
+    let mut expected: Vec<(String, String, String, String)> = (0..snaps.height())
+        .map(|i| {
+            (
+                format!("v{}", versions[i]),
+                platforms[i].clone(),
+                states[i].clone(),
+                waiting[i].clone(),
+            )
+        })
+        .collect();
+    expected.sort();
+    let mut shown_sorted = shown.clone();
+    shown_sorted.sort();
+    assert!(
+        expected.len() >= 3,
+        "at least version 1's three tracks are live: {expected:?}"
+    );
+    assert_eq!(shown_sorted, expected, "\n{text}");
+
+    // One version only, and HTML.
+    dashboard(&dir, &["--at", &at, "--version", "1", "--format", "html"])
+        .success()
+        .stdout(predicate::str::starts_with("<!DOCTYPE html>"))
+        .stdout(predicate::str::contains("android &middot; version 1"))
+        .stdout(predicate::str::contains("version 0").not());
+}
+
+#[test]
+fn bad_dashboard_requests_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(
+        &dir,
+        &["--seeds", "1", "--weeks", "2", "--policy", "manual"],
+    );
+    let at = jiff::Timestamp::from_millisecond(a_tick(&dir))
+        .unwrap()
+        .to_string();
+
+    dashboard(&tmp.path().join("missing"), &["--at", &at])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "missing: not a conductor run directory: no such directory",
+        ));
+    let foreign = tmp.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "x").unwrap();
+    dashboard(&foreign, &["--at", &at])
+        .code(2)
+        .stderr(predicate::str::contains("no manifest.json"));
+    dashboard(&dir, &["--at", "2001-01-01T00:00:00Z"])
+        .code(2)
+        .stderr(predicate::str::contains("no release live then"));
+    dashboard(&dir, &["--at", "yesterday"])
+        .code(2)
+        .stderr(predicate::str::contains("--at \"yesterday\": not a time"));
+    dashboard(&dir, &["--at", &at, "--policy", "robot"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--policy \"robot\": the run has no such policy (it has: manual)",
+        ));
+    dashboard(&dir, &["--at", &at, "--seed", "7"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--seed 7: the run has seeds 1 to 1",
+        ));
+
+    let manifest = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+    )
+    .unwrap();
+    dashboard(&dir, &["--at", &at])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "schema version 99, but this conductor reads version 1",
+        ));
+}
