@@ -82,4 +82,9 @@ mod tests {
     fn html_escapes_names() {
         assert_eq!(escape("<a&\"b\">"), "&lt;a&amp;&quot;b&quot;&gt;");
     }
+
+    #[test]
+    fn html_snapshot() {
+        insta::assert_snapshot!(to_html(&crate::dashboard::text::tests::board()));
+    }
 }

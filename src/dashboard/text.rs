@@ -62,12 +62,12 @@ pub fn to_text(board: &Board, colour: bool) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::dashboard::TrackView;
     use crate::model::Gate;
 
-    fn board() -> Board {
+    pub(crate) fn board() -> Board {
         Board {
             scenario: "baseline".into(),
             policy: "manual".into(),
@@ -107,5 +107,10 @@ mod tests {
         assert!(plain.contains("sign-offs 3/5"));
         let coloured = to_text(&board(), true);
         assert!(coloured.contains("\x1b[31mx\x1b[0m signoff"), "{coloured}");
+    }
+
+    #[test]
+    fn text_snapshot() {
+        insta::assert_snapshot!(to_text(&board(), false));
     }
 }
