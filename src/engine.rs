@@ -581,10 +581,11 @@ impl<'a> Engine<'a> {
                         });
                     }
                 }
-            } else if !ok && has_pending {
-                if let Some(t) = self.track(i) {
-                    t.pending = None;
-                }
+            } else if !ok
+                && has_pending
+                && let Some(t) = self.track(i)
+            {
+                t.pending = None;
             }
         }
 
