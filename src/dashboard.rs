@@ -11,10 +11,11 @@ mod text;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
+use arrow_array::types::ArrowPrimitiveType;
 use arrow_array::types::{
     Float32Type, TimestampMillisecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use jiff::Timestamp;
 
 pub use html::to_html;
@@ -96,11 +97,36 @@ pub struct Board {
     pub tracks: Vec<TrackView>,
 }
 
+/// A moment, as a user gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// An instant (RFC 3339 with an offset).
+    Instant(Timestamp),
+    /// A wall-clock date and time in the run's release-squad time zone.
+    SquadLocal(jiff::civil::DateTime),
+}
+
+impl std::str::FromStr for At {
+    type Err = String;
+
+    /// `2026-01-16T10:00:00Z` (an instant) or `2026-01-16T10:00` (squad-local).
+    fn from_str(text: &str) -> Result<At, String> {
+        if let Ok(t) = text.parse::<Timestamp>() {
+            return Ok(At::Instant(t));
+        }
+        text.parse().map(At::SquadLocal).map_err(|_| {
+            format!(
+                "--at {text:?}: not a time; write e.g. 2026-01-16T10:00:00Z or 2026-01-16T10:00"
+            )
+        })
+    }
+}
+
 /// What to show.
 #[derive(Debug, Clone)]
 pub struct Query {
     /// The moment; rounded down to its five-minute tick.
-    pub at: Timestamp,
+    pub at: At,
     /// Only this version (default: every version live at the tick).
     pub version: Option<u32>,
     /// The policy (default: the run's first).
@@ -121,6 +147,9 @@ pub enum DashboardError {
     /// A seed the run does not have.
     #[error("--seed {0}: the run has seeds {1} to {2}")]
     UnknownSeed(u64, u64, u64),
+    /// A squad-local `--at` that does not exist in the squad's zone.
+    #[error("--at {0}: not a time in the release squad's zone: {1}")]
+    BadLocalTime(jiff::civil::DateTime, String),
     /// No track (of the chosen version) is live at the tick.
     #[error(
         "--at {at}: {what} live then; seed {seed} under {policy} has snapshots from {first} to {last}"
@@ -169,7 +198,14 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
             m.first_seed + m.seeds - 1,
         ));
     }
-    let at = tick_at_or_before(query.at);
+    let at = match query.at {
+        At::Instant(t) => t,
+        At::SquadLocal(dt) => dt
+            .to_zoned(run.scenario.release_squad.time_zone().clone())
+            .map_err(|e| DashboardError::BadLocalTime(dt, e.to_string()))?
+            .timestamp(),
+    };
+    let at = tick_at_or_before(at);
     let at_ms = at.as_millisecond();
     let path = run.part_file("snapshots", &policy, seed);
     let builder = open_parquet(&path)?;
@@ -246,6 +282,22 @@ fn parquet_error(path: &Path, e: impl std::fmt::Display) -> DatasetError {
     }
 }
 
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, String> {
+    batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("no column {name}"))
+}
+
+/// A column of `batch` as a primitive array of type `T`.
+fn primitive<'a, T: ArrowPrimitiveType>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a PrimitiveArray<T>, String> {
+    column(batch, name)?
+        .as_primitive_opt::<T>()
+        .ok_or_else(|| format!("{name} is not {}", T::DATA_TYPE))
+}
+
 /// Appends the rows of `batch` at tick `at_ms` of `seed` (and `version`) to `out`.
 fn collect_rows(
     batch: &RecordBatch,
@@ -255,22 +307,13 @@ fn collect_rows(
     needed: &dyn Fn(State) -> crate::model::GateSet,
     out: &mut Vec<TrackView>,
 ) -> Result<(), String> {
-    let get = |name: &str| {
-        batch
-            .column_by_name(name)
-            .ok_or_else(|| format!("no column {name}"))
-    };
-    let seeds = get("seed")?
-        .as_primitive_opt::<UInt64Type>()
-        .ok_or("seed is not uint64")?;
-    let ts = get("ts")?
-        .as_primitive_opt::<TimestampMillisecondType>()
-        .ok_or("ts is not a timestamp")?;
-    let versions = get("version")?
-        .as_primitive_opt::<UInt32Type>()
-        .ok_or("version is not uint32")?;
+    let (seeds, ts, versions) = (
+        primitive::<UInt64Type>(batch, "seed")?,
+        primitive::<TimestampMillisecondType>(batch, "ts")?,
+        primitive::<UInt32Type>(batch, "version")?,
+    );
     let strings = |name: &str| -> Result<_, String> {
-        get(name)?
+        column(batch, name)?
             .as_string_opt::<i32>()
             .ok_or_else(|| format!("{name} is not a string"))
     };
@@ -280,30 +323,21 @@ fn collect_rows(
         strings("waiting_on")?,
         strings("build_status")?,
     );
-    let u8s = |name: &str| -> Result<_, String> {
-        get(name)?
-            .as_primitive_opt::<UInt8Type>()
-            .ok_or_else(|| format!("{name} is not uint8"))
-    };
-    let u16s = |name: &str| -> Result<_, String> {
-        get(name)?
-            .as_primitive_opt::<UInt16Type>()
-            .ok_or_else(|| format!("{name} is not uint16"))
-    };
     let (rollout, done, required, usage) = (
-        u8s("rollout_percent")?,
-        u8s("signoffs_done")?,
-        u8s("signoffs_required")?,
-        u8s("usage_percent")?,
+        primitive::<UInt8Type>(batch, "rollout_percent")?,
+        primitive::<UInt8Type>(batch, "signoffs_done")?,
+        primitive::<UInt8Type>(batch, "signoffs_required")?,
+        primitive::<UInt8Type>(batch, "usage_percent")?,
     );
-    let (blockers, build) = (u16s("open_blockers")?, u16s("latest_build")?);
-    let crash = get("crash_rate_percent")?
-        .as_primitive_opt::<Float32Type>()
-        .ok_or("crash_rate_percent is not float32")?;
+    let (blockers, build) = (
+        primitive::<UInt16Type>(batch, "open_blockers")?,
+        primitive::<UInt16Type>(batch, "latest_build")?,
+    );
+    let crash = primitive::<Float32Type>(batch, "crash_rate_percent")?;
     let gate_cols = Gate::ALL
         .iter()
         .map(|g| {
-            get(&gate_column(*g))?
+            column(batch, &gate_column(*g))?
                 .as_boolean_opt()
                 .ok_or_else(|| format!("{} is not boolean", gate_column(*g)))
         })

@@ -340,7 +340,8 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
             f.write_all(spec.sweep.scenario.source.as_bytes())
         })?,
     }
-    for part in spec.parts() {
+    let parts = spec.parts();
+    for part in &parts {
         for table in TABLES {
             let folder = dir.join(table).join(part.partition());
             fs::create_dir_all(&folder).map_err(|e| DatasetError::io(&folder, e))?;
@@ -348,8 +349,7 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
     }
     manifest.save(&manifest_path)?;
 
-    let todo: Vec<Part> = spec
-        .parts()
+    let todo: Vec<Part> = parts
         .into_iter()
         .filter(|p| !manifest.parts_complete.contains(&p.id()))
         .collect();
@@ -613,29 +613,16 @@ pub fn writer_options() -> ArrowWriterOptions {
         .with_skip_arrow_metadata(true)
 }
 
-/// Writes one batch as a Parquet file, atomically.
+/// Writes one batch as a Parquet file, atomically (see [`atomic_write`]).
 pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), DatasetError> {
-    let tmp = temporary_path(path);
-    let fail = |reason: String| {
-        let _ = fs::remove_file(&tmp);
-        DatasetError::Parquet {
-            path: path.to_path_buf(),
-            reason,
-        }
-    };
-    let file = File::create(&tmp).map_err(|e| DatasetError::io(path, e))?;
-    let mut w =
-        ArrowWriter::try_new_with_options(BufWriter::new(file), batch.schema(), writer_options())
-            .map_err(|e| fail(e.to_string()))?;
-    w.write(batch).map_err(|e| fail(e.to_string()))?;
-    let buf = w.into_inner().map_err(|e| fail(e.to_string()))?;
-    let file = buf
-        .into_inner()
-        .map_err(|e| fail(e.into_error().to_string()))?;
-    file.sync_data().map_err(|e| fail(e.to_string()))?;
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        DatasetError::io(path, e)
+    let parquet =
+        |e: parquet::errors::ParquetError| io::Error::other(format!("cannot write Parquet: {e}"));
+    atomic_write(path, |f| {
+        let mut w = ArrowWriter::try_new_with_options(f, batch.schema(), writer_options())
+            .map_err(parquet)?;
+        w.write(batch).map_err(parquet)?;
+        w.close().map_err(parquet)?;
+        Ok(())
     })
 }
 

@@ -3,11 +3,9 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
-use jiff::Timestamp;
 
-use crate::dashboard::{self, Query};
+use crate::dashboard::{self, At, Query};
 
 /// Arguments of `conductor dashboard`.
 #[derive(Debug, Args)]
@@ -39,25 +37,9 @@ enum Format {
     Html,
 }
 
-/// Parses `--at`: a timestamp with offset, or a civil date-time in the squad's zone.
-fn parse_at(text: &str, run_dir: &std::path::Path) -> anyhow::Result<Timestamp> {
-    if let Ok(t) = text.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    let civil: jiff::civil::DateTime = text.parse().with_context(|| {
-        format!("--at {text:?}: not a time; write e.g. 2026-01-16T10:00:00Z or 2026-01-16T10:00")
-    })?;
-    let run = crate::dataset::RunDir::open(run_dir)?;
-    let zone = run.scenario.release_squad.time_zone().clone();
-    Ok(civil
-        .to_zoned(zone)
-        .with_context(|| format!("--at {text:?}: not a time in the release squad's zone"))?
-        .timestamp())
-}
-
 /// Runs the command.
 pub fn execute(args: DashboardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let at = parse_at(&args.at, &args.run_dir)?;
+    let at: At = args.at.parse().map_err(anyhow::Error::msg)?;
     let query = Query {
         at,
         version: args.version,

@@ -484,7 +484,7 @@ fn a_killed_run_resumes_to_the_same_bytes() {
         .arg("--resume")
         .assert()
         .success()
-        .stdout(predicate::str::contains(format!("already complete")));
+        .stdout(predicate::str::contains("already complete"));
     let whole = tmp.path().join("whole");
     write_run(&whole, &args[1..]);
     let (a, b) = (files(&whole), files(&dir));
