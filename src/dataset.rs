@@ -1,4 +1,4 @@
-//! Run directories: the five-minute snapshots, transitions and cycles of many runs as a
+//! Run directories: the five-minute snapshots, transitions, segments and cycles of many runs as a
 //! Hive-partitioned Parquet dataset (see docs/formats.md for every column).
 //!
 //! ```text
@@ -54,7 +54,7 @@ use crate::scenario::Scenario;
 use crate::sweep::Sweep;
 
 /// Version of the tables' schemas; bumped whenever a column changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Seeds per part file.
 pub const SEEDS_PER_PART: u64 = 8;
@@ -63,7 +63,7 @@ pub const SEEDS_PER_PART: u64 = 8;
 pub const ROW_GROUP_ROWS: usize = 64 * 1024;
 
 /// The tables of a run directory, one folder each.
-pub const TABLES: [&str; 3] = ["snapshots", "transitions", "cycles"];
+pub const TABLES: [&str; 4] = ["snapshots", "transitions", "segments", "cycles"];
 
 /// The file holding the exact scenario text that was run.
 pub const SCENARIO_FILE: &str = "scenario.toml";
@@ -309,6 +309,8 @@ pub struct Written {
     pub snapshot_rows: u64,
     /// Transition rows written now.
     pub transition_rows: u64,
+    /// Segment rows written now.
+    pub segment_rows: u64,
     /// Track-cycles written now (rows of `cycles`).
     pub cycle_rows: u64,
 }
@@ -355,7 +357,7 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
         .collect();
     let skipped = manifest.parts_complete.len();
     let bar = progress_bar(todo.len() as u64, opts.progress);
-    let counts = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+    let counts = TABLES.map(|_| AtomicU64::new(0));
     let manifest = Mutex::new(manifest);
     todo.par_iter().try_for_each(|part| {
         let runs: Vec<RunResult> = (part.first_seed..part.first_seed + part.seeds)
@@ -376,6 +378,7 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
                 "transitions",
                 tables::transitions(spec.sweep.scenario, &runs),
             ),
+            ("segments", tables::segments(spec.sweep.scenario, &runs)),
             ("cycles", tables::cycles(spec.sweep.scenario, &runs)),
         ];
         drop(runs);
@@ -396,12 +399,14 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
         Ok::<(), DatasetError>(())
     })?;
     bar.finish_and_clear();
-    let [snapshot_rows, transition_rows, cycle_rows] = counts.map(AtomicU64::into_inner);
+    let [snapshot_rows, transition_rows, segment_rows, cycle_rows] =
+        counts.map(AtomicU64::into_inner);
     Ok(Written {
         parts_written: todo.len(),
         parts_skipped: skipped,
         snapshot_rows,
         transition_rows,
+        segment_rows,
         cycle_rows,
     })
 }

@@ -148,12 +148,13 @@ fn write_dataset(
     let written = pool.install(|| dataset::write(&spec, &dir, &opts))?;
     writeln!(
         out,
-        "{}: {} parts written ({} already complete): {} snapshot rows, {} transitions, {} track-cycles",
+        "{}: {} parts written ({} already complete): {} snapshot rows, {} transitions, {} segments, {} track-cycles",
         dir.display(),
         written.parts_written,
         written.parts_skipped,
         written.snapshot_rows,
         written.transition_rows,
+        written.segment_rows,
         written.cycle_rows
     )?;
     Ok(())

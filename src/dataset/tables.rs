@@ -1,5 +1,5 @@
-//! The three tables of a run directory as Arrow record batches: `snapshots`, `transitions`
-//! and `cycles`. One function per table turns the runs of one part into one batch whose rows
+//! The four tables of a run directory as Arrow record batches: `snapshots`, `transitions`,
+//! `segments` and `cycles`. One function per table turns the runs of one part into one batch whose rows
 //! are already in the dataset's sort order (seed, version, platform in scenario order, ts).
 //!
 //! Partition columns (`policy`) are not stored in the files: they live in the Hive path
@@ -16,7 +16,7 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::engine::{BuildStatus, RunResult, TrackResult};
-use crate::model::{Gate, State, WaitingOn};
+use crate::model::{Actor, Gate, State, WaitingOn};
 use crate::scenario::Scenario;
 
 /// Seconds between two snapshot ticks.
@@ -87,11 +87,24 @@ pub fn transitions_schema() -> SchemaRef {
     let mut f = key_fields();
     f.extend([
         Field::new("ts", ts_type(), false),
-        Field::new("from_state", DataType::Utf8, false),
+        Field::new("from_state", DataType::Utf8, true),
         Field::new("to_state", DataType::Utf8, false),
         Field::new("actor", DataType::Utf8, false),
         Field::new("gates_passed_at", ts_type(), true),
         Field::new("wait_minutes", DataType::Float64, true),
+    ]);
+    Arc::new(Schema::new(f))
+}
+
+/// Schema of `segments`.
+pub fn segments_schema() -> SchemaRef {
+    let mut f = key_fields();
+    f.extend([
+        Field::new("start", ts_type(), false),
+        Field::new("end", ts_type(), false),
+        Field::new("state", DataType::Utf8, false),
+        Field::new("waiting_on", DataType::Utf8, false),
+        Field::new("hours", DataType::Float64, false),
     ]);
     Arc::new(Schema::new(f))
 }
@@ -303,17 +316,25 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
     RecordBatch::try_new(snapshots_schema(), cols)
 }
 
-/// The `transitions` rows of `runs`: one per change of state, in time order per track.
+/// The `transitions` rows of `runs`: one per change of state, in time order per track. The
+/// first row of a track is its branch cut (from no state to `branched`, by `world`).
 pub fn transitions(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
     let mut keys = Keys::default();
     let (mut ts, mut from, mut to, mut actor, mut passed, mut wait) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for run in runs {
         for t in &run.tracks {
+            keys.push(sc, run, t);
+            ts.push(millis(t.branch_cut));
+            from.push(None);
+            to.push(State::Branched.as_str());
+            actor.push(Actor::World.as_str());
+            passed.push(None);
+            wait.push(None);
             for tr in &t.transitions {
                 keys.push(sc, run, t);
                 ts.push(millis(tr.at));
-                from.push(tr.from.as_str());
+                from.push(Some(tr.from.as_str()));
                 to.push(tr.to.as_str());
                 actor.push(tr.actor.as_str());
                 passed.push(tr.gates_passed_at.map(millis));
@@ -331,6 +352,39 @@ pub fn transitions(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arr
         Arc::new(Float64Array::from(wait)),
     ]);
     RecordBatch::try_new(transitions_schema(), cols)
+}
+
+/// The `segments` rows of `runs`: one per stretch of constant state and waiting-on label,
+/// in time order per track. A track's segments tile `[branch cut, end)`.
+pub fn segments(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
+    let mut keys = Keys::default();
+    let (mut start, mut end, mut state, mut label, mut hours) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for run in runs {
+        for t in &run.tracks {
+            for s in t.segments() {
+                let from = s.start.max(t.branch_cut);
+                if s.end <= from {
+                    continue;
+                }
+                keys.push(sc, run, t);
+                start.push(millis(from));
+                end.push(millis(s.end));
+                state.push(s.state.as_str());
+                label.push(s.waiting_on.as_str());
+                hours.push(s.end.duration_since(from).as_secs_f64() / 3600.0);
+            }
+        }
+    }
+    let mut cols = keys.columns();
+    cols.extend([
+        ts_array(start),
+        ts_array(end),
+        Arc::new(StringArray::from(state)) as ArrayRef,
+        Arc::new(StringArray::from(label)),
+        Arc::new(Float64Array::from(hours)),
+    ]);
+    RecordBatch::try_new(segments_schema(), cols)
 }
 
 /// The `cycles` rows of `runs`: one per track.
@@ -428,8 +482,26 @@ mod tests {
             tr.num_rows(),
             run.tracks
                 .iter()
-                .map(|t| t.transitions.len())
-                .sum::<usize>()
+                .map(|t| t.transitions.len() + 1)
+                .sum::<usize>(),
+            "each track's transitions plus its branch cut"
+        );
+        let seg = segments(&sc, std::slice::from_ref(&run)).unwrap();
+        let hours = seg
+            .column_by_name("hours")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .unwrap();
+        let total: f64 = hours.values().iter().sum();
+        let expected: f64 = run
+            .tracks
+            .iter()
+            .map(|t| t.ended.duration_since(t.branch_cut).as_secs_f64() / 3600.0)
+            .sum();
+        assert!(
+            (total - expected).abs() < 1e-6,
+            "segments tile each track's life: {total} vs {expected}"
         );
     }
 }

@@ -164,12 +164,12 @@ fn bad_dashboard_requests_are_clear_errors() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+        text.replace("\"schema_version\": 2", "\"schema_version\": 99"),
     )
     .unwrap();
     dashboard(&dir, &["--at", &at])
         .code(2)
         .stderr(predicate::str::contains(
-            "schema version 99, but this conductor reads version 1",
+            "schema version 99, but this conductor reads version 2",
         ));
 }

@@ -61,7 +61,7 @@ pub fn read(dir: &Path, table: &str, columns: &[&str]) -> DataFrame {
     let exprs: Vec<Expr> = columns
         .iter()
         .map(|c| {
-            if c.ends_with("_at") || *c == "ts" {
+            if c.ends_with("_at") || ["ts", "start", "end"].contains(c) {
                 col(*c).cast(DataType::Int64)
             } else {
                 col(*c)
@@ -101,6 +101,11 @@ pub fn i64s(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
 pub fn strs(df: &DataFrame, name: &str) -> Vec<String> {
     let c = df.column(name).unwrap().str().unwrap();
     c.iter().map(|s| s.unwrap().to_string()).collect()
+}
+
+pub fn opt_strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    let c = df.column(name).unwrap().str().unwrap();
+    c.iter().map(|s| s.map(str::to_string)).collect()
 }
 
 const KEY_COLUMNS: [&str; 4] = ["policy", "seed", "version", "platform"];
@@ -181,10 +186,10 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
     assert_eq!(cycles.height(), 3 * 10 * 4 * 3);
 
     // Transitions per track, in time order.
-    let mut by_track: HashMap<Key, Vec<(i64, String, String)>> = HashMap::new();
+    let mut by_track: HashMap<Key, Vec<(i64, Option<String>, String)>> = HashMap::new();
     let (t_ts, t_from, t_to) = (
         i64s(&trans, "ts"),
-        strs(&trans, "from_state"),
+        opt_strs(&trans, "from_state"),
         strs(&trans, "to_state"),
     );
     for (i, k) in keys(&trans).into_iter().enumerate() {
@@ -199,10 +204,11 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
             "transitions in time order"
         );
         assert!(
-            list.windows(2).all(|w| w[0].2 == w[1].1),
+            list.windows(2).all(|w| Some(&w[0].2) == w[1].1.as_ref()),
             "each starts where the last ended"
         );
-        assert_eq!(list[0].1, "branched");
+        assert_eq!((&list[0].1, list[0].2.as_str()), (&None, "branched"));
+        assert!(list[1..].iter().all(|t| t.1.is_some()));
     }
 
     // Cycles agree with transitions.
@@ -235,6 +241,10 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
     for (i, k) in ck.iter().enumerate() {
         let list = by_track.get(k).expect("every track has transitions");
         let (cut, end) = (branched[i].unwrap(), ended[i].unwrap());
+        assert_eq!(
+            list[0].0, cut,
+            "{k:?}: the first transition is the branch cut"
+        );
         let last = list.last().unwrap();
         assert_eq!(end, last.0, "{k:?}: ended_at is the last transition");
         assert_eq!(
@@ -350,6 +360,57 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
         );
     }
 
+    // Segments tile each track's life, carry the state the transitions imply, and sum per
+    // label to the cycles' hours.
+    let segs = read(
+        &dir,
+        "segments",
+        &with_keys(&["start", "end", "state", "waiting_on", "hours"]),
+    );
+    let (g_start, g_end, g_state, g_label) = (
+        i64s(&segs, "start"),
+        i64s(&segs, "end"),
+        strs(&segs, "state"),
+        strs(&segs, "waiting_on"),
+    );
+    let g_hours: Vec<f64> = segs
+        .column("hours")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let mut label_hours: HashMap<(&Key, &str), f64> = HashMap::new();
+    let mut covered: HashMap<&Key, (i64, i64)> = HashMap::new();
+    for (i, k) in keys(&segs).iter().enumerate() {
+        let (start, end) = (g_start[i].unwrap(), g_end[i].unwrap());
+        assert!(end > start, "{k:?}: empty segment");
+        assert!((g_hours[i] - (end - start) as f64 / 3.6e6).abs() < 1e-9);
+        let k = expected_ticks.get_key_value(k).expect("a known track").0;
+        let span = covered.entry(k).or_insert((start, start));
+        assert_eq!(span.1, start, "{k:?}: segments are contiguous");
+        span.1 = end;
+        let implied = by_track[k]
+            .iter()
+            .take_while(|t| t.0 <= start)
+            .last()
+            .map(|t| t.2.as_str());
+        assert_eq!(Some(g_state[i].as_str()), implied, "{k:?} at {start}");
+        *label_hours.entry((k, g_label[i].as_str())).or_default() += g_hours[i];
+    }
+    for (k, span) in &covered {
+        assert_eq!(*span, expected_ticks[*k], "{k:?}: segments span the life");
+    }
+    assert_eq!(covered.len(), expected_ticks.len());
+    for (i, k) in ck.iter().enumerate() {
+        for c in &hour_cols {
+            let label = c.strip_prefix("hours_").unwrap();
+            let want = cycles.column(c).unwrap().f64().unwrap().get(i).unwrap();
+            let got = label_hours.get(&(k, label)).copied().unwrap_or(0.0);
+            assert!((want - got).abs() < 1e-6, "{k:?} {label}: {want} vs {got}");
+        }
+    }
+
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["complete"], true);
@@ -419,7 +480,7 @@ fn the_union_of_shards_is_the_unsharded_run() {
     // A shard alone holds only its share.
     let alone = tmp.path().join("alone");
     write_run(&alone, &["--seeds", "20", "--weeks", "3", "--shard", "2/3"]);
-    assert_eq!(parquet_files(&alone).len(), 3 * 3); // 9 parts / 3 shards x 3 tables
+    assert_eq!(parquet_files(&alone).len(), 3 * 4); // 9 parts / 3 shards x 4 tables
 }
 
 #[test]
@@ -649,7 +710,7 @@ fn a_failed_write_leaves_only_complete_files() {
     let m: serde_json::Value = serde_json::from_slice(&left[Path::new("manifest.json")]).unwrap();
     assert_eq!(m["complete"], false);
     for part in m["parts_complete"].as_array().unwrap() {
-        for table in ["snapshots", "transitions", "cycles"] {
+        for table in conductor::dataset::TABLES {
             let p = PathBuf::from(table).join(format!("{}.parquet", part.as_str().unwrap()));
             assert!(left.contains_key(&p), "{p:?} listed complete but missing");
         }
