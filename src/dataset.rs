@@ -7,6 +7,7 @@
 //!   scenario.toml            the exact scenario text that was run
 //!   snapshots/policy=manual/seeds-00000001-00000008.parquet
 //!   transitions/policy=manual/seeds-00000001-00000008.parquet
+//!   segments/policy=manual/seeds-00000001-00000008.parquet
 //!   cycles/policy=manual/seeds-00000001-00000008.parquet
 //!   ...
 //! ```
