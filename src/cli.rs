@@ -2,6 +2,7 @@
 //! `execute`. Errors here are `anyhow` with context; the binary prints the chain and exits 2.
 
 mod dashboard;
+mod report;
 mod simulate;
 
 use std::io::Write;
@@ -20,6 +21,8 @@ pub struct Cli {
 enum Command {
     /// Simulate seasons of releases under each policy and print a summary.
     Simulate(simulate::SimulateArgs),
+    /// Report cycle time, bottlenecks, outcomes and hours saved from run directories.
+    Report(report::ReportArgs),
     /// Show the release dashboard of a run at one five-minute tick.
     Dashboard(dashboard::DashboardArgs),
 }
@@ -36,6 +39,7 @@ where
     };
     match cli.command {
         Command::Simulate(args) => simulate::execute(args, out),
+        Command::Report(args) => report::execute(args, out),
         Command::Dashboard(args) => dashboard::execute(args, out),
     }
 }

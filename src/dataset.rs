@@ -569,7 +569,7 @@ fn progress_bar(len: u64, visible: bool) -> ProgressBar {
 
 /// Writes `path` atomically: `write` fills a hidden temporary file in the same folder, which
 /// is renamed to `path` only when complete. On failure the temporary file is removed.
-pub(crate) fn atomic_write(
+pub fn atomic_write(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> Result<(), DatasetError> {

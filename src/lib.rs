@@ -24,6 +24,7 @@ pub mod dashboard;
 pub mod dataset;
 pub mod engine;
 pub mod model;
+pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod summary;

@@ -1,0 +1,390 @@
+//! `conductor report`: where release time goes, how long cycles take, how often releases
+//! ship and what each automation policy saves, from one or more run directories.
+//!
+//! [`load`] reads the run directories with polars lazy scans of the small tables (`cycles`,
+//! `transitions`, `segments`); the five-minute `snapshots` are never read, because the
+//! `segments` table holds the same history as exact stretches. Only the columns a query
+//! names are read, and `--policy` prunes whole `policy=` partitions. The figures land in a
+//! [`Report`] of plain rows, which [`render`] turns into a table, JSON, CSV, Markdown or a
+//! self-contained HTML page, and [`charts`] into PNG and SVG charts.
+//!
+//! Percentiles are linear interpolation between closest ranks (Hyndman & Fan type 7), as in
+//! NumPy, R and DuckDB's `quantile_cont`.
+
+pub mod charts;
+mod format;
+mod query;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use format::{Format, render};
+
+use crate::dataset::{DatasetError, RunDir};
+
+/// The `platform` value of rows that pool every platform.
+pub const ALL_PLATFORMS: &str = "all";
+
+/// The percentile method, as reports state it.
+pub const PERCENTILE_METHOD: &str =
+    "linear interpolation between closest ranks (Hyndman & Fan type 7)";
+
+/// Bootstrap resamples behind each saving's confidence interval.
+pub const BOOTSTRAP_RESAMPLES: usize = 2000;
+
+/// What to report on.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only these policies (default: every policy of the runs).
+    pub policies: Vec<String>,
+    /// The policy savings are measured against (default: the first run's first policy).
+    pub baseline: Option<String>,
+    /// The seed of the release timeline chart (default: the first run's first seed).
+    pub timeline_seed: Option<u64>,
+    /// The version of the release timeline chart (default: 0).
+    pub timeline_version: Option<u32>,
+}
+
+/// Errors of `conductor report` (all exit with code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A run directory cannot be opened.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// A path polars cannot take.
+    #[error("{0}: the path is not valid UTF-8")]
+    Path(PathBuf),
+    /// An argument names something the runs do not have.
+    #[error("{0}")]
+    Argument(String),
+    /// The runs hold no complete part to report on.
+    #[error("{0}: no complete part yet (is `conductor simulate --out` still running?)")]
+    Empty(PathBuf),
+    /// polars failed to read or aggregate the files.
+    #[error("cannot read the run's tables: {0}")]
+    Query(String),
+}
+
+impl From<polars::prelude::PolarsError> for ReportError {
+    fn from(e: polars::prelude::PolarsError) -> Self {
+        ReportError::Query(e.to_string())
+    }
+}
+
+/// One run directory, as the report describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// The directory.
+    pub path: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// SHA-256 of the scenario text.
+    pub scenario_sha256: String,
+    /// The policies run.
+    pub policies: Vec<String>,
+    /// The first seed.
+    pub first_seed: u64,
+    /// Seeds per policy.
+    pub seeds: u64,
+    /// Versions per season.
+    pub weeks: u32,
+    /// Parts complete / parts in the run.
+    pub parts_complete: usize,
+    /// Parts in the run (of this manifest's shard).
+    pub parts_total: usize,
+}
+
+/// Which rows a figure describes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Group {
+    /// Scenario name.
+    pub scenario: String,
+    /// Policy name.
+    pub policy: String,
+    /// Platform name, or [`ALL_PLATFORMS`].
+    pub platform: String,
+}
+
+/// Cycle time (branch cut → 100%) of shipped track-cycles.
+#[derive(Debug, Clone, Serialize)]
+pub struct CycleRow {
+    /// Scenario, policy, platform.
+    #[serde(flatten)]
+    pub group: Group,
+    /// Track-cycles (shipped or cancelled).
+    pub tracks: u64,
+    /// Track-cycles that reached 100%.
+    pub shipped: u64,
+    /// Median cycle hours.
+    pub p50_hours: Option<f64>,
+    /// 85th percentile.
+    pub p85_hours: Option<f64>,
+    /// 95th percentile.
+    pub p95_hours: Option<f64>,
+    /// Mean.
+    pub mean_hours: Option<f64>,
+}
+
+/// Release outcomes, bugs and store review.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeRow {
+    /// Scenario, policy, platform.
+    #[serde(flatten)]
+    pub group: Group,
+    /// Track-cycles.
+    pub tracks: u64,
+    /// Share that reached 100%.
+    pub success_rate: f64,
+    /// Track-cycles cancelled.
+    pub cancelled: u64,
+    /// Track-cycles paused at least once.
+    pub paused: u64,
+    /// Pauses in all.
+    pub pauses: u64,
+    /// Blocking bugs found before submission, per track-cycle.
+    pub blockers_per_release: f64,
+    /// Bugs found after submission, per track-cycle.
+    pub late_bugs_per_release: f64,
+    /// Submissions to the store (first and later).
+    pub submissions: u64,
+    /// Store reviews that ran to a verdict (stretches waiting on `store_review`).
+    pub reviews: u64,
+    /// Store review latency, median hours.
+    pub review_p50_hours: Option<f64>,
+    /// Store review latency, 90th percentile.
+    pub review_p90_hours: Option<f64>,
+    /// Store rejections.
+    pub rejections: u64,
+    /// Rejections per submission.
+    pub rejection_rate: Option<f64>,
+}
+
+/// Time spent in one state.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateRow {
+    /// Scenario, policy, platform.
+    #[serde(flatten)]
+    pub group: Group,
+    /// The state.
+    pub state: String,
+    /// Mean hours per track-cycle in the state.
+    pub hours_per_cycle: f64,
+    /// Share of all track time.
+    pub share: f64,
+}
+
+/// Time spent waiting on one label.
+#[derive(Debug, Clone, Serialize)]
+pub struct BottleneckRow {
+    /// Scenario, policy, platform.
+    #[serde(flatten)]
+    pub group: Group,
+    /// 1 for the label with the most hours.
+    pub rank: usize,
+    /// The waiting-on label.
+    pub waiting_on: String,
+    /// Mean hours per track-cycle.
+    pub hours_per_cycle: f64,
+    /// Share of all track time.
+    pub share: f64,
+}
+
+/// Time spent waiting on one label inside one state.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateBottleneckRow {
+    /// Scenario, policy, platform.
+    #[serde(flatten)]
+    pub group: Group,
+    /// The state.
+    pub state: String,
+    /// 1 for the label with the most hours in this state.
+    pub rank: usize,
+    /// The waiting-on label.
+    pub waiting_on: String,
+    /// Mean hours per track-cycle.
+    pub hours_per_cycle: f64,
+    /// Share of the time spent in the state.
+    pub share_of_state: f64,
+}
+
+/// The off-hours idle time: hours a track waited on `manual_action` (its gates held, nobody
+/// advanced it).
+#[derive(Debug, Clone, Serialize)]
+pub struct IdleRow {
+    /// Scenario, policy, platform.
+    #[serde(flatten)]
+    pub group: Group,
+    /// Mean hours per track-cycle.
+    pub mean_hours: f64,
+    /// Median per track-cycle.
+    pub p50_hours: f64,
+    /// 90th percentile per track-cycle.
+    pub p90_hours: f64,
+    /// 99th percentile per track-cycle.
+    pub p99_hours: f64,
+    /// The most one track-cycle waited in all.
+    pub max_hours: f64,
+    /// The longest single wait (one stretch).
+    pub longest_wait_hours: f64,
+}
+
+/// What `policy` saves against the baseline, paired on scenario, seed, version and platform
+/// (track-cycles that shipped under both).
+#[derive(Debug, Clone, Serialize)]
+pub struct SavingRow {
+    /// Scenario name.
+    pub scenario: String,
+    /// The policy compared against.
+    pub baseline: String,
+    /// The policy.
+    pub policy: String,
+    /// Platform, or [`ALL_PLATFORMS`].
+    pub platform: String,
+    /// Paired track-cycles.
+    pub pairs: u64,
+    /// Mean of `baseline − policy` cycle hours.
+    pub mean_hours: Option<f64>,
+    /// Median.
+    pub p50_hours: Option<f64>,
+    /// 90th percentile.
+    pub p90_hours: Option<f64>,
+    /// 95% bootstrap interval of the mean: lower bound.
+    pub ci95_low: Option<f64>,
+    /// Upper bound.
+    pub ci95_high: Option<f64>,
+}
+
+/// The saving on one transition: how much less the policy's advances waited once their
+/// gates held, per paired track-cycle.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepSavingRow {
+    /// Scenario name.
+    pub scenario: String,
+    /// The policy compared against.
+    pub baseline: String,
+    /// The policy.
+    pub policy: String,
+    /// Platform, or [`ALL_PLATFORMS`].
+    pub platform: String,
+    /// The state left.
+    pub from_state: String,
+    /// The state entered.
+    pub to_state: String,
+    /// Hours the baseline's advances waited, per paired track-cycle.
+    pub baseline_wait_hours: f64,
+    /// Hours the policy's advances waited, per paired track-cycle.
+    pub policy_wait_hours: f64,
+    /// The difference.
+    pub saving_hours: f64,
+}
+
+/// One bar of the release timeline: a track in one state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Span {
+    /// Hours since the version's branch cut.
+    pub start_hours: f64,
+    /// Hours since the version's branch cut.
+    pub end_hours: f64,
+    /// The state.
+    pub state: String,
+}
+
+/// One track on the release timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineRow {
+    /// Policy.
+    pub policy: String,
+    /// Platform.
+    pub platform: String,
+    /// Its states, in time order.
+    pub spans: Vec<Span>,
+}
+
+/// Every track of one version of one seed, state by state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Version.
+    pub version: u32,
+    /// The branch cut, RFC 3339 UTC.
+    pub branch_cut: String,
+    /// Tracks, by platform then policy.
+    pub rows: Vec<TimelineRow>,
+}
+
+/// Raw values behind the distribution charts.
+#[derive(Debug, Clone, Default)]
+pub struct Distributions {
+    /// Sorted cycle hours of shipped track-cycles per (scenario, policy), all platforms.
+    pub cycle_hours: Vec<(String, String, Vec<f64>)>,
+    /// Paired savings per (scenario, policy) against the baseline, all platforms.
+    pub savings: Vec<(String, String, Vec<f64>)>,
+}
+
+/// Everything `conductor report` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The run directories.
+    pub runs: Vec<RunInfo>,
+    /// How percentiles are computed.
+    pub percentile_method: &'static str,
+    /// The policy savings are measured against.
+    pub baseline: String,
+    /// Cycle time.
+    pub cycle_time: Vec<CycleRow>,
+    /// Outcomes, bugs and store review.
+    pub outcomes: Vec<OutcomeRow>,
+    /// Time per state.
+    pub states: Vec<StateRow>,
+    /// Time per waiting-on label, ranked.
+    pub bottlenecks: Vec<BottleneckRow>,
+    /// Time per waiting-on label within each state, ranked.
+    pub state_bottlenecks: Vec<StateBottleneckRow>,
+    /// Off-hours idle (`manual_action`).
+    pub idle: Vec<IdleRow>,
+    /// Paired savings against the baseline.
+    pub savings: Vec<SavingRow>,
+    /// Paired savings per transition.
+    pub step_savings: Vec<StepSavingRow>,
+    /// The release timeline chart's data.
+    pub timeline: Option<Timeline>,
+    /// Raw distributions for charts (not part of the text formats).
+    #[serde(skip)]
+    pub distributions: Distributions,
+}
+
+impl Report {
+    /// Scenario names, in run order, without repeats.
+    pub fn scenarios(&self) -> Vec<&str> {
+        let mut seen = BTreeSet::new();
+        self.runs
+            .iter()
+            .map(|r| r.scenario.as_str())
+            .filter(|s| seen.insert(*s))
+            .collect()
+    }
+
+    /// Policy names, in run order, without repeats.
+    pub fn policies(&self) -> Vec<&str> {
+        let mut seen = BTreeSet::new();
+        self.cycle_time
+            .iter()
+            .map(|r| r.group.policy.as_str())
+            .filter(|p| seen.insert(*p))
+            .collect()
+    }
+}
+
+/// Reads `dirs` and computes the report.
+pub fn load(dirs: &[PathBuf], opts: &Options) -> Result<Report, ReportError> {
+    let runs: Vec<RunDir> = dirs
+        .iter()
+        .map(|d| RunDir::open(d))
+        .collect::<Result<_, _>>()?;
+    query::report(&runs, opts)
+}

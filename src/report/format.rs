@@ -1,0 +1,481 @@
+//! The report's output formats, one file each behind one trait, [`Render`]. The text
+//! formats (table, Markdown, HTML) lay out the same [`Section`]s; JSON and CSV carry every
+//! row, per platform and pooled.
+
+mod csv;
+mod html;
+mod json;
+mod markdown;
+mod table;
+
+use std::collections::BTreeMap;
+
+use super::{ALL_PLATFORMS, Report, ReportError};
+
+/// An output format of `conductor report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Plain-text tables for a terminal.
+    Table,
+    /// One JSON object with every table.
+    Json,
+    /// Every figure as one tidy CSV table.
+    Csv,
+    /// GitHub-flavoured Markdown tables.
+    Markdown,
+    /// One self-contained HTML page with tables and inline SVG charts.
+    Html,
+}
+
+/// Renders a report as text.
+pub trait Render {
+    /// The whole output.
+    fn render(&self, report: &Report) -> Result<String, ReportError>;
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &Report, format: Format) -> Result<String, ReportError> {
+    let r: &dyn Render = match format {
+        Format::Table => &table::Table,
+        Format::Json => &json::Json,
+        Format::Csv => &csv::Csv,
+        Format::Markdown => &markdown::Markdown,
+        Format::Html => &html::Html,
+    };
+    r.render(report)
+}
+
+/// A table of the text formats: a title, a sentence saying how to read it, and cells
+/// already formatted. Columns from `numeric_from` on are numbers (right-aligned).
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// A short identifier (HTML anchors).
+    pub id: &'static str,
+    /// The heading.
+    pub title: String,
+    /// How to read it.
+    pub note: String,
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<String>>,
+    /// First numeric column.
+    pub numeric_from: usize,
+}
+
+fn hours(h: Option<f64>) -> String {
+    h.map_or("–".into(), |h| format!("{h:.1}"))
+}
+
+fn percent(x: Option<f64>) -> String {
+    x.map_or("–".into(), |x| format!("{:.1}%", x * 100.0))
+}
+
+/// The name of a group's rows: "policy", or "scenario / policy" when the report holds
+/// several scenarios.
+struct Namer {
+    several: bool,
+}
+
+impl Namer {
+    fn new(report: &Report) -> Namer {
+        Namer {
+            several: report.scenarios().len() > 1,
+        }
+    }
+
+    fn name(&self, scenario: &str, policy: &str) -> String {
+        if self.several {
+            format!("{scenario} / {policy}")
+        } else {
+            policy.to_string()
+        }
+    }
+}
+
+/// The sections of the text formats, in reading order.
+pub fn sections(report: &Report) -> Vec<Section> {
+    let namer = Namer::new(report);
+    let mut out = vec![];
+
+    out.push(Section {
+        id: "cycle-time",
+        title: "Cycle time".into(),
+        note: format!(
+            "Hours from branch cut to 100% rollout, over track-cycles that shipped. \
+             Percentiles: {}.",
+            report.percentile_method
+        ),
+        header: [
+            "policy", "platform", "tracks", "shipped", "p50 h", "p85 h", "p95 h", "mean h",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: report
+            .cycle_time
+            .iter()
+            .map(|r| {
+                vec![
+                    namer.name(&r.group.scenario, &r.group.policy),
+                    r.group.platform.clone(),
+                    r.tracks.to_string(),
+                    r.shipped.to_string(),
+                    hours(r.p50_hours),
+                    hours(r.p85_hours),
+                    hours(r.p95_hours),
+                    hours(r.mean_hours),
+                ]
+            })
+            .collect(),
+        numeric_from: 2,
+    });
+
+    if !report.savings.is_empty() {
+        out.push(Section {
+            id: "savings",
+            title: format!("Hours saved against {}", report.baseline),
+            note: format!(
+                "Paired on scenario, seed, version and platform: {} cycle hours minus the \
+                 policy's, over track-cycles that shipped under both. 95% CI: percentile \
+                 bootstrap of the mean, {} resamples of whole seeds.",
+                report.baseline,
+                super::BOOTSTRAP_RESAMPLES
+            ),
+            header: [
+                "policy", "platform", "pairs", "mean h", "95% CI", "p50 h", "p90 h",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: report
+                .savings
+                .iter()
+                .map(|r| {
+                    let ci = match (r.ci95_low, r.ci95_high) {
+                        (Some(l), Some(h)) => format!("{l:.1} to {h:.1}"),
+                        _ => "–".into(),
+                    };
+                    vec![
+                        namer.name(&r.scenario, &r.policy),
+                        r.platform.clone(),
+                        r.pairs.to_string(),
+                        hours(r.mean_hours),
+                        ci,
+                        hours(r.p50_hours),
+                        hours(r.p90_hours),
+                    ]
+                })
+                .collect(),
+            numeric_from: 2,
+        });
+        let mut steps: Vec<_> = report
+            .step_savings
+            .iter()
+            .filter(|r| r.platform == ALL_PLATFORMS)
+            .collect();
+        steps.sort_by(|a, b| {
+            (&a.scenario, &a.policy)
+                .cmp(&(&b.scenario, &b.policy))
+                .then(b.saving_hours.total_cmp(&a.saving_hours))
+        });
+        out.push(Section {
+            id: "step-savings",
+            title: "Saving per transition".into(),
+            note: format!(
+                "Hours each step waited once its gates held (wait_minutes in transitions), \
+                 per paired track-cycle, all platforms; the step the policy helps most first. \
+                 The baseline is {}.",
+                report.baseline
+            ),
+            header: [
+                "policy",
+                "transition",
+                "baseline wait h",
+                "policy wait h",
+                "saved h",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: steps
+                .iter()
+                .map(|r| {
+                    vec![
+                        namer.name(&r.scenario, &r.policy),
+                        format!("{} → {}", r.from_state, r.to_state),
+                        format!("{:.2}", r.baseline_wait_hours),
+                        format!("{:.2}", r.policy_wait_hours),
+                        format!("{:.2}", r.saving_hours),
+                    ]
+                })
+                .collect(),
+            numeric_from: 2,
+        });
+    }
+
+    out.push(Section {
+        id: "outcomes",
+        title: "Outcomes, bugs and store review".into(),
+        note: "Shipped: share of track-cycles that reached 100%. Paused: track-cycles paused \
+               at 1% at least once. Blockers: bugs found before submission; late bugs ride \
+               the next train. Review: hours a submission waited on the store's verdict."
+            .into(),
+        header: [
+            "policy",
+            "platform",
+            "tracks",
+            "shipped",
+            "cancelled",
+            "paused",
+            "blockers",
+            "late bugs",
+            "submissions",
+            "rejected",
+            "review p50 h",
+            "review p90 h",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: report
+            .outcomes
+            .iter()
+            .map(|r| {
+                vec![
+                    namer.name(&r.group.scenario, &r.group.policy),
+                    r.group.platform.clone(),
+                    r.tracks.to_string(),
+                    percent(Some(r.success_rate)),
+                    r.cancelled.to_string(),
+                    r.paused.to_string(),
+                    format!("{:.2}", r.blockers_per_release),
+                    format!("{:.2}", r.late_bugs_per_release),
+                    r.submissions.to_string(),
+                    percent(r.rejection_rate),
+                    hours(r.review_p50_hours),
+                    hours(r.review_p90_hours),
+                ]
+            })
+            .collect(),
+        numeric_from: 2,
+    });
+
+    // Bottlenecks: one row per label, one column pair per (scenario, policy), all platforms.
+    let names: Vec<(String, String)> = report
+        .cycle_time
+        .iter()
+        .filter(|r| r.group.platform == ALL_PLATFORMS)
+        .map(|r| (r.group.scenario.clone(), r.group.policy.clone()))
+        .collect();
+    // label -> (scenario, policy) -> (hours per cycle, share)
+    type ByPolicy = BTreeMap<(String, String), (f64, f64)>;
+    let mut by_label: BTreeMap<&str, ByPolicy> = BTreeMap::new();
+    for r in report
+        .bottlenecks
+        .iter()
+        .filter(|r| r.group.platform == ALL_PLATFORMS)
+    {
+        by_label.entry(&r.waiting_on).or_default().insert(
+            (r.group.scenario.clone(), r.group.policy.clone()),
+            (r.hours_per_cycle, r.share),
+        );
+    }
+    let mut labels: Vec<&str> = by_label.keys().copied().collect();
+    let first = names.first().cloned();
+    let weight = |l: &str| {
+        first
+            .as_ref()
+            .and_then(|k| by_label[l].get(k))
+            .map_or(0.0, |v| v.0)
+    };
+    labels.sort_by(|a, b| weight(b).total_cmp(&weight(a)).then(a.cmp(b)));
+    let mut header = vec!["waiting on".to_string()];
+    for (s, p) in &names {
+        let n = namer.name(s, p);
+        header.push(format!("{n} h"));
+        header.push(format!("{n} share"));
+    }
+    out.push(Section {
+        id: "bottlenecks",
+        title: "Bottlenecks: where the time goes".into(),
+        note: format!(
+            "Hours per track-cycle spent waiting on each label (the first failing gate of \
+             the next step, or who advances it once all hold), all platforms, and the share \
+             of all track time; ranked by {}. manual_action is a track whose gates held \
+             while nobody advanced it.",
+            first
+                .as_ref()
+                .map_or(String::new(), |(s, p)| namer.name(s, p))
+        ),
+        header,
+        rows: labels
+            .iter()
+            .map(|l| {
+                let mut row = vec![l.to_string()];
+                for k in &names {
+                    let (h, s) = by_label[l].get(k).copied().unwrap_or((0.0, 0.0));
+                    row.push(format!("{h:.2}"));
+                    row.push(percent(Some(s)));
+                }
+                row
+            })
+            .collect(),
+        numeric_from: 1,
+    });
+
+    let mut header = vec!["state".to_string()];
+    header.extend(names.iter().map(|(s, p)| format!("{} h", namer.name(s, p))));
+    let states: Vec<&str> = crate::model::State::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| report.states.iter().any(|r| r.state == *s))
+        .collect();
+    out.push(Section {
+        id: "states",
+        title: "Time per state".into(),
+        note: "Hours per track-cycle in each state, all platforms.".into(),
+        header,
+        rows: states
+            .iter()
+            .map(|s| {
+                let mut row = vec![s.to_string()];
+                for (sc, p) in &names {
+                    let h = report
+                        .states
+                        .iter()
+                        .find(|r| {
+                            r.group.platform == ALL_PLATFORMS
+                                && r.group.scenario == *sc
+                                && r.group.policy == *p
+                                && r.state == *s
+                        })
+                        .map_or(0.0, |r| r.hours_per_cycle);
+                    row.push(format!("{h:.2}"));
+                }
+                row
+            })
+            .collect(),
+        numeric_from: 1,
+    });
+
+    out.push(Section {
+        id: "state-bottlenecks",
+        title: "Bottlenecks per state".into(),
+        note: "Within each state, hours per track-cycle on each waiting-on label and their \
+               share of the state's time, all platforms, ranked."
+            .into(),
+        header: [
+            "policy",
+            "state",
+            "rank",
+            "waiting on",
+            "h per cycle",
+            "share of state",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: report
+            .state_bottlenecks
+            .iter()
+            .filter(|r| r.group.platform == ALL_PLATFORMS && r.hours_per_cycle >= 0.005)
+            .map(|r| {
+                vec![
+                    namer.name(&r.group.scenario, &r.group.policy),
+                    r.state.clone(),
+                    r.rank.to_string(),
+                    r.waiting_on.clone(),
+                    format!("{:.2}", r.hours_per_cycle),
+                    percent(Some(r.share_of_state)),
+                ]
+            })
+            .collect(),
+        numeric_from: 4,
+    });
+
+    out.push(Section {
+        id: "idle",
+        title: "Off-hours idle (manual_action)".into(),
+        note: "Hours per track-cycle in which every gate held and nobody advanced the \
+               release, their distribution over track-cycles, and the longest single wait."
+            .into(),
+        header: [
+            "policy",
+            "platform",
+            "mean h",
+            "p50 h",
+            "p90 h",
+            "p99 h",
+            "max h",
+            "longest wait h",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: report
+            .idle
+            .iter()
+            .map(|r| {
+                vec![
+                    namer.name(&r.group.scenario, &r.group.policy),
+                    r.group.platform.clone(),
+                    format!("{:.2}", r.mean_hours),
+                    format!("{:.2}", r.p50_hours),
+                    format!("{:.2}", r.p90_hours),
+                    format!("{:.2}", r.p99_hours),
+                    format!("{:.2}", r.max_hours),
+                    format!("{:.2}", r.longest_wait_hours),
+                ]
+            })
+            .collect(),
+        numeric_from: 2,
+    });
+    out
+}
+
+/// One line per run directory: what the figures are of.
+pub fn describe_runs(report: &Report) -> Vec<String> {
+    report
+        .runs
+        .iter()
+        .map(|r| {
+            let partial = if r.parts_complete < r.parts_total {
+                format!(
+                    " (incomplete: {} of {} parts)",
+                    r.parts_complete, r.parts_total
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{}: scenario {}, policies {}, seeds {}–{}, {} versions{partial}",
+                r.path,
+                r.scenario,
+                r.policies.join(", "),
+                r.first_seed,
+                r.first_seed + r.seeds.saturating_sub(1),
+                r.weeks
+            )
+        })
+        .collect()
+}
+
+/// The report as JSON with every float rounded to 4 decimals (0.36 s of an hour), so that
+/// the output does not depend on the order polars' threads summed in.
+pub fn rounded_json(report: &Report) -> Result<serde_json::Value, ReportError> {
+    let mut v = serde_json::to_value(report).map_err(|e| ReportError::Query(e.to_string()))?;
+    round_floats(&mut v);
+    Ok(v)
+}
+
+fn round_floats(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(x) = n.as_f64() {
+                let r = (x * 1e4).round() / 1e4;
+                let r = if r == 0.0 { 0.0 } else { r };
+                if let Some(m) = serde_json::Number::from_f64(r) {
+                    *n = m;
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(round_floats),
+        serde_json::Value::Object(o) => o.values_mut().for_each(round_floats),
+        _ => {}
+    }
+}

@@ -1,0 +1,76 @@
+//! `--format csv`: every figure of every table as one tidy table, a row per figure:
+//! `table,scenario,policy,platform,item,metric,value`. `item` names what a row of the
+//! table is about beyond its group (a state, a waiting-on label, a transition); savings
+//! name the policy compared against in `item` too (`vs manual`).
+
+use serde_json::Value;
+
+use super::{Render, rounded_json};
+use crate::report::{Report, ReportError};
+
+/// Tidy CSV.
+pub struct Csv;
+
+const TABLES: [&str; 8] = [
+    "cycle_time",
+    "outcomes",
+    "savings",
+    "step_savings",
+    "bottlenecks",
+    "states",
+    "state_bottlenecks",
+    "idle",
+];
+
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl Render for Csv {
+    fn render(&self, report: &Report) -> Result<String, ReportError> {
+        let v = rounded_json(report)?;
+        let mut s = String::from("table,scenario,policy,platform,item,metric,value\n");
+        for table in TABLES {
+            for row in v[table].as_array().into_iter().flatten() {
+                let Some(obj) = row.as_object() else { continue };
+                let text = |k: &str| obj.get(k).and_then(Value::as_str).unwrap_or_default();
+                let mut item: Vec<String> = vec![];
+                if let Some(b) = obj.get("baseline").and_then(Value::as_str) {
+                    item.push(format!("vs {b}"));
+                }
+                match (obj.get("from_state"), obj.get("to_state")) {
+                    (Some(Value::String(f)), Some(Value::String(t))) => {
+                        item.push(format!("{f}->{t}"))
+                    }
+                    _ => {
+                        for k in ["state", "waiting_on"] {
+                            if let Some(Value::String(x)) = obj.get(k) {
+                                item.push(x.clone());
+                            }
+                        }
+                    }
+                }
+                let item = item.join(" ");
+                for (metric, value) in obj {
+                    let value = match value {
+                        Value::Number(n) => n.to_string(),
+                        Value::Null => String::new(),
+                        _ => continue,
+                    };
+                    s.push_str(&format!(
+                        "{table},{},{},{},{},{metric},{value}\n",
+                        field(text("scenario")),
+                        field(text("policy")),
+                        field(text("platform")),
+                        field(&item)
+                    ));
+                }
+            }
+        }
+        Ok(s)
+    }
+}

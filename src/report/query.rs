@@ -1,0 +1,931 @@
+//! The report's queries: polars lazy scans of `cycles`, `segments` and `transitions`,
+//! aggregated per (scenario, policy, platform) and pooled over platforms, then ordered the
+//! way the runs list them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use polars::prelude::*;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sha2::{Digest, Sha256};
+
+use super::{
+    ALL_PLATFORMS, BOOTSTRAP_RESAMPLES, BottleneckRow, CycleRow, Distributions, Group, IdleRow,
+    Options, OutcomeRow, PERCENTILE_METHOD, Report, ReportError, RunInfo, SavingRow, Span,
+    StateBottleneckRow, StateRow, StepSavingRow, Timeline, TimelineRow,
+};
+use crate::dataset::RunDir;
+use crate::model::{State, WaitingOn};
+use crate::stats;
+
+const KEYS: [&str; 3] = ["scenario", "policy", "platform"];
+const TRACK: [&str; 4] = ["scenario", "seed", "version", "platform"];
+
+fn cols(names: &[&str]) -> Vec<Expr> {
+    names.iter().map(|n| col(*n)).collect()
+}
+
+fn q(p: f64, name: &str) -> Expr {
+    col(name).quantile(lit(p), QuantileMethod::Linear)
+}
+
+fn f64s(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, ReportError> {
+    let c = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?.iter().collect())
+}
+
+fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>, ReportError> {
+    let c = df.column(name)?.cast(&DataType::String)?;
+    Ok(c.str()?
+        .iter()
+        .map(|s| s.unwrap_or_default().to_string())
+        .collect())
+}
+
+fn groups(df: &DataFrame) -> Result<Vec<Group>, ReportError> {
+    let [s, p, f] = KEYS.map(|k| strs(df, k));
+    Ok(s?
+        .into_iter()
+        .zip(p?)
+        .zip(f?)
+        .map(|((scenario, policy), platform)| Group {
+            scenario,
+            policy,
+            platform,
+        })
+        .collect())
+}
+
+/// Every run directory's `table`, one lazy frame, with `policy` from the Hive path.
+fn scan(runs: &[RunDir], table: &str, policies: &[String]) -> Result<LazyFrame, ReportError> {
+    let hive_schema = Schema::from_iter([Field::new("policy".into(), DataType::String)]);
+    let frames = runs
+        .iter()
+        .map(|r| {
+            let path = r.path.join(table);
+            let path = path
+                .to_str()
+                .ok_or_else(|| ReportError::Path(path.clone()))?;
+            let args = ScanArgsParquet {
+                hive_options: HiveOptions {
+                    schema: Some(Arc::new(hive_schema.clone())),
+                    ..HiveOptions::new_enabled()
+                },
+                ..Default::default()
+            };
+            Ok(LazyFrame::scan_parquet(PlRefPath::new(path), args)?)
+        })
+        .collect::<Result<Vec<_>, ReportError>>()?;
+    let lf = concat(frames, UnionArgs::default())?;
+    Ok(match policy_filter(policies) {
+        Some(f) => lf.filter(f),
+        None => lf,
+    })
+}
+
+fn policy_filter(policies: &[String]) -> Option<Expr> {
+    policies
+        .iter()
+        .map(|p| col("policy").eq(lit(p.as_str())))
+        .reduce(|a, b| a.or(b))
+}
+
+/// `aggs` per (scenario, policy, platform, `extra`…) and pooled over platforms (platform
+/// [`ALL_PLATFORMS`]), as one data frame.
+fn per_platform_and_all(
+    lf: LazyFrame,
+    extra: &[&str],
+    aggs: &[(&str, Expr)],
+) -> Result<DataFrame, ReportError> {
+    let named: Vec<Expr> = aggs.iter().map(|(n, e)| e.clone().alias(*n)).collect();
+    let mut order: Vec<&str> = KEYS.to_vec();
+    order.extend(extra);
+    order.extend(aggs.iter().map(|(n, _)| *n));
+    let by: Vec<Expr> = cols(&[&KEYS[..], extra].concat());
+    let per = lf
+        .clone()
+        .group_by(by)
+        .agg(named.clone())
+        .select(cols(&order));
+    let by_all: Vec<Expr> = cols(&[&KEYS[..2], extra].concat());
+    let all = lf
+        .group_by(by_all)
+        .agg(named)
+        .with_column(lit(ALL_PLATFORMS).alias("platform"))
+        .select(cols(&order));
+    Ok(concat([per, all], UnionArgs::default())?.collect()?)
+}
+
+/// Orders rows the way the runs list scenarios, policies and platforms.
+struct Order {
+    scenarios: Vec<String>,
+    policies: Vec<String>,
+    platforms: HashMap<String, Vec<String>>,
+}
+
+impl Order {
+    fn new(runs: &[RunDir], policies: &[String]) -> Order {
+        let mut o = Order {
+            scenarios: vec![],
+            policies: vec![],
+            platforms: HashMap::new(),
+        };
+        for r in runs {
+            let name = &r.scenario.name;
+            if !o.scenarios.contains(name) {
+                o.scenarios.push(name.clone());
+            }
+            let platforms = o.platforms.entry(name.clone()).or_default();
+            for p in &r.scenario.platforms {
+                if !platforms.contains(&p.name) {
+                    platforms.push(p.name.clone());
+                }
+            }
+            for p in &r.manifest.policies {
+                if !o.policies.contains(p) && (policies.is_empty() || policies.contains(p)) {
+                    o.policies.push(p.clone());
+                }
+            }
+        }
+        o
+    }
+
+    fn pos(list: &[String], v: &str) -> usize {
+        list.iter().position(|x| x == v).unwrap_or(list.len())
+    }
+
+    fn key(&self, g: &Group) -> (usize, usize, usize) {
+        let platforms = self.platforms.get(&g.scenario).map_or(&[][..], |v| v);
+        (
+            Self::pos(&self.scenarios, &g.scenario),
+            Self::pos(&self.policies, &g.policy),
+            Self::pos(platforms, &g.platform),
+        )
+    }
+}
+
+fn state_rank(s: &str) -> usize {
+    State::ALL
+        .iter()
+        .position(|x| x.as_str() == s)
+        .unwrap_or(State::ALL.len())
+}
+
+fn check_arguments(runs: &[RunDir], opts: &Options) -> Result<String, ReportError> {
+    let mut known: Vec<&str> = vec![];
+    for r in runs {
+        for p in &r.manifest.policies {
+            if !known.contains(&p.as_str()) {
+                known.push(p);
+            }
+        }
+    }
+    let unknown = |flag: &str, p: &str| {
+        ReportError::Argument(format!(
+            "{flag} {p:?}: the run has no such policy (it has: {})",
+            known.join(", ")
+        ))
+    };
+    for p in &opts.policies {
+        if !known.contains(&p.as_str()) {
+            return Err(unknown("--policy", p));
+        }
+    }
+    let baseline = match &opts.baseline {
+        Some(b) if !known.contains(&b.as_str()) => return Err(unknown("--baseline", b)),
+        Some(b) if !opts.policies.is_empty() && !opts.policies.contains(b) => {
+            return Err(ReportError::Argument(format!(
+                "--baseline {b:?}: not among the --policy filter"
+            )));
+        }
+        Some(b) => b.clone(),
+        None => opts
+            .policies
+            .first()
+            .map(String::as_str)
+            .or(known.first().copied())
+            .unwrap_or_default()
+            .to_string(),
+    };
+    if let Some(seed) = opts.timeline_seed {
+        let ok = runs.iter().any(|r| {
+            (r.manifest.first_seed..r.manifest.first_seed + r.manifest.seeds).contains(&seed)
+        });
+        if !ok {
+            let ranges: Vec<String> = runs
+                .iter()
+                .map(|r| {
+                    let m = &r.manifest;
+                    format!("{} to {}", m.first_seed, m.first_seed + m.seeds - 1)
+                })
+                .collect();
+            return Err(ReportError::Argument(format!(
+                "--timeline-seed {seed}: the runs have seeds {}",
+                ranges.join(", ")
+            )));
+        }
+    }
+    if let Some(v) = opts.timeline_version {
+        let weeks = runs.iter().map(|r| r.manifest.weeks).max().unwrap_or(0);
+        if v >= weeks {
+            return Err(ReportError::Argument(format!(
+                "--timeline-version {v}: the runs have versions 0 to {}",
+                weeks.saturating_sub(1)
+            )));
+        }
+    }
+    Ok(baseline)
+}
+
+/// Computes the whole report.
+pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
+    let baseline = check_arguments(runs, opts)?;
+    for r in runs {
+        if r.manifest.parts_complete.is_empty() {
+            return Err(ReportError::Empty(r.path.clone()));
+        }
+    }
+    let order = Order::new(runs, &opts.policies);
+    let policies = &opts.policies;
+    let cycles = scan(runs, "cycles", policies)?;
+    let segments = scan(runs, "segments", policies)?;
+    let transitions = scan(runs, "transitions", policies)?;
+
+    let (cycle_time, outcomes_base, bottlenecks, idle_base, tracks) =
+        cycle_tables(cycles.clone(), &order)?;
+    let (states, state_bottlenecks) = state_tables(segments.clone(), &tracks, &order)?;
+    let (reviews, longest) = segment_extremes(segments.clone())?;
+    let outcomes = outcomes_base
+        .into_iter()
+        .map(|mut o| {
+            if let Some(r) = reviews.get(&o.group) {
+                (o.reviews, o.review_p50_hours, o.review_p90_hours) = *r;
+            }
+            o
+        })
+        .collect();
+    let idle = idle_base
+        .into_iter()
+        .map(|mut i| {
+            i.longest_wait_hours = longest.get(&i.group).copied().unwrap_or(0.0);
+            i
+        })
+        .collect();
+    let mut distributions = Distributions {
+        cycle_hours: cycle_distributions(cycles.clone(), &order)?,
+        savings: vec![],
+    };
+    let mut savings = vec![];
+    let mut step_savings = vec![];
+    for other in &order.policies {
+        if *other == baseline {
+            continue;
+        }
+        let (rows, diffs) = paired_savings(cycles.clone(), &baseline, other, &order)?;
+        savings.extend(rows);
+        distributions.savings.extend(diffs);
+        step_savings.extend(step_saving_rows(
+            transitions.clone(),
+            cycles.clone(),
+            &baseline,
+            other,
+            &order,
+        )?);
+    }
+    let timeline = timeline(segments, runs, opts)?;
+    Ok(Report {
+        runs: runs.iter().map(run_info).collect(),
+        percentile_method: PERCENTILE_METHOD,
+        baseline,
+        cycle_time,
+        outcomes,
+        states,
+        bottlenecks,
+        state_bottlenecks,
+        idle,
+        savings,
+        step_savings,
+        timeline,
+        distributions,
+    })
+}
+
+fn run_info(r: &RunDir) -> RunInfo {
+    let m = &r.manifest;
+    RunInfo {
+        path: r.path.display().to_string(),
+        scenario: m.scenario.clone(),
+        scenario_sha256: m.scenario_sha256.clone(),
+        policies: m.policies.clone(),
+        first_seed: m.first_seed,
+        seeds: m.seeds,
+        weeks: m.weeks,
+        parts_complete: m.parts_complete.len(),
+        parts_total: m.parts_total,
+    }
+}
+
+type CycleTables = (
+    Vec<CycleRow>,
+    Vec<OutcomeRow>,
+    Vec<BottleneckRow>,
+    Vec<IdleRow>,
+    BTreeMap<Group, u64>,
+);
+
+/// Everything the `cycles` table answers alone: cycle time, outcomes, bottlenecks by label
+/// and the idle distribution.
+fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportError> {
+    let shipped = || col("outcome").eq(lit("shipped"));
+    let f = |n: &str| col(n).cast(DataType::Float64);
+    let mut aggs: Vec<(String, Expr)> = vec![
+        ("tracks".into(), len()),
+        ("shipped".into(), shipped().sum()),
+        ("p50".into(), q(0.5, "cycle_hours")),
+        ("p85".into(), q(0.85, "cycle_hours")),
+        ("p95".into(), q(0.95, "cycle_hours")),
+        ("mean".into(), col("cycle_hours").mean()),
+        (
+            "cancelled".into(),
+            col("outcome").eq(lit("cancelled")).sum(),
+        ),
+        ("paused".into(), col("pauses").gt(lit(0)).sum()),
+        ("pauses".into(), f("pauses").sum()),
+        ("blockers".into(), f("blockers").mean()),
+        ("late_bugs".into(), f("late_bugs").mean()),
+        ("rejections".into(), f("rejections").sum()),
+        (
+            "submissions".into(),
+            col("submitted_at")
+                .is_not_null()
+                .sum()
+                .cast(DataType::Float64)
+                + f("resubmissions").sum(),
+        ),
+        ("idle_mean".into(), col("hours_manual_action").mean()),
+        ("idle_p50".into(), q(0.5, "hours_manual_action")),
+        ("idle_p90".into(), q(0.9, "hours_manual_action")),
+        ("idle_p99".into(), q(0.99, "hours_manual_action")),
+        ("idle_max".into(), col("hours_manual_action").max()),
+    ];
+    for l in WaitingOn::ALL {
+        let c = format!("hours_{}", l.as_str());
+        aggs.push((format!("sum_{}", l.as_str()), col(c.as_str()).sum()));
+    }
+    let aggs_ref: Vec<(&str, Expr)> = aggs.iter().map(|(n, e)| (n.as_str(), e.clone())).collect();
+    let df = per_platform_and_all(cycles, &[], &aggs_ref)?;
+    let g = groups(&df)?;
+    let v = |n: &str| f64s(&df, n);
+    let (tracks, shipped_n) = (v("tracks")?, v("shipped")?);
+    let (p50, p85, p95, mean) = (v("p50")?, v("p85")?, v("p95")?, v("mean")?);
+    let (cancelled, paused, pauses) = (v("cancelled")?, v("paused")?, v("pauses")?);
+    let (blockers, late, rejections, submissions) = (
+        v("blockers")?,
+        v("late_bugs")?,
+        v("rejections")?,
+        v("submissions")?,
+    );
+    let idle: Vec<Vec<Option<f64>>> = ["idle_mean", "idle_p50", "idle_p90", "idle_p99", "idle_max"]
+        .iter()
+        .map(|n| v(n))
+        .collect::<Result<_, _>>()?;
+    let label_sums: Vec<Vec<Option<f64>>> = WaitingOn::ALL
+        .iter()
+        .map(|l| v(&format!("sum_{}", l.as_str())))
+        .collect::<Result<_, _>>()?;
+    let n = |x: Option<f64>| x.unwrap_or(0.0);
+    let count = |x: Option<f64>| n(x).round() as u64;
+
+    let mut idx: Vec<usize> = (0..g.len()).collect();
+    idx.sort_by_key(|&i| order.key(&g[i]));
+    let (mut cycle_rows, mut outcome_rows, mut bottleneck_rows, mut idle_rows) =
+        (vec![], vec![], vec![], vec![]);
+    let mut track_counts = BTreeMap::new();
+    for i in idx {
+        let group = g[i].clone();
+        let t = count(tracks[i]);
+        track_counts.insert(group.clone(), t);
+        cycle_rows.push(CycleRow {
+            group: group.clone(),
+            tracks: t,
+            shipped: count(shipped_n[i]),
+            p50_hours: p50[i],
+            p85_hours: p85[i],
+            p95_hours: p95[i],
+            mean_hours: mean[i],
+        });
+        let subs = count(submissions[i]);
+        outcome_rows.push(OutcomeRow {
+            group: group.clone(),
+            tracks: t,
+            success_rate: n(shipped_n[i]) / t.max(1) as f64,
+            cancelled: count(cancelled[i]),
+            paused: count(paused[i]),
+            pauses: count(pauses[i]),
+            blockers_per_release: n(blockers[i]),
+            late_bugs_per_release: n(late[i]),
+            submissions: subs,
+            reviews: 0,
+            review_p50_hours: None,
+            review_p90_hours: None,
+            rejections: count(rejections[i]),
+            rejection_rate: (subs > 0).then(|| n(rejections[i]) / subs as f64),
+        });
+        let total: f64 = label_sums.iter().map(|c| n(c[i])).sum();
+        let mut labels: Vec<(WaitingOn, f64)> = WaitingOn::ALL
+            .iter()
+            .zip(&label_sums)
+            .map(|(l, c)| (*l, n(c[i])))
+            .filter(|(_, h)| *h > 0.0)
+            .collect();
+        labels.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.index().cmp(&b.0.index())));
+        for (rank, (l, h)) in labels.into_iter().enumerate() {
+            bottleneck_rows.push(BottleneckRow {
+                group: group.clone(),
+                rank: rank + 1,
+                waiting_on: l.as_str().to_string(),
+                hours_per_cycle: h / t.max(1) as f64,
+                share: if total > 0.0 { h / total } else { 0.0 },
+            });
+        }
+        idle_rows.push(IdleRow {
+            group,
+            mean_hours: n(idle[0][i]),
+            p50_hours: n(idle[1][i]),
+            p90_hours: n(idle[2][i]),
+            p99_hours: n(idle[3][i]),
+            max_hours: n(idle[4][i]),
+            longest_wait_hours: 0.0,
+        });
+    }
+    Ok((
+        cycle_rows,
+        outcome_rows,
+        bottleneck_rows,
+        idle_rows,
+        track_counts,
+    ))
+}
+
+/// Time per state, and per waiting-on label within each state, from `segments`.
+fn state_tables(
+    segments: LazyFrame,
+    tracks: &BTreeMap<Group, u64>,
+    order: &Order,
+) -> Result<(Vec<StateRow>, Vec<StateBottleneckRow>), ReportError> {
+    let df = per_platform_and_all(
+        segments,
+        &["state", "waiting_on"],
+        &[("hours", col("hours").sum())],
+    )?;
+    let g = groups(&df)?;
+    let (state, label, hours) = (
+        strs(&df, "state")?,
+        strs(&df, "waiting_on")?,
+        f64s(&df, "hours")?,
+    );
+    // (group, state) -> [(label, hours)]
+    let mut by_state: BTreeMap<(Group, String), Vec<(String, f64)>> = BTreeMap::new();
+    for i in 0..g.len() {
+        by_state
+            .entry((g[i].clone(), state[i].clone()))
+            .or_default()
+            .push((label[i].clone(), hours[i].unwrap_or(0.0)));
+    }
+    let mut group_total: BTreeMap<&Group, f64> = BTreeMap::new();
+    for ((g, _), labels) in &by_state {
+        *group_total.entry(g).or_default() += labels.iter().map(|l| l.1).sum::<f64>();
+    }
+    let mut keys: Vec<&(Group, String)> = by_state.keys().collect();
+    keys.sort_by_key(|(g, s)| (order.key(g), state_rank(s)));
+    let (mut states, mut state_bottlenecks) = (vec![], vec![]);
+    for k in keys {
+        let (g, s) = k;
+        let per = tracks.get(g).copied().unwrap_or(1).max(1) as f64;
+        let labels = &by_state[k];
+        let in_state: f64 = labels.iter().map(|l| l.1).sum();
+        let total = group_total[g];
+        states.push(StateRow {
+            group: g.clone(),
+            state: s.clone(),
+            hours_per_cycle: in_state / per,
+            share: if total > 0.0 { in_state / total } else { 0.0 },
+        });
+        let mut ranked = labels.clone();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (rank, (l, h)) in ranked.into_iter().enumerate() {
+            state_bottlenecks.push(StateBottleneckRow {
+                group: g.clone(),
+                state: s.clone(),
+                rank: rank + 1,
+                waiting_on: l,
+                hours_per_cycle: h / per,
+                share_of_state: if in_state > 0.0 { h / in_state } else { 0.0 },
+            });
+        }
+    }
+    Ok((states, state_bottlenecks))
+}
+
+type Reviews = HashMap<Group, (u64, Option<f64>, Option<f64>)>;
+
+/// Store reviews (stretches waiting on `store_review`: count, p50, p90 hours) and the
+/// longest single `manual_action` stretch, per group.
+fn segment_extremes(segments: LazyFrame) -> Result<(Reviews, HashMap<Group, f64>), ReportError> {
+    let reviews_df = per_platform_and_all(
+        segments
+            .clone()
+            .filter(col("waiting_on").eq(lit(WaitingOn::StoreReview.as_str()))),
+        &[],
+        &[
+            ("n", len()),
+            ("p50", q(0.5, "hours")),
+            ("p90", q(0.9, "hours")),
+        ],
+    )?;
+    let g = groups(&reviews_df)?;
+    let (n, p50, p90) = (
+        f64s(&reviews_df, "n")?,
+        f64s(&reviews_df, "p50")?,
+        f64s(&reviews_df, "p90")?,
+    );
+    let reviews = (0..g.len())
+        .map(|i| {
+            (
+                g[i].clone(),
+                (n[i].unwrap_or(0.0).round() as u64, p50[i], p90[i]),
+            )
+        })
+        .collect();
+    let idle_df = per_platform_and_all(
+        segments.filter(col("waiting_on").eq(lit(WaitingOn::ManualAction.as_str()))),
+        &[],
+        &[("longest", col("hours").max())],
+    )?;
+    let g = groups(&idle_df)?;
+    let longest = f64s(&idle_df, "longest")?;
+    let idle = (0..g.len())
+        .map(|i| (g[i].clone(), longest[i].unwrap_or(0.0)))
+        .collect();
+    Ok((reviews, idle))
+}
+
+/// Sorted cycle hours of shipped track-cycles per (scenario, policy), platforms pooled.
+fn cycle_distributions(
+    cycles: LazyFrame,
+    order: &Order,
+) -> Result<Vec<(String, String, Vec<f64>)>, ReportError> {
+    let df = cycles
+        .filter(col("outcome").eq(lit("shipped")))
+        .select(cols(&["scenario", "policy", "cycle_hours"]))
+        .collect()?;
+    let (s, p, h) = (
+        strs(&df, "scenario")?,
+        strs(&df, "policy")?,
+        f64s(&df, "cycle_hours")?,
+    );
+    let mut by: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    for i in 0..s.len() {
+        if let Some(h) = h[i] {
+            by.entry((s[i].clone(), p[i].clone())).or_default().push(h);
+        }
+    }
+    let mut out: Vec<(String, String, Vec<f64>)> = by
+        .into_iter()
+        .map(|((s, p), mut v)| {
+            v.sort_by(f64::total_cmp);
+            (s, p, v)
+        })
+        .collect();
+    out.sort_by_key(|(s, p, _)| {
+        order.key(&Group {
+            scenario: s.clone(),
+            policy: p.clone(),
+            platform: ALL_PLATFORMS.into(),
+        })
+    });
+    Ok(out)
+}
+
+/// Shipped track-cycles of `policy`: track keys and cycle hours as `name`.
+fn shipped_of(cycles: LazyFrame, policy: &str, name: &str) -> LazyFrame {
+    let mut sel = cols(&TRACK);
+    sel.push(col("cycle_hours").alias(name));
+    cycles
+        .filter(
+            col("policy")
+                .eq(lit(policy))
+                .and(col("outcome").eq(lit("shipped"))),
+        )
+        .select(sel)
+}
+
+/// Track-cycles shipped under both policies, with both cycle times, in track order.
+fn pairs(cycles: LazyFrame, baseline: &str, other: &str) -> LazyFrame {
+    shipped_of(cycles.clone(), baseline, "base_hours")
+        .join(
+            shipped_of(cycles, other, "other_hours"),
+            cols(&TRACK),
+            cols(&TRACK),
+            JoinArgs::new(JoinType::Inner),
+        )
+        .sort(TRACK, SortMultipleOptions::default())
+}
+
+type Savings = (Vec<SavingRow>, Vec<(String, String, Vec<f64>)>);
+
+fn paired_savings(
+    cycles: LazyFrame,
+    baseline: &str,
+    other: &str,
+    order: &Order,
+) -> Result<Savings, ReportError> {
+    let df = pairs(cycles, baseline, other).collect()?;
+    let (s, f) = (strs(&df, "scenario")?, strs(&df, "platform")?);
+    let seed = f64s(&df, "seed")?;
+    let (b, o) = (f64s(&df, "base_hours")?, f64s(&df, "other_hours")?);
+    // (scenario, platform) -> seed -> differences
+    let mut by: BTreeMap<(String, String), BTreeMap<u64, Vec<f64>>> = BTreeMap::new();
+    for i in 0..s.len() {
+        let (Some(b), Some(o), Some(seed)) = (b[i], o[i], seed[i]) else {
+            continue;
+        };
+        let d = b - o;
+        for platform in [f[i].as_str(), ALL_PLATFORMS] {
+            by.entry((s[i].clone(), platform.to_string()))
+                .or_default()
+                .entry(seed as u64)
+                .or_default()
+                .push(d);
+        }
+    }
+    let mut rows = vec![];
+    let mut dists = vec![];
+    for ((scenario, platform), by_seed) in by {
+        let all: Vec<f64> = by_seed.values().flatten().copied().collect();
+        let clusters: Vec<(f64, usize)> = by_seed
+            .values()
+            .map(|v| (v.iter().sum(), v.len()))
+            .collect();
+        let ci = bootstrap_mean_ci95(&clusters, &format!("{scenario}/{other}/{platform}"));
+        rows.push(SavingRow {
+            scenario: scenario.clone(),
+            baseline: baseline.to_string(),
+            policy: other.to_string(),
+            platform: platform.clone(),
+            pairs: all.len() as u64,
+            mean_hours: stats::mean(&all),
+            p50_hours: stats::quantile(&all, 0.5),
+            p90_hours: stats::quantile(&all, 0.9),
+            ci95_low: ci.map(|c| c.0),
+            ci95_high: ci.map(|c| c.1),
+        });
+        if platform == ALL_PLATFORMS {
+            dists.push((scenario, other.to_string(), all));
+        }
+    }
+    rows.sort_by_key(|r| {
+        order.key(&Group {
+            scenario: r.scenario.clone(),
+            policy: r.policy.clone(),
+            platform: r.platform.clone(),
+        })
+    });
+    Ok((rows, dists))
+}
+
+/// A 95% percentile-bootstrap interval for the mean of clustered observations: resamples
+/// whole clusters (seeds) with replacement, [`BOOTSTRAP_RESAMPLES`] times, from a generator
+/// seeded by `label` so that the interval is reproducible. `clusters` holds (sum, count).
+pub fn bootstrap_mean_ci95(clusters: &[(f64, usize)], label: &str) -> Option<(f64, f64)> {
+    if clusters.len() < 2 {
+        return None;
+    }
+    let digest = Sha256::digest(label.as_bytes());
+    let key = u64::from_le_bytes(digest[..8].try_into().ok()?);
+    let mut rng = ChaCha8Rng::seed_from_u64(key);
+    let k = clusters.len();
+    let mut means: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
+        .filter_map(|_| {
+            let (mut sum, mut n) = (0.0, 0usize);
+            for _ in 0..k {
+                let c = clusters[rng.random_range(0..k)];
+                sum += c.0;
+                n += c.1;
+            }
+            (n > 0).then(|| sum / n as f64)
+        })
+        .collect();
+    means.sort_by(f64::total_cmp);
+    Some((
+        stats::quantile_sorted(&means, 0.025)?,
+        stats::quantile_sorted(&means, 0.975)?,
+    ))
+}
+
+/// Hours each policy step waited once its gates held, per track and step.
+fn step_waits(transitions: LazyFrame, policy: &str, name: &str) -> LazyFrame {
+    let mut by = cols(&TRACK);
+    by.extend(cols(&["from_state", "to_state"]));
+    transitions
+        .filter(
+            col("policy")
+                .eq(lit(policy))
+                .and(col("wait_minutes").is_not_null()),
+        )
+        .group_by(by)
+        .agg([(col("wait_minutes").sum() / lit(60.0)).alias(name)])
+}
+
+fn step_saving_rows(
+    transitions: LazyFrame,
+    cycles: LazyFrame,
+    baseline: &str,
+    other: &str,
+    order: &Order,
+) -> Result<Vec<StepSavingRow>, ReportError> {
+    let mut on = cols(&TRACK);
+    on.extend(cols(&["from_state", "to_state"]));
+    let joined = step_waits(transitions.clone(), baseline, "base_h")
+        .join(
+            step_waits(transitions, other, "other_h"),
+            on.clone(),
+            on,
+            JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+        )
+        .with_columns([
+            col("base_h").fill_null(lit(0.0)),
+            col("other_h").fill_null(lit(0.0)),
+        ])
+        .join(
+            pairs(cycles.clone(), baseline, other).select(cols(&TRACK)),
+            cols(&TRACK),
+            cols(&TRACK),
+            JoinArgs::new(JoinType::Inner),
+        )
+        .with_column(lit(other).alias("policy"));
+    let df = per_platform_and_all(
+        joined,
+        &["from_state", "to_state"],
+        &[
+            ("base", col("base_h").sum()),
+            ("other", col("other_h").sum()),
+        ],
+    )?;
+    // Pairs per (scenario, platform), to turn sums into per-release figures.
+    let counts = per_platform_and_all(
+        pairs(cycles, baseline, other).with_column(lit(other).alias("policy")),
+        &[],
+        &[("n", len())],
+    )?;
+    let cg = groups(&counts)?;
+    let cn = f64s(&counts, "n")?;
+    let n_pairs: HashMap<Group, f64> = cg
+        .into_iter()
+        .zip(cn)
+        .map(|(g, n)| (g, n.unwrap_or(0.0)))
+        .collect();
+    let g = groups(&df)?;
+    let (from, to) = (strs(&df, "from_state")?, strs(&df, "to_state")?);
+    let (base, oth) = (f64s(&df, "base")?, f64s(&df, "other")?);
+    let mut rows: Vec<StepSavingRow> = (0..g.len())
+        .map(|i| {
+            let n = n_pairs.get(&g[i]).copied().unwrap_or(1.0).max(1.0);
+            let (b, o) = (base[i].unwrap_or(0.0) / n, oth[i].unwrap_or(0.0) / n);
+            StepSavingRow {
+                scenario: g[i].scenario.clone(),
+                baseline: baseline.to_string(),
+                policy: other.to_string(),
+                platform: g[i].platform.clone(),
+                from_state: from[i].clone(),
+                to_state: to[i].clone(),
+                baseline_wait_hours: b,
+                policy_wait_hours: o,
+                saving_hours: b - o,
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| {
+        (
+            order.key(&Group {
+                scenario: r.scenario.clone(),
+                policy: r.policy.clone(),
+                platform: r.platform.clone(),
+            }),
+            state_rank(&r.from_state),
+            state_rank(&r.to_state),
+        )
+    });
+    Ok(rows)
+}
+
+/// The states of every track of one version of one seed, for the timeline chart.
+fn timeline(
+    segments: LazyFrame,
+    runs: &[RunDir],
+    opts: &Options,
+) -> Result<Option<Timeline>, ReportError> {
+    let Some(first) = runs.first() else {
+        return Ok(None);
+    };
+    let seed = opts.timeline_seed.unwrap_or(first.manifest.first_seed);
+    let version = opts.timeline_version.unwrap_or(0);
+    let run = runs
+        .iter()
+        .find(|r| (r.manifest.first_seed..r.manifest.first_seed + r.manifest.seeds).contains(&seed))
+        .unwrap_or(first);
+    let df = segments
+        .filter(
+            col("scenario")
+                .eq(lit(run.scenario.name.as_str()))
+                .and(col("seed").eq(lit(seed)))
+                .and(col("version").eq(lit(version))),
+        )
+        .select([
+            col("policy"),
+            col("platform"),
+            col("state"),
+            col("start").cast(DataType::Int64),
+            col("end").cast(DataType::Int64),
+        ])
+        .collect()?;
+    if df.height() == 0 {
+        return Ok(None);
+    }
+    let (policy, platform, state) = (
+        strs(&df, "policy")?,
+        strs(&df, "platform")?,
+        strs(&df, "state")?,
+    );
+    let (start, end) = (f64s(&df, "start")?, f64s(&df, "end")?);
+    let cut = start.iter().flatten().fold(f64::INFINITY, |a, b| a.min(*b));
+    let mut rows: BTreeMap<(String, String), Vec<Span>> = BTreeMap::new();
+    let mut idx: Vec<usize> = (0..df.height()).collect();
+    idx.sort_by(|&a, &b| start[a].unwrap_or(0.0).total_cmp(&start[b].unwrap_or(0.0)));
+    for i in idx {
+        let (s, e) = (start[i].unwrap_or(cut), end[i].unwrap_or(cut));
+        let spans = rows
+            .entry((platform[i].clone(), policy[i].clone()))
+            .or_default();
+        let (s_h, e_h) = ((s - cut) / 3.6e6, (e - cut) / 3.6e6);
+        match spans.last_mut() {
+            Some(last) if last.state == state[i] && (last.end_hours - s_h).abs() < 1e-9 => {
+                last.end_hours = e_h
+            }
+            _ => spans.push(Span {
+                start_hours: s_h,
+                end_hours: e_h,
+                state: state[i].clone(),
+            }),
+        }
+    }
+    let order = Order::new(runs, &opts.policies);
+    let mut rows: Vec<TimelineRow> = rows
+        .into_iter()
+        .map(|((platform, policy), spans)| TimelineRow {
+            policy,
+            platform,
+            spans,
+        })
+        .collect();
+    rows.sort_by_key(|r| {
+        let k = order.key(&Group {
+            scenario: run.scenario.name.clone(),
+            policy: r.policy.clone(),
+            platform: r.platform.clone(),
+        });
+        (k.2, k.1)
+    });
+    let branch_cut = jiff::Timestamp::from_millisecond(cut as i64)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    Ok(Some(Timeline {
+        scenario: run.scenario.name.clone(),
+        seed,
+        version,
+        branch_cut,
+        rows,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bootstrap_interval_brackets_the_mean_and_is_reproducible() {
+        let clusters: Vec<(f64, usize)> = (0..50)
+            .map(|i| (f64::from(i % 7) * 3.0 + 10.0, 3))
+            .collect();
+        let n: usize = clusters.iter().map(|c| c.1).sum();
+        let mean = clusters.iter().map(|c| c.0).sum::<f64>() / n as f64;
+        let (lo, hi) = bootstrap_mean_ci95(&clusters, "x").unwrap();
+        assert!(lo < mean && mean < hi, "{lo} < {mean} < {hi}");
+        assert_eq!(bootstrap_mean_ci95(&clusters, "x"), Some((lo, hi)));
+        // Close to the cluster-robust t interval.
+        let (tlo, thi) = stats::clustered_mean_ci95(&clusters).unwrap();
+        assert!(((hi - lo) / (thi - tlo) - 1.0).abs() < 0.2);
+        assert_eq!(bootstrap_mean_ci95(&clusters[..1], "x"), None);
+    }
+}
