@@ -2,11 +2,13 @@
 //! binary on real files where the claim is about the CLI, and the library where the claim is
 //! about the model.
 
+mod browser;
 mod calibration;
 mod dashboard;
 mod dataset;
 mod determinism;
 mod invariants;
+mod report;
 mod scenario_errors;
 mod simulate;
 mod util;
