@@ -2,10 +2,12 @@
 //!
 //! - `engine/season/*`: one 26-version season of the baseline (78 track-cycles), summary
 //!   detail (what `simulate` without `--out` runs) and full detail (what datasets need).
-//! - `dataset/encode_only`: ArrowWriter over the three record batches of one part (8 seeds),
+//! - `dataset/encode_only`: ArrowWriter over the four record batches of one part (8 seeds),
 //!   prebuilt in memory, into memory: the floor for writing a dataset.
 //! - `dataset/end_to_end/*`: `dataset::write` of 16 seeds (two parts) into a fresh directory
 //!   on a pool of 1 and 2 threads: engine, tables, encoding, files, renames, manifest.
+//! - `report/*`: `report::load` + JSON rendering on a 48-seed, three-policy run (polars
+//!   scans and aggregations, bootstrap), and drawing the four charts as SVG and PNG.
 //!
 //! Every benchmark checks its result, so none can measure a no-op.
 
@@ -18,6 +20,7 @@ use parquet::arrow::ArrowWriter;
 
 use conductor::dataset::{self, Options, RunSpec, Shard, tables};
 use conductor::engine::{self, Detail, RunResult};
+use conductor::report;
 use conductor::scenario::Scenario;
 use conductor::sweep::Sweep;
 
@@ -50,7 +53,7 @@ fn engine(c: &mut Criterion) {
     g.finish();
 }
 
-fn part_batches(sc: &Scenario, seeds: std::ops::Range<u64>) -> [RecordBatch; 3] {
+fn part_batches(sc: &Scenario, seeds: std::ops::Range<u64>) -> [RecordBatch; 4] {
     let p = sc.policy("manual").expect("baseline policy");
     let runs: Vec<RunResult> = seeds
         .map(|s| engine::run(sc, p, s, WEEKS, Detail::Full))
@@ -58,6 +61,7 @@ fn part_batches(sc: &Scenario, seeds: std::ops::Range<u64>) -> [RecordBatch; 3] 
     [
         tables::snapshots(sc, &runs).expect("snapshots batch"),
         tables::transitions(sc, &runs).expect("transitions batch"),
+        tables::segments(sc, &runs).expect("segments batch"),
         tables::cycles(sc, &runs).expect("cycles batch"),
     ]
 }
@@ -130,5 +134,56 @@ fn dataset_benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, dataset_benches);
+/// `conductor report`'s work on a run of the baseline's three policies, 48 seeds × 26
+/// versions (3 744 track-cycles per policy): scans, aggregations, bootstrap, rendering; and
+/// the four charts as SVG and PNG.
+fn report_benches(c: &mut Criterion) {
+    let sc = Scenario::baseline();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join("run");
+    let spec = RunSpec {
+        sweep: Sweep {
+            scenario: &sc,
+            policies: sc.policies.iter().collect(),
+            first_seed: 1,
+            seeds: 48,
+            weeks: WEEKS,
+            detail: Detail::Full,
+        },
+        shard: Shard::ALL,
+    };
+    let written = dataset::write(&spec, &dir, &Options::default()).expect("dataset written");
+    let mut g = c.benchmark_group("report");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(written.cycle_rows));
+    let dirs = [dir];
+    g.bench_function("load_and_render_json", |b| {
+        b.iter(|| {
+            let r = report::load(&dirs, &report::Options::default()).expect("report");
+            let json = report::render(&r, report::Format::Json).expect("json");
+            assert!(json.len() > 1000);
+            json.len()
+        })
+    });
+    let r = report::load(&dirs, &report::Options::default()).expect("report");
+    g.bench_function("charts_svg_and_png", |b| {
+        b.iter(|| {
+            let mut bytes = 0;
+            for chart in report::charts::Chart::ALL {
+                bytes += report::charts::svg(chart, &r)
+                    .expect("svg")
+                    .expect("drawn")
+                    .len();
+                bytes += report::charts::png(chart, &r)
+                    .expect("png")
+                    .expect("drawn")
+                    .len();
+            }
+            bytes
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, dataset_benches, report_benches);
 criterion_main!(benches);
