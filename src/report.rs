@@ -12,7 +12,7 @@
 //! NumPy, R and DuckDB's `quantile_cont`.
 
 pub mod charts;
-mod format;
+pub(crate) mod format;
 mod query;
 
 use std::collections::BTreeSet;

@@ -6,7 +6,7 @@ mod csv;
 mod html;
 mod json;
 mod markdown;
-mod table;
+pub(crate) mod table;
 
 use std::collections::BTreeMap;
 
