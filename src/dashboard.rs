@@ -18,8 +18,14 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use jiff::Timestamp;
 
-pub use html::to_html;
-pub use text::to_text;
+pub use html::{Html, to_html};
+pub use text::{Text, to_text};
+
+/// Renders a board; one implementation per output format, each in its own file.
+pub trait Render {
+    /// The whole output.
+    fn render(&self, board: &Board) -> String;
+}
 
 use crate::dataset::read::{int_range, open_parquet};
 use crate::dataset::tables::{TICK_SECONDS, gate_column};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::dashboard::{self, At, Query};
+use crate::dashboard::{self, At, Query, Render};
 
 /// Arguments of `conductor dashboard`.
 #[derive(Debug, Args)]
@@ -47,14 +47,13 @@ pub fn execute(args: DashboardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         seed: args.seed,
     };
     let board = dashboard::load(&args.run_dir, &query)?;
-    let text = match args.format {
-        Format::Text => {
-            let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal();
-            dashboard::to_text(&board, colour)
-        }
-        Format::Html => dashboard::to_html(&board),
+    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    let renderer: &dyn Render = match args.format {
+        Format::Text => &dashboard::Text { colour },
+        Format::Html => &dashboard::Html,
     };
+    let text = renderer.render(&board);
     out.write_all(text.as_bytes())?;
     Ok(())
 }

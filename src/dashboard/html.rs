@@ -11,6 +11,15 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The HTML format.
+pub struct Html;
+
+impl super::Render for Html {
+    fn render(&self, board: &Board) -> String {
+        to_html(board)
+    }
+}
+
 /// Renders `board` as an HTML page.
 pub fn to_html(board: &Board) -> String {
     let title = format!(

@@ -18,6 +18,18 @@ fn mark(light: Light, colour: bool) -> String {
     }
 }
 
+/// The terminal format, with ANSI colours when `colour`.
+pub struct Text {
+    /// Colour the gate lights.
+    pub colour: bool,
+}
+
+impl super::Render for Text {
+    fn render(&self, board: &Board) -> String {
+        to_text(board, self.colour)
+    }
+}
+
 /// Renders `board` as text; `colour` adds ANSI colours.
 pub fn to_text(board: &Board, colour: bool) -> String {
     let mut s = String::new();
