@@ -248,9 +248,59 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
     }
     let order = Order::new(runs, &opts.policies);
     let policies = &opts.policies;
-    let cycles = scan(runs, "cycles", policies)?;
-    let segments = scan(runs, "segments", policies)?;
-    let transitions = scan(runs, "transitions", policies)?;
+    // Each table is scanned once, for the columns the report uses (policy partitions pruned
+    // by the filter), and the queries below run on the frames in memory: tens of bytes per
+    // track-cycle, instead of re-reading every file per query.
+    let mut cycle_columns: Vec<String> = [
+        "scenario",
+        "policy",
+        "seed",
+        "version",
+        "platform",
+        "outcome",
+        "cycle_hours",
+        "pauses",
+        "blockers",
+        "late_bugs",
+        "rejections",
+        "resubmissions",
+        "submitted_at",
+    ]
+    .map(String::from)
+    .to_vec();
+    cycle_columns.extend(WaitingOn::ALL.map(|l| format!("hours_{}", l.as_str())));
+    let cycle_columns: Vec<&str> = cycle_columns.iter().map(String::as_str).collect();
+    let cycles = scan(runs, "cycles", policies)?
+        .select(cols(&cycle_columns))
+        .collect()?
+        .lazy();
+    let segment_scan = scan(runs, "segments", policies)?;
+    let segments = segment_scan
+        .clone()
+        .select(cols(&[
+            "scenario",
+            "policy",
+            "platform",
+            "state",
+            "waiting_on",
+            "hours",
+        ]))
+        .collect()?
+        .lazy();
+    let transitions = scan(runs, "transitions", policies)?
+        .filter(col("wait_minutes").is_not_null())
+        .select(cols(&[
+            "scenario",
+            "policy",
+            "seed",
+            "version",
+            "platform",
+            "from_state",
+            "to_state",
+            "wait_minutes",
+        ]))
+        .collect()?
+        .lazy();
 
     let (cycle_time, outcomes_base, bottlenecks, idle_base, tracks) =
         cycle_tables(cycles.clone(), &order)?;
@@ -278,22 +328,31 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
     };
     let mut savings = vec![];
     let mut step_savings = vec![];
+    let base_waits = step_waits(transitions.clone(), &baseline, "base_h").collect()?;
     for other in &order.policies {
         if *other == baseline {
             continue;
         }
-        let (rows, diffs) = paired_savings(cycles.clone(), &baseline, other, &order)?;
+        let paired = pairs(cycles.clone(), &baseline, other).collect()?;
+        let (rows, diffs) = paired_savings(&paired, &baseline, other, &order)?;
+        let n_pairs: HashMap<(String, String), u64> = rows
+            .iter()
+            .map(|r| ((r.scenario.clone(), r.platform.clone()), r.pairs))
+            .collect();
         savings.extend(rows);
         distributions.savings.extend(diffs);
         step_savings.extend(step_saving_rows(
-            transitions.clone(),
-            cycles.clone(),
+            base_waits.clone().lazy(),
+            step_waits(transitions.clone(), other, "other_h"),
+            paired,
+            &n_pairs,
             &baseline,
             other,
             &order,
         )?);
     }
-    let timeline = timeline(segments, runs, opts)?;
+    // The timeline reads one seed's rows: row-group statistics skip the rest.
+    let timeline = timeline(segment_scan, runs, opts)?;
     Ok(Report {
         runs: runs.iter().map(run_info).collect(),
         percentile_method: PERCENTILE_METHOD,
@@ -474,25 +533,35 @@ fn state_tables(
     tracks: &BTreeMap<Group, u64>,
     order: &Order,
 ) -> Result<(Vec<StateRow>, Vec<StateBottleneckRow>), ReportError> {
-    let df = per_platform_and_all(
-        segments,
-        &["state", "waiting_on"],
-        &[("hours", col("hours").sum())],
-    )?;
+    // One aggregation per platform; sums add up, so the pooled rows are summed here.
+    let mut by: Vec<Expr> = cols(&KEYS);
+    by.extend(cols(&["state", "waiting_on"]));
+    let df = segments.group_by(by).agg([col("hours").sum()]).collect()?;
     let g = groups(&df)?;
     let (state, label, hours) = (
         strs(&df, "state")?,
         strs(&df, "waiting_on")?,
         f64s(&df, "hours")?,
     );
-    // (group, state) -> [(label, hours)]
-    let mut by_state: BTreeMap<(Group, String), Vec<(String, f64)>> = BTreeMap::new();
+    // (group, state) -> label -> hours
+    let mut sums: BTreeMap<(Group, String), BTreeMap<String, f64>> = BTreeMap::new();
     for i in 0..g.len() {
-        by_state
-            .entry((g[i].clone(), state[i].clone()))
-            .or_default()
-            .push((label[i].clone(), hours[i].unwrap_or(0.0)));
+        let all = Group {
+            platform: ALL_PLATFORMS.into(),
+            ..g[i].clone()
+        };
+        for group in [g[i].clone(), all] {
+            *sums
+                .entry((group, state[i].clone()))
+                .or_default()
+                .entry(label[i].clone())
+                .or_default() += hours[i].unwrap_or(0.0);
+        }
     }
+    let by_state: BTreeMap<(Group, String), Vec<(String, f64)>> = sums
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect();
     let mut group_total: BTreeMap<&Group, f64> = BTreeMap::new();
     for ((g, _), labels) in &by_state {
         *group_total.entry(g).or_default() += labels.iter().map(|l| l.1).sum::<f64>();
@@ -636,15 +705,14 @@ fn pairs(cycles: LazyFrame, baseline: &str, other: &str) -> LazyFrame {
 type Savings = (Vec<SavingRow>, Vec<(String, String, Vec<f64>)>);
 
 fn paired_savings(
-    cycles: LazyFrame,
+    df: &DataFrame,
     baseline: &str,
     other: &str,
     order: &Order,
 ) -> Result<Savings, ReportError> {
-    let df = pairs(cycles, baseline, other).collect()?;
-    let (s, f) = (strs(&df, "scenario")?, strs(&df, "platform")?);
-    let seed = f64s(&df, "seed")?;
-    let (b, o) = (f64s(&df, "base_hours")?, f64s(&df, "other_hours")?);
+    let (s, f) = (strs(df, "scenario")?, strs(df, "platform")?);
+    let seed = f64s(df, "seed")?;
+    let (b, o) = (f64s(df, "base_hours")?, f64s(df, "other_hours")?);
     // (scenario, platform) -> seed -> differences
     let mut by: BTreeMap<(String, String), BTreeMap<u64, Vec<f64>>> = BTreeMap::new();
     for i in 0..s.len() {
@@ -738,18 +806,22 @@ fn step_waits(transitions: LazyFrame, policy: &str, name: &str) -> LazyFrame {
         .agg([(col("wait_minutes").sum() / lit(60.0)).alias(name)])
 }
 
+/// The saving per transition: `base_waits` and `other_waits` are [`step_waits`] of the
+/// baseline and the other policy; `paired` the track-cycles shipped under both.
 fn step_saving_rows(
-    transitions: LazyFrame,
-    cycles: LazyFrame,
+    base_waits: LazyFrame,
+    other_waits: LazyFrame,
+    paired: DataFrame,
+    n_pairs: &HashMap<(String, String), u64>,
     baseline: &str,
     other: &str,
     order: &Order,
 ) -> Result<Vec<StepSavingRow>, ReportError> {
     let mut on = cols(&TRACK);
     on.extend(cols(&["from_state", "to_state"]));
-    let joined = step_waits(transitions.clone(), baseline, "base_h")
+    let joined = base_waits
         .join(
-            step_waits(transitions, other, "other_h"),
+            other_waits,
             on.clone(),
             on,
             JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
@@ -759,7 +831,7 @@ fn step_saving_rows(
             col("other_h").fill_null(lit(0.0)),
         ])
         .join(
-            pairs(cycles.clone(), baseline, other).select(cols(&TRACK)),
+            paired.lazy().select(cols(&TRACK)),
             cols(&TRACK),
             cols(&TRACK),
             JoinArgs::new(JoinType::Inner),
@@ -773,25 +845,13 @@ fn step_saving_rows(
             ("other", col("other_h").sum()),
         ],
     )?;
-    // Pairs per (scenario, platform), to turn sums into per-release figures.
-    let counts = per_platform_and_all(
-        pairs(cycles, baseline, other).with_column(lit(other).alias("policy")),
-        &[],
-        &[("n", len())],
-    )?;
-    let cg = groups(&counts)?;
-    let cn = f64s(&counts, "n")?;
-    let n_pairs: HashMap<Group, f64> = cg
-        .into_iter()
-        .zip(cn)
-        .map(|(g, n)| (g, n.unwrap_or(0.0)))
-        .collect();
     let g = groups(&df)?;
     let (from, to) = (strs(&df, "from_state")?, strs(&df, "to_state")?);
     let (base, oth) = (f64s(&df, "base")?, f64s(&df, "other")?);
     let mut rows: Vec<StepSavingRow> = (0..g.len())
         .map(|i| {
-            let n = n_pairs.get(&g[i]).copied().unwrap_or(1.0).max(1.0);
+            let key = (g[i].scenario.clone(), g[i].platform.clone());
+            let n = n_pairs.get(&key).copied().unwrap_or(1).max(1) as f64;
             let (b, o) = (base[i].unwrap_or(0.0) / n, oth[i].unwrap_or(0.0) / n);
             StepSavingRow {
                 scenario: g[i].scenario.clone(),
