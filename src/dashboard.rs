@@ -18,7 +18,7 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use jiff::Timestamp;
 
-pub use html::{Html, to_html};
+pub use html::{Html, escape, to_html};
 pub use text::{Text, to_text};
 
 /// Renders a board; one implementation per output format, each in its own file.

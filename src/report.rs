@@ -380,6 +380,28 @@ impl Report {
     }
 }
 
+/// Names a (scenario, policy) series in output: the policy, or "scenario / policy" when the
+/// report holds several scenarios.
+pub(crate) struct Namer {
+    several: bool,
+}
+
+impl Namer {
+    pub(crate) fn new(report: &Report) -> Namer {
+        Namer {
+            several: report.scenarios().len() > 1,
+        }
+    }
+
+    pub(crate) fn name(&self, scenario: &str, policy: &str) -> String {
+        if self.several {
+            format!("{scenario} / {policy}")
+        } else {
+            policy.to_string()
+        }
+    }
+}
+
 /// Reads `dirs` and computes the report.
 pub fn load(dirs: &[PathBuf], opts: &Options) -> Result<Report, ReportError> {
     let runs: Vec<RunDir> = dirs

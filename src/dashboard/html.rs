@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use super::Board;
 
-fn escape(s: &str) -> String {
+/// Escapes text for HTML (the report's HTML uses it too).
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -11,7 +11,7 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ALL_PLATFORMS, Report, ReportError};
+use super::{ALL_PLATFORMS, Namer, Report, ReportError};
 use crate::dataset::atomic_write;
 use crate::model::{State, WaitingOn};
 
@@ -244,19 +244,12 @@ fn state_colour(s: &str) -> RGBColor {
     }
 }
 
-fn series_name(report: &Report, scenario: &str, policy: &str) -> String {
-    if report.scenarios().len() > 1 {
-        format!("{scenario} / {policy}")
-    } else {
-        policy.to_string()
-    }
-}
-
 fn cycle_time<DB: DrawingBackend>(report: &Report, root: &DrawingArea<DB, Shift>) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
     let dists = &report.distributions.cycle_hours;
+    let namer = Namer::new(report);
     // Up to the largest 99.5th percentile, so a few extreme cycles do not squash the rest.
     let x_max = dists
         .iter()
@@ -290,7 +283,7 @@ where
             .collect();
         let colour = series_colour(i);
         c.draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(series_name(report, scenario, policy))
+            .label(namer.name(scenario, policy))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
             });
@@ -309,6 +302,7 @@ where
     DB::ErrorType: 'static,
 {
     let dists = &report.distributions.savings;
+    let namer = Namer::new(report);
     let all: Vec<f64> = dists.iter().flat_map(|d| d.2.iter().copied()).collect();
     let mut sorted = all.clone();
     sorted.sort_by(f64::total_cmp);
@@ -371,7 +365,7 @@ where
                     Rectangle::new([(x0, 0.0), (x0 + width / n, *k as f64)], style)
                 }),
         )?
-        .label(series_name(report, scenario, policy))
+        .label(namer.name(scenario, policy))
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
     }
     c.draw_series(std::iter::once(PathElement::new(
@@ -473,6 +467,7 @@ where
     let mut rows: Vec<String> = vec![];
     let mut pieces = vec![];
     let mut used: Vec<WaitingOn> = vec![];
+    let namer = Namer::new(report);
     for r in report.cycle_time.iter().filter(|r| r.tracks > 0) {
         let g = &r.group;
         let row = rows.len();
@@ -483,7 +478,7 @@ where
         };
         rows.push(format!(
             "{} · {platform}",
-            series_name(report, &g.scenario, &g.policy)
+            namer.name(&g.scenario, &g.policy)
         ));
         let mut x = 0.0;
         for l in WaitingOn::ALL {

@@ -10,7 +10,7 @@ pub(crate) mod table;
 
 use std::collections::BTreeMap;
 
-use super::{ALL_PLATFORMS, Report, ReportError};
+use super::{ALL_PLATFORMS, Namer, Report, ReportError};
 
 /// An output format of `conductor report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,28 +69,6 @@ fn hours(h: Option<f64>) -> String {
 
 fn percent(x: Option<f64>) -> String {
     x.map_or("–".into(), |x| format!("{:.1}%", x * 100.0))
-}
-
-/// The name of a group's rows: "policy", or "scenario / policy" when the report holds
-/// several scenarios.
-struct Namer {
-    several: bool,
-}
-
-impl Namer {
-    fn new(report: &Report) -> Namer {
-        Namer {
-            several: report.scenarios().len() > 1,
-        }
-    }
-
-    fn name(&self, scenario: &str, policy: &str) -> String {
-        if self.several {
-            format!("{scenario} / {policy}")
-        } else {
-            policy.to_string()
-        }
-    }
 }
 
 /// The sections of the text formats, in reading order.

@@ -352,7 +352,7 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
         )?);
     }
     // The timeline reads one seed's rows: row-group statistics skip the rest.
-    let timeline = timeline(segment_scan, runs, opts)?;
+    let timeline = timeline(segment_scan, runs, opts, &order)?;
     Ok(Report {
         runs: runs.iter().map(run_info).collect(),
         percentile_method: PERCENTILE_METHOD,
@@ -885,6 +885,7 @@ fn timeline(
     segments: LazyFrame,
     runs: &[RunDir],
     opts: &Options,
+    order: &Order,
 ) -> Result<Option<Timeline>, ReportError> {
     let Some(first) = runs.first() else {
         return Ok(None);
@@ -940,7 +941,6 @@ fn timeline(
             }),
         }
     }
-    let order = Order::new(runs, &opts.policies);
     let mut rows: Vec<TimelineRow> = rows
         .into_iter()
         .map(|((platform, policy), spans)| TimelineRow {

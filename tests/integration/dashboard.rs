@@ -5,7 +5,7 @@ use std::path::Path;
 use polars::prelude::*;
 use predicates::prelude::*;
 
-use crate::dataset::{i64s, read, strs, write_run};
+use crate::dataset::{i64s, read, strs, u32s, write_run};
 use crate::util::conductor;
 
 fn dashboard(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
@@ -81,13 +81,7 @@ fn the_dashboard_shows_the_snapshot_state_of_every_live_track() {
     )
     .collect()
     .unwrap();
-    let versions: Vec<u32> = snaps
-        .column("version")
-        .unwrap()
-        .u32()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
+    let versions = u32s(&snaps, "version");
     let (platforms, states, waiting) = (
         strs(&snaps, "platform"),
         strs(&snaps, "state"),

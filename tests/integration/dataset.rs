@@ -98,6 +98,22 @@ pub fn i64s(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
     df.column(name).unwrap().i64().unwrap().iter().collect()
 }
 
+pub fn f64s(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name).unwrap().f64().unwrap().iter().collect()
+}
+
+/// A column without nulls.
+pub fn u32s(df: &DataFrame, name: &str) -> Vec<u32> {
+    let c = df.column(name).unwrap().u32().unwrap();
+    c.into_no_null_iter().collect()
+}
+
+/// A column without nulls.
+pub fn u64s(df: &DataFrame, name: &str) -> Vec<u64> {
+    let c = df.column(name).unwrap().u64().unwrap();
+    c.into_no_null_iter().collect()
+}
+
 pub fn strs(df: &DataFrame, name: &str) -> Vec<String> {
     let c = df.column(name).unwrap().str().unwrap();
     c.iter().map(|s| s.unwrap().to_string()).collect()
@@ -216,13 +232,7 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
     let branched = i64s(&cycles, "branched_at");
     let ended = i64s(&cycles, "ended_at");
     let outcome = strs(&cycles, "outcome");
-    let cycle_hours: Vec<Option<f64>> = cycles
-        .column("cycle_hours")
-        .unwrap()
-        .f64()
-        .unwrap()
-        .iter()
-        .collect();
+    let cycle_hours = f64s(&cycles, "cycle_hours");
     let pauses: Vec<u16> = cycles
         .column("pauses")
         .unwrap()
@@ -373,12 +383,9 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
         strs(&segs, "state"),
         strs(&segs, "waiting_on"),
     );
-    let g_hours: Vec<f64> = segs
-        .column("hours")
-        .unwrap()
-        .f64()
-        .unwrap()
-        .into_no_null_iter()
+    let g_hours: Vec<f64> = f64s(&segs, "hours")
+        .into_iter()
+        .map(Option::unwrap)
         .collect();
     let mut label_hours: HashMap<(&Key, &str), f64> = HashMap::new();
     let mut covered: HashMap<&Key, (i64, i64)> = HashMap::new();

@@ -7,7 +7,7 @@ use std::path::Path;
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::dataset::{i64s, opt_strs, read, strs, write_run};
+use crate::dataset::{f64s, i64s, opt_strs, read, strs, u32s, u64s, write_run};
 use crate::util::conductor;
 
 fn report(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
@@ -97,32 +97,13 @@ fn histories(dir: &Path) -> BTreeMap<Track, History> {
         ],
     );
     let (policy, platform) = (strs(&df, "policy"), strs(&df, "platform"));
-    let seed: Vec<u64> = df
-        .column("seed")
-        .unwrap()
-        .u64()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
-    let version: Vec<u32> = df
-        .column("version")
-        .unwrap()
-        .u32()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
+    let (seed, version) = (u64s(&df, "seed"), u32s(&df, "version"));
     let (ts, from, to) = (
         i64s(&df, "ts"),
         opt_strs(&df, "from_state"),
         strs(&df, "to_state"),
     );
-    let wait: Vec<Option<f64>> = df
-        .column("wait_minutes")
-        .unwrap()
-        .f64()
-        .unwrap()
-        .iter()
-        .collect();
+    let wait = f64s(&df, "wait_minutes");
     let mut out: BTreeMap<Track, History> = BTreeMap::new();
     for i in 0..df.height() {
         out.entry((policy[i].clone(), seed[i], version[i], platform[i].clone()))

@@ -5,19 +5,12 @@
 use std::fmt::Write;
 
 use super::{Render, describe_runs, sections};
+use crate::dashboard::escape;
 use crate::report::charts::{self, Chart};
-use crate::report::{ALL_PLATFORMS, Report, ReportError};
+use crate::report::{ALL_PLATFORMS, Namer, Report, ReportError};
 
 /// HTML.
 pub struct Html;
-
-/// Escapes text for HTML.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 const STYLE: &str = "
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2em auto; max-width: 1100px; color: #222; line-height: 1.4; padding: 0 1em; }
@@ -39,14 +32,7 @@ svg { max-width: 100%; height: auto; }
 
 fn headline(report: &Report) -> String {
     let mut s = String::from("<div class=\"headline\">\n");
-    let several = report.scenarios().len() > 1;
-    let name = |sc: &str, p: &str| {
-        if several {
-            format!("{sc} / {p}")
-        } else {
-            p.to_string()
-        }
-    };
+    let namer = Namer::new(report);
     for r in report
         .cycle_time
         .iter()
@@ -56,7 +42,7 @@ fn headline(report: &Report) -> String {
         let _ = writeln!(
             s,
             "<div class=\"card\"><div class=\"value\">{median}</div><div class=\"label\">median cycle, {}<br>{} of {} track-cycles shipped</div></div>",
-            escape(&name(&r.group.scenario, &r.group.policy)),
+            escape(&namer.name(&r.group.scenario, &r.group.policy)),
             r.shipped,
             r.tracks
         );
@@ -74,7 +60,7 @@ fn headline(report: &Report) -> String {
         let _ = writeln!(
             s,
             "<div class=\"card\"><div class=\"value\">{mean}</div><div class=\"label\">saved per release by {} vs {}<br>{ci}</div></div>",
-            escape(&name(&r.scenario, &r.policy)),
+            escape(&namer.name(&r.scenario, &r.policy)),
             escape(&r.baseline)
         );
     }
