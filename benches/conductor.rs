@@ -120,6 +120,7 @@ fn dataset_benches(c: &mut Criterion) {
                             detail: Detail::Full,
                         },
                         shard: Shard::ALL,
+                        source: Default::default(),
                     };
                     let w = pool
                         .install(|| dataset::write(&spec, &dir, &Options::default()))
@@ -151,6 +152,7 @@ fn report_benches(c: &mut Criterion) {
             detail: Detail::Full,
         },
         shard: Shard::ALL,
+        source: Default::default(),
     };
     let written = dataset::write(&spec, &dir, &Options::default()).expect("dataset written");
     let mut g = c.benchmark_group("report");

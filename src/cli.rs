@@ -2,6 +2,9 @@
 //! `execute`. Errors here are `anyhow` with context; the binary prints the chain and exits 2.
 
 mod dashboard;
+mod export;
+mod fit;
+mod replay;
 mod report;
 mod simulate;
 
@@ -25,6 +28,13 @@ enum Command {
     Report(report::ReportArgs),
     /// Show the release dashboard of a run at one five-minute tick.
     Dashboard(dashboard::DashboardArgs),
+    /// Replay a recorded event log, as it happened and under other policies, into a run
+    /// directory.
+    Replay(replay::ReplayArgs),
+    /// Fit a scenario's world distributions to a recorded event log.
+    Fit(fit::FitArgs),
+    /// Export a run directory for other tools (process mining: an activity log).
+    Export(export::ExportArgs),
 }
 
 /// Parses `args` (including the program name) and runs the command. Data goes to `out`.
@@ -41,6 +51,9 @@ where
         Command::Simulate(args) => simulate::execute(args, out),
         Command::Report(args) => report::execute(args, out),
         Command::Dashboard(args) => dashboard::execute(args, out),
+        Command::Replay(args) => replay::execute(args, out),
+        Command::Fit(args) => fit::execute(args, out),
+        Command::Export(args) => export::execute(args, out),
     }
 }
 

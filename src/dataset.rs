@@ -46,16 +46,17 @@ use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-pub use manifest::Manifest;
+pub use manifest::{EventLogSource, Manifest};
 pub use read::RunDir;
 
 use crate::engine::{self, Detail, RunResult};
+use crate::eventlog::recorded::RecordedSeason;
 #[cfg(test)]
 use crate::scenario::Scenario;
 use crate::sweep::Sweep;
 
 /// Version of the tables' schemas; bumped whenever a column changes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Seeds per part file.
 pub const SEEDS_PER_PART: u64 = 8;
@@ -223,14 +224,57 @@ impl Part {
 }
 
 /// What to run and write: a sweep (its `detail` is ignored: datasets need
-/// [`Detail::Full`]; the scenario's `source` text is written to `scenario.toml` and hashed)
-/// and the share of the parts to write.
+/// [`Detail::Full`]; the scenario's `source` text is written to `scenario.toml` and hashed),
+/// the share of the parts to write, and whether the world is drawn or recorded.
 #[derive(Debug, Clone)]
 pub struct RunSpec<'a> {
     /// The scenario, policies, seeds and versions.
     pub sweep: Sweep<'a>,
     /// The share of the run to write.
     pub shard: Shard,
+    /// Where the world comes from.
+    pub source: Source<'a>,
+}
+
+/// Where a run's world comes from.
+#[derive(Debug, Clone, Default)]
+pub enum Source<'a> {
+    /// Drawn from the scenario's distributions (`simulate`).
+    #[default]
+    Synthetic,
+    /// Recorded in an event log (`replay`): one season per seed; the policy named
+    /// [`engine::RECORDED_POLICY`] replays it as it happened, the others re-run it.
+    Recorded {
+        /// The recorded seasons (a seed the sweep names but the log lacks runs empty).
+        seasons: &'a [RecordedSeason],
+        /// The log, for the manifest.
+        log: EventLogSource,
+    },
+}
+
+impl RunSpec<'_> {
+    /// The run of `policy` (an index into the sweep's policies) and `seed`.
+    pub fn run_one(&self, policy: usize, seed: u64) -> RunResult {
+        let sw = &self.sweep;
+        let policy = sw.policies[policy];
+        match &self.source {
+            Source::Synthetic => engine::run(sw.scenario, policy, seed, sw.weeks, Detail::Full),
+            Source::Recorded { seasons, .. } => match seasons.iter().find(|s| s.seed == seed) {
+                Some(season) => engine::replay(
+                    sw.scenario,
+                    policy,
+                    season,
+                    policy.name == engine::RECORDED_POLICY,
+                    Detail::Full,
+                ),
+                None => RunResult {
+                    policy: policy.name.clone(),
+                    seed,
+                    tracks: Vec::new(),
+                },
+            },
+        }
+    }
 }
 
 impl RunSpec<'_> {
@@ -284,6 +328,10 @@ impl RunSpec<'_> {
             parts_total: self.parts().len(),
             parts_complete: Default::default(),
             complete: false,
+            event_log: match &self.source {
+                Source::Synthetic => None,
+                Source::Recorded { log, .. } => Some(log.clone()),
+            },
         }
     }
 }
@@ -362,15 +410,7 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
     let manifest = Mutex::new(manifest);
     todo.par_iter().try_for_each(|part| {
         let runs: Vec<RunResult> = (part.first_seed..part.first_seed + part.seeds)
-            .map(|seed| {
-                engine::run(
-                    spec.sweep.scenario,
-                    spec.sweep.policies[part.policy],
-                    seed,
-                    spec.sweep.weeks,
-                    Detail::Full,
-                )
-            })
+            .map(|seed| spec.run_one(part.policy, seed))
             .collect();
         let name = part.file_name();
         let batches = [
@@ -661,6 +701,7 @@ mod tests {
                 detail: Detail::Full,
             },
             shard,
+            source: Source::Synthetic,
         };
         let all = spec(Shard::ALL).parts();
         assert_eq!(all.len(), 3 * 3); // 20 seeds = 8 + 8 + 4, three policies

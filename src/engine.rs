@@ -23,6 +23,8 @@ pub use record::{
 use jiff::{SignedDuration, Timestamp};
 
 use crate::calendar::Calendar;
+use crate::eventlog::recorded::{RecordedSeason, Scripted};
+use crate::eventlog::{Family, Kind, LogEvent, Ref};
 use crate::model::{Actor, Gate, GateSet, State, Step, WaitingOn};
 use crate::scenario::{OverlapRule, Policy, Scenario};
 use crate::world::{BuildDraw, TrackWorld};
@@ -38,17 +40,52 @@ pub fn run(
     weeks: u32,
     detail: Detail,
 ) -> RunResult {
-    let mut engine = Engine::new(scenario, policy, seed, weeks, detail);
+    let cuts = (0..=weeks).map(|v| branch_cut(scenario, v)).collect();
+    let versions = (0..weeks).collect();
+    let mut engine = Engine::new(scenario, policy, seed, cuts, versions, None, detail);
     engine.run();
-    RunResult {
-        policy: policy.name.clone(),
-        seed,
-        tracks: engine
-            .tracks
-            .into_iter()
-            .flatten()
-            .map(|t| t.result)
-            .collect(),
+    engine.finish()
+}
+
+/// The name of the policy that replays a log as it happened.
+pub const RECORDED_POLICY: &str = "recorded";
+
+/// Replays one recorded season. With `scripted`, every change of state a person or robot
+/// made happens when the log says (the `recorded` policy; `policy` only names it);
+/// otherwise the recorded world is re-run under `policy`'s advancement rules (a
+/// counterfactual).
+pub fn replay(
+    scenario: &Scenario,
+    policy: &Policy,
+    season: &RecordedSeason,
+    scripted: bool,
+    detail: Detail,
+) -> RunResult {
+    let mut engine = Engine::new(
+        scenario,
+        policy,
+        season.seed,
+        season.cuts.clone(),
+        season.versions.clone(),
+        Some((season, scripted)),
+        detail,
+    );
+    engine.run();
+    engine.finish()
+}
+
+impl Engine<'_> {
+    fn finish(self) -> RunResult {
+        RunResult {
+            policy: self.policy.name.clone(),
+            seed: self.seed,
+            tracks: self
+                .tracks
+                .into_iter()
+                .flatten()
+                .map(|t| t.result)
+                .collect(),
+        }
     }
 }
 
@@ -78,23 +115,31 @@ enum Event {
     BranchCut {
         version: u32,
     },
+    /// A recorded track whose cut is later than its version's first.
+    TrackCut {
+        track: usize,
+    },
     BlockerFound {
         track: usize,
         blocker: usize,
     },
     BlockerFixed {
         track: usize,
+        bug: Ref,
     },
     BuildDone {
         track: usize,
         commits: u32,
+        build: u32,
         draw: BuildDraw,
     },
     CrashFixed {
         track: usize,
+        fix: u32,
     },
     SignoffDone {
         track: usize,
+        team: u32,
     },
     UsageEnough {
         track: usize,
@@ -103,7 +148,7 @@ enum Event {
         track: usize,
         submission: u32,
         rejected: bool,
-        fix_effort: SignedDuration,
+        fix_effort: Option<SignedDuration>,
     },
     BakeDone {
         track: usize,
@@ -116,10 +161,11 @@ enum Event {
     Incident {
         track: usize,
         episode: u32,
-        fix_effort: SignedDuration,
+        fix_effort: Option<SignedDuration>,
     },
     IncidentFixed {
         track: usize,
+        episode: u32,
     },
     Advance {
         track: usize,
@@ -132,6 +178,11 @@ enum Event {
     Cancel {
         target: usize,
         older: usize,
+    },
+    /// The `k`th recorded change of state of a track replayed as it happened.
+    Scripted {
+        track: usize,
+        k: usize,
     },
 }
 
@@ -166,7 +217,13 @@ struct Track {
     bake_done: bool,
     itgc_done: bool,
     incident_open: bool,
+    crash_fixes: u32,
     pending: Option<Pending>,
+    /// Replayed as it happened: the recorded changes of state, the next one's index, and
+    /// since when the next step's gates hold.
+    script: Vec<Scripted>,
+    script_next: usize,
+    gates_since: Option<Timestamp>,
     label: Option<WaitingOn>,
     label_since: Timestamp,
     last_observation: Option<Observation>,
@@ -177,6 +234,10 @@ struct Engine<'a> {
     policy: &'a Policy,
     seed: u64,
     weeks: u32,
+    /// The version number of each version index.
+    versions: Vec<u32>,
+    /// A recorded season, and whether it is replayed as it happened.
+    recorded: Option<(&'a RecordedSeason, bool)>,
     detail: Detail,
     queue: EventQueue<Event>,
     /// Indexed by `version * platforms + platform`; `None` before the version's cut.
@@ -185,11 +246,25 @@ struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    fn new(sc: &'a Scenario, policy: &'a Policy, seed: u64, weeks: u32, detail: Detail) -> Self {
+    fn new(
+        sc: &'a Scenario,
+        policy: &'a Policy,
+        seed: u64,
+        cuts: Vec<Timestamp>,
+        versions: Vec<u32>,
+        recorded: Option<(&'a RecordedSeason, bool)>,
+        detail: Detail,
+    ) -> Self {
         let mut queue = EventQueue::default();
+        let weeks = versions.len() as u32;
         // One cut past the last version: the overlap rule still judges the last release.
-        for version in 0..=weeks {
-            queue.push(branch_cut(sc, version), Event::BranchCut { version });
+        for (version, cut) in cuts.iter().enumerate() {
+            queue.push(
+                *cut,
+                Event::BranchCut {
+                    version: version as u32,
+                },
+            );
         }
         let n = weeks as usize * sc.platforms.len();
         Engine {
@@ -197,6 +272,8 @@ impl<'a> Engine<'a> {
             policy,
             seed,
             weeks,
+            versions,
+            recorded,
             detail,
             queue,
             tracks: (0..n).map(|_| None).collect(),
@@ -248,43 +325,73 @@ impl<'a> Engine<'a> {
         self.teams().add_working(from, effort).unwrap_or(from)
     }
 
+    fn scripted(&self) -> bool {
+        matches!(self.recorded, Some((_, true)))
+    }
+
+    /// Appends one row to track `i`'s event log ([`Detail::Full`] only).
+    fn log(&mut self, i: usize, at: Timestamp, kind: Kind, reference: Ref, value: Option<f64>) {
+        if self.detail != Detail::Full {
+            return;
+        }
+        if let Some(t) = self.track(i) {
+            t.result.events.push(LogEvent {
+                at,
+                kind,
+                reference,
+                value,
+            });
+        }
+    }
+
     fn handle(&mut self, now: Timestamp, event: Event) {
         match event {
             Event::BranchCut { version } => self.branch_cut(now, version),
+            Event::TrackCut { track } => self.cut_track(now, track),
             Event::BlockerFound { track, blocker } => {
                 let Some(t) = self.live(track) else { return };
-                if matches!(t.state, State::Branched | State::FinalRc) {
+                let early = matches!(t.state, State::Branched | State::FinalRc);
+                let effort = t.world.blockers[blocker].fix_effort;
+                if early {
                     t.open_blockers += 1;
                     t.result.blockers += 1;
-                    let effort = t.world.blockers[blocker].fix_effort;
-                    let done = self.team_time(now, effort);
-                    self.queue.push(done, Event::BlockerFixed { track });
                 } else {
                     t.result.late_bugs += 1;
                 }
+                let bug = Ref::Bug(blocker as u32 + 1);
+                self.log(track, now, Kind::BlockerOpened, bug, None);
+                if early && let Some(effort) = effort {
+                    let done = self.team_time(now, effort);
+                    self.queue.push(done, Event::BlockerFixed { track, bug });
+                }
             }
-            Event::BlockerFixed { track } => {
+            Event::BlockerFixed { track, bug } => {
                 let Some(t) = self.live(track) else { return };
                 t.open_blockers = t.open_blockers.saturating_sub(1);
+                self.log(track, now, Kind::BlockerFixed, bug, None);
                 self.land_commit(now, track);
             }
             Event::BuildDone {
                 track,
                 commits,
+                build,
                 draw,
-            } => self.build_done(now, track, commits, draw),
-            Event::CrashFixed { track } => {
+            } => self.build_done(now, track, commits, build, draw),
+            Event::CrashFixed { track, fix } => {
                 let Some(t) = self.live(track) else { return };
                 t.crash_fix_active = false;
+                self.log(track, now, Kind::CrashFixLanded, Ref::CrashFix(fix), None);
                 self.land_commit(now, track);
             }
-            Event::SignoffDone { track } => {
+            Event::SignoffDone { track, team } => {
                 let Some(t) = self.live(track) else { return };
                 t.signoffs_done += 1;
+                self.log(track, now, Kind::SignoffGiven, Ref::Team(team), None);
             }
             Event::UsageEnough { track } => {
                 let Some(t) = self.live(track) else { return };
                 t.usage_enough = true;
+                self.log(track, now, Kind::Usage, Ref::None, Some(100.0));
             }
             Event::ReviewDone {
                 track,
@@ -296,14 +403,21 @@ impl<'a> Engine<'a> {
                 if t.state != State::Submitted || t.submissions != submission {
                     return;
                 }
+                let review = Ref::Review(submission);
                 if rejected {
                     t.result.rejections += 1;
                     t.open_blockers += 1;
+                    self.log(track, now, Kind::ReviewRejected, review, None);
+                    self.log(track, now, Kind::BlockerOpened, review, None);
                     self.change_state(now, track, State::FinalRc, Actor::World, None);
-                    let done = self.team_time(now, fix_effort);
-                    self.queue.push(done, Event::BlockerFixed { track });
+                    if let Some(effort) = fix_effort {
+                        let done = self.team_time(now, effort);
+                        self.queue
+                            .push(done, Event::BlockerFixed { track, bug: review });
+                    }
                 } else {
                     t.approved = true;
+                    self.log(track, now, Kind::ReviewApproved, review, None);
                 }
             }
             Event::BakeDone { track, episode } => {
@@ -316,6 +430,7 @@ impl<'a> Engine<'a> {
                 let Some(t) = self.live(track) else { return };
                 if t.state == State::Rollout1 && t.episode == episode {
                     t.itgc_done = true;
+                    self.log(track, now, Kind::ItgcDone, Ref::Rollout(episode), None);
                 }
             }
             Event::Incident {
@@ -323,20 +438,41 @@ impl<'a> Engine<'a> {
                 episode,
                 fix_effort,
             } => {
+                let scripted = self.scripted();
                 let Some(t) = self.live(track) else { return };
                 if t.state != State::Rollout1 || t.episode != episode {
                     return;
                 }
                 t.incident_open = true;
-                let fixed = self.team_time(now, fix_effort);
-                self.queue.push(fixed, Event::IncidentFixed { track });
-                // Pausing is a judgement call: a person does it, in working hours.
-                let at = self.human_time(track, now);
-                self.queue.push(at, Event::Pause { track, episode });
+                self.log(
+                    track,
+                    now,
+                    Kind::IncidentOpened,
+                    Ref::Incident(episode),
+                    None,
+                );
+                if let Some(effort) = fix_effort {
+                    let fixed = self.team_time(now, effort);
+                    self.queue
+                        .push(fixed, Event::IncidentFixed { track, episode });
+                }
+                // Pausing is a judgement call: a person does it, in working hours (replayed
+                // as it happened: when the log says).
+                if !scripted {
+                    let at = self.human_time(track, now);
+                    self.queue.push(at, Event::Pause { track, episode });
+                }
             }
-            Event::IncidentFixed { track } => {
+            Event::IncidentFixed { track, episode } => {
                 let Some(t) = self.live(track) else { return };
                 t.incident_open = false;
+                self.log(
+                    track,
+                    now,
+                    Kind::IncidentFixed,
+                    Ref::Incident(episode),
+                    None,
+                );
                 self.land_commit(now, track);
             }
             Event::Pause { track, episode } => {
@@ -360,6 +496,22 @@ impl<'a> Engine<'a> {
                     self.change_state(now, target, State::Cancelled, Actor::Manual, None);
                 }
             }
+            Event::Scripted { track, k } => {
+                let Some(t) = self.live(track) else { return };
+                t.script_next = k + 1;
+                let Some(s) = t.script.get(k).copied() else {
+                    return;
+                };
+                if !t.state.can_go_to(s.to) {
+                    return;
+                }
+                let step = t.state.next_step().filter(|step| step.target() == s.to);
+                let gates_since = step.and(t.gates_since);
+                if s.to == State::Paused {
+                    t.result.pauses += 1;
+                }
+                self.change_state(now, track, s.to, s.actor, gates_since);
+            }
         }
         if let Some(track) = event.track() {
             self.settle(now, track);
@@ -368,7 +520,7 @@ impl<'a> Engine<'a> {
 
     fn branch_cut(&mut self, now: Timestamp, version: u32) {
         let platforms = self.sc.platforms.len();
-        if version > 0 {
+        if version > 0 && !self.scripted() {
             // The overlap rule: two live release branches are avoided.
             for p in 0..platforms {
                 let older = (version as usize - 1) * platforms + p;
@@ -391,39 +543,103 @@ impl<'a> Engine<'a> {
         }
         for p in 0..platforms {
             let i = version as usize * platforms + p;
-            let track = self.new_track(now, version, p);
-            for (b, blocker) in track.world.blockers.iter().enumerate() {
-                self.queue.push(
-                    now + blocker.found_after,
-                    Event::BlockerFound {
-                        track: i,
-                        blocker: b,
-                    },
-                );
+            match self.recorded {
+                None => self.cut_track(now, i),
+                Some((season, _)) => match season.tracks[i].as_ref().and_then(|t| t.cut) {
+                    Some(cut) if cut == now => self.cut_track(now, i),
+                    Some(cut) => self.queue.push(cut, Event::TrackCut { track: i }),
+                    None => {}
+                },
             }
-            for effort in &track.world.signoff_efforts {
-                let done = self.team_time(now, *effort);
-                self.queue.push(done, Event::SignoffDone { track: i });
-            }
-            self.queue.push(
-                now + track.world.usage_after,
-                Event::UsageEnough { track: i },
-            );
-            self.tracks[i] = Some(track);
-            // The cut itself is the branch's first commit.
-            self.land_commit(now, i);
-            self.settle(now, i);
         }
     }
 
-    fn new_track(&self, cut: Timestamp, version: u32, platform: usize) -> Track {
+    /// Creates track `i` at its branch cut and schedules what its world holds.
+    fn cut_track(&mut self, now: Timestamp, i: usize) {
+        let platforms = self.sc.platforms.len();
+        let (version, p) = (i / platforms, i % platforms);
+        let mut track = self.new_track(now, version, p);
+        track.result.events.clear();
+        if self.detail == Detail::Full {
+            track.result.events.push(LogEvent {
+                at: now,
+                kind: Kind::BranchCut,
+                reference: Ref::None,
+                value: None,
+            });
+            let required = track.world.signoff_efforts.len() as u32;
+            for team in 1..=required + track.world.signoff_opted_out {
+                track.result.events.push(LogEvent {
+                    at: now,
+                    kind: Kind::SignoffRequired,
+                    reference: Ref::Team(team),
+                    value: Some(if team <= required { 1.0 } else { 0.0 }),
+                });
+            }
+        }
+        for (b, blocker) in track.world.blockers.iter().enumerate() {
+            self.queue.push(
+                now + blocker.found_after,
+                Event::BlockerFound {
+                    track: i,
+                    blocker: b,
+                },
+            );
+        }
+        for (team, effort) in track.world.signoff_efforts.iter().enumerate() {
+            if let Some(effort) = effort {
+                let done = self.team_time(now, *effort);
+                let team = team as u32 + 1;
+                self.queue.push(done, Event::SignoffDone { track: i, team });
+            }
+        }
+        if let Some(after) = track.world.usage_after {
+            self.queue
+                .push(now + after, Event::UsageEnough { track: i });
+        }
+        // Replayed as it happened: the recorded changes of state, each after everything
+        // else at its instant (a simulated advance follows the event that opened its gates).
+        for (k, s) in track.script.iter().enumerate() {
+            self.queue.push_last(s.at, Event::Scripted { track: i, k });
+        }
+        self.tracks[i] = Some(track);
+        // The cut itself is the branch's first commit.
+        self.land_commit(now, i);
+        self.settle(now, i);
+    }
+
+    fn new_track(&self, cut: Timestamp, version: usize, platform: usize) -> Track {
         let name = &self.sc.platforms[platform].name;
-        let world = TrackWorld::new(self.sc, self.seed, version, name);
+        let label = self.versions[version];
+        let i = version * self.sc.platforms.len() + platform;
+        let (world, script) = match self.recorded {
+            Some((season, scripted)) => {
+                let rec = season.tracks[i].as_ref();
+                let world = match rec {
+                    Some(rec) => TrackWorld::recorded(
+                        self.sc,
+                        self.seed,
+                        label,
+                        name,
+                        rec,
+                        season.families,
+                        scripted,
+                    ),
+                    None => TrackWorld::new(self.sc, self.seed, label, name),
+                };
+                let script = match (scripted, rec) {
+                    (true, Some(rec)) => rec.script.clone(),
+                    _ => Vec::new(),
+                };
+                (world, script)
+            }
+            None => (TrackWorld::new(self.sc, self.seed, label, name), Vec::new()),
+        };
         let mut entered = [None; 7];
         entered[State::Branched.index()] = Some(cut);
         let signoffs_required = world.signoff_efforts.len() as u32;
         let result = TrackResult {
-            version,
+            version: label,
             platform,
             branch_cut: cut,
             entered,
@@ -442,6 +658,7 @@ impl<'a> Engine<'a> {
             review_latencies: Vec::new(),
             transitions: Vec::new(),
             timeline: Vec::new(),
+            events: Vec::new(),
         };
         Track {
             world,
@@ -464,7 +681,11 @@ impl<'a> Engine<'a> {
             bake_done: false,
             itgc_done: false,
             incident_open: false,
+            crash_fixes: 0,
             pending: None,
+            script,
+            script_next: 0,
+            gates_since: None,
             label: None,
             label_since: cut,
             last_observation: None,
@@ -476,7 +697,7 @@ impl<'a> Engine<'a> {
     fn land_commit(&mut self, now: Timestamp, i: usize) {
         let Some(t) = self.live(i) else { return };
         t.commits += 1;
-        if !t.building {
+        if !t.building && !t.world.silent.contains(Family::Builds) {
             self.start_build(now, i);
         }
     }
@@ -488,39 +709,64 @@ impl<'a> Engine<'a> {
         t.building = true;
         t.latest_build += 1;
         t.build_status = BuildStatus::Running;
-        let commits = t.commits;
-        self.queue.push(
-            now + draw.duration,
-            Event::BuildDone {
-                track: i,
-                commits,
-                draw,
-            },
-        );
+        let (commits, build) = (t.commits, t.latest_build);
+        if let Some(duration) = draw.duration {
+            self.queue.push(
+                now + duration,
+                Event::BuildDone {
+                    track: i,
+                    commits,
+                    build,
+                    draw,
+                },
+            );
+        }
     }
 
-    fn build_done(&mut self, now: Timestamp, i: usize, commits: u32, draw: BuildDraw) {
+    fn build_done(&mut self, now: Timestamp, i: usize, commits: u32, build: u32, draw: BuildDraw) {
         let sc = self.sc;
         let max = sc.thresholds.crash_rate_max_percent;
         let Some(t) = self.live(i) else { return };
         t.building = false;
+        let minutes = draw.duration.map(|d| d.as_secs_f64() / 60.0);
+        let id = Ref::Build(build);
         if draw.flaky {
             // A spurious test failure: rerun, with whatever has landed since.
             t.build_status = BuildStatus::Failed;
+            self.log(i, now, Kind::BuildFinished, id, minutes);
+            self.log(i, now, Kind::TestsFailed, id, None);
             self.start_build(now, i);
             return;
         }
+        let metrics = !t.world.silent.contains(Family::Metrics);
         t.build_status = BuildStatus::Passed;
         t.green_commits = commits;
-        t.crash_rate = Some(draw.crash_rate_percent);
+        if metrics {
+            t.crash_rate = Some(draw.crash_rate_percent);
+        }
         let before_submission = matches!(t.state, State::Branched | State::FinalRc | State::Paused);
-        let crash_fix = draw.crash_rate_percent > max && before_submission && !t.crash_fix_active;
+        let crash_fix =
+            metrics && draw.crash_rate_percent > max && before_submission && !t.crash_fix_active;
         let more = t.commits > commits;
-        if crash_fix {
+        self.log(i, now, Kind::BuildFinished, id, minutes);
+        self.log(i, now, Kind::TestsPassed, id, None);
+        if metrics {
+            self.log(
+                i,
+                now,
+                Kind::Metric,
+                Ref::CrashRate,
+                Some(draw.crash_rate_percent),
+            );
+        }
+        if crash_fix && let Some(t) = self.live(i) {
             t.crash_fix_active = true;
-            let effort = t.world.next_crash_fix(sc);
-            let done = self.team_time(now, effort);
-            self.queue.push(done, Event::CrashFixed { track: i });
+            t.crash_fixes += 1;
+            let fix = t.crash_fixes;
+            if let Some(effort) = t.world.next_crash_fix(sc) {
+                let done = self.team_time(now, effort);
+                self.queue.push(done, Event::CrashFixed { track: i, fix });
+            }
         }
         if more {
             self.start_build(now, i);
@@ -555,13 +801,25 @@ impl<'a> Engine<'a> {
         let Some(t) = self.tracks.get(i).and_then(Option::as_ref) else {
             return;
         };
-        let held = self.gates_held(t);
+        let unknown = t.world.silent.gates();
+        // Gates a replayed log has no evidence for read as not holding.
+        let held = self.gates_held(t).without(unknown);
         let needed = gates_needed(self.sc, t.state);
         let state = t.state;
         let ok = needed.is_subset(held);
         let has_pending = t.pending.is_some();
 
-        if !state.is_terminal() {
+        if self.scripted() {
+            // Replayed as it happened: no advance is scheduled; only note since when the
+            // next step's gates hold (for `wait_minutes`).
+            if let Some(t) = self.track(i) {
+                if !ok || state.is_terminal() {
+                    t.gates_since = None;
+                } else if t.gates_since.is_none() {
+                    t.gates_since = Some(now);
+                }
+            }
+        } else if !state.is_terminal() {
             if ok && !has_pending {
                 if let Some(step) = state.next_step() {
                     let actor = self.policy.actor(step);
@@ -598,9 +856,14 @@ impl<'a> Engine<'a> {
         let label = if state.is_terminal() {
             None
         } else {
+            let next_actor = match t.pending {
+                Some(p) => Some(p.actor),
+                None => t.script.get(t.script_next).map(|s| s.actor),
+            };
             Some(match needed.iter().find(|g| !held.contains(*g)) {
+                Some(g) if unknown.contains(g) => WaitingOn::Unknown,
                 Some(g) => WaitingOn::for_gate(g),
-                None => match t.pending.map(|p| p.actor) {
+                None => match next_actor {
                     Some(Actor::Robot) => WaitingOn::RobotPoll,
                     _ => WaitingOn::ManualAction,
                 },
@@ -670,6 +933,7 @@ impl<'a> Engine<'a> {
         debug_assert!(from.can_go_to(to), "{from} -> {to}");
         t.state = to;
         t.pending = None;
+        t.gates_since = None;
         let slot = &mut t.result.entered[to.index()];
         if slot.is_none() {
             *slot = Some(now);
@@ -683,7 +947,27 @@ impl<'a> Engine<'a> {
                 gates_passed_at: gates_since,
                 gates_held: held,
             });
+            // A rejection's return to final_rc is the review_rejected row already logged.
+            let kind = match (from, to) {
+                (State::Submitted, State::FinalRc) if actor == Actor::World => None,
+                (_, State::FinalRc) => Some(Kind::FinalRc),
+                (State::Paused, State::Submitted) => Some(Kind::Resumed),
+                (_, State::Submitted) => Some(Kind::Submitted),
+                (_, State::Rollout1 | State::Rollout100) => Some(Kind::Rollout),
+                (_, State::Paused) => Some(Kind::Paused),
+                (_, State::Cancelled) => Some(Kind::Cancelled),
+                (_, State::Branched) => None,
+            };
+            if let Some(kind) = kind {
+                t.result.events.push(LogEvent {
+                    at: now,
+                    kind,
+                    reference: Ref::Actor(actor),
+                    value: (kind == Kind::Rollout).then(|| f64::from(to.rollout_percent())),
+                });
+            }
         }
+        let silent = t.world.silent;
         match to {
             State::Submitted => {
                 t.submissions += 1;
@@ -693,18 +977,21 @@ impl<'a> Engine<'a> {
                 t.approved = false;
                 let submission = t.submissions;
                 match sc.platforms[t.result.platform].store {
+                    Some(_) if silent.contains(Family::Reviews) => {}
                     Some(store) => {
                         let r = t.world.next_review(&store);
-                        t.result.review_latencies.push(r.latency);
-                        self.queue.push(
-                            now + r.latency,
-                            Event::ReviewDone {
-                                track: i,
-                                submission,
-                                rejected: r.rejected,
-                                fix_effort: r.fix_effort,
-                            },
-                        );
+                        if let Some(latency) = r.latency {
+                            t.result.review_latencies.push(latency);
+                            self.queue.push(
+                                now + latency,
+                                Event::ReviewDone {
+                                    track: i,
+                                    submission,
+                                    rejected: r.rejected,
+                                    fix_effort: r.fix_effort,
+                                },
+                            );
+                        }
                     }
                     // No store: distribution accepts the build as it is handed over.
                     None => t.approved = true,
@@ -715,13 +1002,18 @@ impl<'a> Engine<'a> {
                 t.bake_done = false;
                 t.itgc_done = false;
                 let episode = t.episode;
-                let r = t.world.next_rollout(sc);
                 self.queue.push(
                     now + sc.thresholds.bake,
                     Event::BakeDone { track: i, episode },
                 );
-                self.queue
-                    .push(now + r.itgc, Event::ItgcDone { track: i, episode });
+                if silent.contains(Family::RolloutChecks) {
+                    return;
+                }
+                let r = t.world.next_rollout(sc);
+                if let Some(itgc) = r.itgc {
+                    self.queue
+                        .push(now + itgc, Event::ItgcDone { track: i, episode });
+                }
                 if let Some(after) = r.incident_after {
                     self.queue.push(
                         now + after,
@@ -753,18 +1045,19 @@ impl Event {
     /// The track an event concerns, if one.
     fn track(&self) -> Option<usize> {
         match *self {
-            Event::BranchCut { .. } => None,
+            Event::BranchCut { .. } | Event::TrackCut { .. } => None,
             Event::BlockerFound { track, .. }
-            | Event::BlockerFixed { track }
+            | Event::BlockerFixed { track, .. }
             | Event::BuildDone { track, .. }
-            | Event::CrashFixed { track }
-            | Event::SignoffDone { track }
+            | Event::CrashFixed { track, .. }
+            | Event::SignoffDone { track, .. }
             | Event::UsageEnough { track }
+            | Event::Scripted { track, .. }
             | Event::ReviewDone { track, .. }
             | Event::BakeDone { track, .. }
             | Event::ItgcDone { track, .. }
             | Event::Incident { track, .. }
-            | Event::IncidentFixed { track }
+            | Event::IncidentFixed { track, .. }
             | Event::Advance { track, .. }
             | Event::Pause { track, .. } => Some(track),
             Event::Cancel { target, .. } => Some(target),

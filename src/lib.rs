@@ -23,6 +23,8 @@ pub mod cli;
 pub mod dashboard;
 pub mod dataset;
 pub mod engine;
+pub mod eventlog;
+pub mod export;
 pub mod model;
 pub mod report;
 pub mod scenario;

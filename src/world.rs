@@ -15,7 +15,10 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
+use crate::eventlog::recorded::{RecordedBuild, RecordedReview, RecordedRollout, RecordedTrack};
+use crate::eventlog::{Families, Family};
 use crate::scenario::{Scenario, StoreParams};
+use std::collections::VecDeque;
 
 /// The independent random processes of one track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,15 +84,16 @@ pub fn minutes(m: f64) -> SignedDuration {
 pub struct BlockerDraw {
     /// Wall-clock time from the branch cut to discovery.
     pub found_after: SignedDuration,
-    /// Feature-team working time to fix it.
-    pub fix_effort: SignedDuration,
+    /// Feature-team working time to fix it; `None`: never fixed (a replayed log without
+    /// the fix).
+    pub fix_effort: Option<SignedDuration>,
 }
 
 /// A build's outcome as the world draws it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BuildDraw {
-    /// Build plus automated tests, wall clock.
-    pub duration: SignedDuration,
+    /// Build plus automated tests, wall clock; `None`: never finishes (replay).
+    pub duration: Option<SignedDuration>,
     /// True when the tests failed spuriously (the build is rerun).
     pub flaky: bool,
     /// Crash rate of the build once in users' hands, in percent of sessions.
@@ -99,23 +103,23 @@ pub struct BuildDraw {
 /// A store review's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReviewDraw {
-    /// Wall-clock time from submission to the verdict.
-    pub latency: SignedDuration,
+    /// Wall-clock time from submission to the verdict; `None`: no verdict (replay).
+    pub latency: Option<SignedDuration>,
     /// True when the store rejects.
     pub rejected: bool,
     /// Feature-team working time to address a rejection (drawn even when approved).
-    pub fix_effort: SignedDuration,
+    pub fix_effort: Option<SignedDuration>,
 }
 
 /// What happens during one 1% rollout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RolloutDraw {
-    /// Wall-clock time until the ITGC check is done.
-    pub itgc: SignedDuration,
+    /// Wall-clock time until the ITGC check is done; `None`: never (replay).
+    pub itgc: Option<SignedDuration>,
     /// When a severe incident would appear after 1% started, if one does.
     pub incident_after: Option<SignedDuration>,
-    /// Feature-team working time to fix the incident.
-    pub incident_fix_effort: SignedDuration,
+    /// Feature-team working time to fix the incident; `None`: never fixed (replay).
+    pub incident_fix_effort: Option<SignedDuration>,
 }
 
 /// The world of one track: the draws fixed at the branch cut, and the streams for the rest.
@@ -125,10 +129,15 @@ pub struct TrackWorld {
     pub blockers: Vec<BlockerDraw>,
     /// Teams that opted out of manual regression testing.
     pub signoff_opted_out: u32,
-    /// Working time each remaining team needs to sign off.
-    pub signoff_efforts: Vec<SignedDuration>,
-    /// Wall-clock time from the cut until beta usage is enough.
-    pub usage_after: SignedDuration,
+    /// Working time each remaining team needs to sign off (`None`: never signs off).
+    pub signoff_efforts: Vec<Option<SignedDuration>>,
+    /// Wall-clock time from the cut until beta usage is enough (`None`: never).
+    pub usage_after: Option<SignedDuration>,
+    /// Families the engine must not run: those a log replayed as it happened does not
+    /// record. Their gates are unknown.
+    pub silent: Families,
+    /// What a replayed log recorded of the sequential processes, consumed in order.
+    recorded: Option<Box<Recorded>>,
     builds: ChaCha8Rng,
     crash_fixes: ChaCha8Rng,
     review: ChaCha8Rng,
@@ -153,7 +162,7 @@ impl TrackWorld {
         let mut blockers: Vec<BlockerDraw> = (0..count)
             .map(|_| BlockerDraw {
                 found_after: hours(w.blocker_discovery_hours.sample(&mut rng)),
-                fix_effort: hours(w.blocker_fix_effort_hours.sample(&mut rng)),
+                fix_effort: Some(hours(w.blocker_fix_effort_hours.sample(&mut rng))),
             })
             .collect();
         blockers.sort_by_key(|b| b.found_after);
@@ -168,18 +177,20 @@ impl TrackWorld {
             if opts_out {
                 signoff_opted_out += 1;
             } else {
-                signoff_efforts.push(effort);
+                signoff_efforts.push(Some(effort));
             }
         }
 
         let mut rng = stream(seed, version, platform, Process::Usage);
-        let usage_after = hours(w.usage_hours_to_enough.sample(&mut rng));
+        let usage_after = Some(hours(w.usage_hours_to_enough.sample(&mut rng)));
 
         TrackWorld {
             blockers,
             signoff_opted_out,
             signoff_efforts,
             usage_after,
+            silent: Families::default(),
+            recorded: None,
             builds: stream(seed, version, platform, Process::Builds),
             crash_fixes: stream(seed, version, platform, Process::CrashFixes),
             review: stream(seed, version, platform, Process::Review),
@@ -191,13 +202,14 @@ impl TrackWorld {
     /// A fingerprint of the draws fixed at the branch cut (blockers, sign-off, usage): equal
     /// fingerprints mean the same world, whatever the policy.
     pub fn fingerprint(&self) -> u64 {
-        let mut h = splitmix(self.usage_after.as_secs() as u64);
+        let secs = |d: Option<SignedDuration>| d.map_or(u64::MAX, |d| d.as_secs() as u64);
+        let mut h = splitmix(secs(self.usage_after));
         for b in &self.blockers {
             h = splitmix(h ^ b.found_after.as_secs() as u64);
-            h = splitmix(h ^ b.fix_effort.as_secs() as u64);
+            h = splitmix(h ^ secs(b.fix_effort));
         }
         for e in &self.signoff_efforts {
-            h = splitmix(h ^ e.as_secs() as u64);
+            h = splitmix(h ^ secs(*e));
         }
         splitmix(h ^ u64::from(self.signoff_opted_out))
     }
@@ -205,30 +217,45 @@ impl TrackWorld {
     /// The next build's outcome.
     pub fn next_build(&mut self, scenario: &Scenario) -> BuildDraw {
         let w = &scenario.world;
-        BuildDraw {
-            duration: minutes(w.build_duration_minutes.sample(&mut self.builds)),
+        // Drawn even when recorded, so the stream stays where a simulation would have it.
+        let mut draw = BuildDraw {
+            duration: Some(minutes(w.build_duration_minutes.sample(&mut self.builds))),
             flaky: self.builds.random_bool(w.build_flaky_failure),
             crash_rate_percent: w.crash_rate_percent.sample(&mut self.builds),
+        };
+        if let Some(r) = &mut self.recorded {
+            r.build(&mut draw);
         }
+        draw
     }
 
-    /// Working time for the next crash-rate fix.
-    pub fn next_crash_fix(&mut self, scenario: &Scenario) -> SignedDuration {
-        hours(
+    /// Working time for the next crash-rate fix (`None`: never lands).
+    pub fn next_crash_fix(&mut self, scenario: &Scenario) -> Option<SignedDuration> {
+        let drawn = hours(
             scenario
                 .world
                 .crash_fix_effort_hours
                 .sample(&mut self.crash_fixes),
-        )
+        );
+        match &mut self.recorded {
+            Some(r) => r.crash_fix(drawn),
+            None => Some(drawn),
+        }
     }
 
     /// The next review's verdict and latency.
     pub fn next_review(&mut self, store: &StoreParams) -> ReviewDraw {
-        ReviewDraw {
-            latency: hours(store.review_hours.sample(&mut self.review)),
+        let mut draw = ReviewDraw {
+            latency: Some(hours(store.review_hours.sample(&mut self.review))),
             rejected: self.review.random_bool(store.rejection),
-            fix_effort: hours(store.rejection_fix_effort_hours.sample(&mut self.review)),
+            fix_effort: Some(hours(
+                store.rejection_fix_effort_hours.sample(&mut self.review),
+            )),
+        };
+        if let Some(r) = &mut self.recorded {
+            r.review(&mut draw);
         }
+        draw
     }
 
     /// What the next 1% rollout meets.
@@ -238,16 +265,213 @@ impl TrackWorld {
         let incident = self.rollout.random_bool(w.incident);
         let after = hours(w.incident_after_hours.sample(&mut self.rollout));
         let incident_fix_effort = hours(w.incident_fix_effort_hours.sample(&mut self.rollout));
-        RolloutDraw {
-            itgc,
+        let mut draw = RolloutDraw {
+            itgc: Some(itgc),
             incident_after: incident.then_some(after),
-            incident_fix_effort,
+            incident_fix_effort: Some(incident_fix_effort),
+        };
+        if let Some(r) = &mut self.recorded {
+            r.rollout(&mut draw);
         }
+        draw
     }
 
     /// A person's next reaction time, in the release squad's working time.
     pub fn next_reaction(&mut self, scenario: &Scenario) -> SignedDuration {
         minutes(scenario.world.reaction_minutes.sample(&mut self.reaction))
+    }
+}
+
+impl TrackWorld {
+    /// The world of a recorded track: what `rec` recorded, in the families `families` the
+    /// log records. Replaying the log as it happened (`scripted`), what the log does not
+    /// say never happens and unrecorded families are silent (their gates unknown); for a
+    /// counterfactual, the scenario's draws for `seed` fill every gap, so a log that
+    /// `simulate --event-log` wrote replays under any policy exactly as that policy's
+    /// simulation ran.
+    pub fn recorded(
+        scenario: &Scenario,
+        seed: u64,
+        version: u32,
+        platform: &str,
+        rec: &RecordedTrack,
+        families: Families,
+        scripted: bool,
+    ) -> TrackWorld {
+        let mut world = TrackWorld::new(scenario, seed, version, platform);
+        let has = |f| families.contains(f);
+        // What a replay as it happened leaves out, a counterfactual takes from the draws.
+        let fill = |recorded: Option<SignedDuration>, drawn: Option<SignedDuration>| {
+            if scripted {
+                recorded
+            } else {
+                recorded.or(drawn)
+            }
+        };
+        if has(Family::Blockers) {
+            let drawn = std::mem::take(&mut world.blockers);
+            let fallback = hours(scenario.world.blocker_fix_effort_hours.mean());
+            world.blockers = rec
+                .blockers
+                .iter()
+                .enumerate()
+                .map(|(k, b)| BlockerDraw {
+                    found_after: b.found_after,
+                    fix_effort: fill(
+                        b.fix_effort,
+                        Some(drawn.get(k).and_then(|d| d.fix_effort).unwrap_or(fallback)),
+                    ),
+                })
+                .collect();
+        } else if scripted {
+            world.blockers.clear();
+        }
+        if has(Family::Signoff) {
+            let drawn = std::mem::take(&mut world.signoff_efforts);
+            let fallback = hours(scenario.world.signoff_effort_hours.mean());
+            world.signoff_opted_out = rec.signoff_opted_out;
+            world.signoff_efforts = rec
+                .signoff_efforts
+                .iter()
+                .enumerate()
+                .map(|(k, e)| {
+                    fill(
+                        *e,
+                        Some(drawn.get(k).copied().flatten().unwrap_or(fallback)),
+                    )
+                })
+                .collect();
+        } else if scripted {
+            world.signoff_opted_out = 0;
+            world.signoff_efforts.clear();
+        }
+        if has(Family::Usage) {
+            world.usage_after = fill(rec.usage_after, world.usage_after);
+        } else if scripted {
+            world.usage_after = None;
+        }
+        if scripted {
+            world.silent = families.complement();
+        }
+        world.recorded = Some(Box::new(Recorded {
+            scripted,
+            builds: if has(Family::Builds) {
+                Some(rec.builds.iter().copied().collect())
+            } else {
+                None
+            },
+            crash_rates: has(Family::Metrics),
+            crash_fixes: if has(Family::Metrics) {
+                Some(rec.crash_fixes.iter().copied().collect())
+            } else {
+                None
+            },
+            reviews: if has(Family::Reviews) {
+                Some(rec.reviews.iter().copied().collect())
+            } else {
+                None
+            },
+            rollouts: if has(Family::RolloutChecks) {
+                Some(rec.rollouts.iter().copied().collect())
+            } else {
+                None
+            },
+        }));
+        world
+    }
+}
+
+/// The recorded sequential draws of one track, overriding the drawn ones in order. A
+/// process without a queue is not recorded (drawn, or silent when replayed as it
+/// happened); past the end of a queue a replay as it happened has nothing more happen.
+#[derive(Debug, Clone)]
+struct Recorded {
+    scripted: bool,
+    builds: Option<VecDeque<RecordedBuild>>,
+    crash_rates: bool,
+    crash_fixes: Option<VecDeque<Option<SignedDuration>>>,
+    reviews: Option<VecDeque<RecordedReview>>,
+    rollouts: Option<VecDeque<RecordedRollout>>,
+}
+
+impl Recorded {
+    fn fill(
+        &self,
+        recorded: Option<SignedDuration>,
+        drawn: Option<SignedDuration>,
+    ) -> Option<SignedDuration> {
+        if self.scripted {
+            recorded
+        } else {
+            recorded.or(drawn)
+        }
+    }
+
+    /// The next item of a recorded queue; `Err(())` past its end when replaying as it
+    /// happened (nothing more happens), `Ok(None)` when the draw stands.
+    fn next<T>(queue: &mut Option<VecDeque<T>>, scripted: bool) -> Result<Option<T>, ()> {
+        match queue {
+            Some(q) => match q.pop_front() {
+                Some(item) => Ok(Some(item)),
+                None if scripted => Err(()),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    fn build(&mut self, draw: &mut BuildDraw) {
+        match Self::next(&mut self.builds, self.scripted) {
+            Ok(Some(b)) => {
+                draw.duration = self.fill(b.duration, draw.duration);
+                draw.flaky = b.failed;
+                if self.crash_rates
+                    && let Some(c) = b.crash_rate_percent
+                {
+                    draw.crash_rate_percent = c;
+                }
+            }
+            Ok(None) => {}
+            Err(()) => draw.duration = None,
+        }
+    }
+
+    fn crash_fix(&mut self, drawn: SignedDuration) -> Option<SignedDuration> {
+        match Self::next(&mut self.crash_fixes, self.scripted) {
+            Ok(Some(effort)) => self.fill(effort, Some(drawn)),
+            Ok(None) => Some(drawn),
+            Err(()) => None,
+        }
+    }
+
+    fn review(&mut self, draw: &mut ReviewDraw) {
+        match Self::next(&mut self.reviews, self.scripted) {
+            Ok(Some(r)) => {
+                draw.latency = self.fill(r.latency, draw.latency);
+                if r.latency.is_some() {
+                    draw.rejected = r.rejected;
+                }
+                draw.fix_effort = self.fill(r.fix_effort, draw.fix_effort);
+            }
+            Ok(None) => {}
+            Err(()) => draw.latency = None,
+        }
+    }
+
+    fn rollout(&mut self, draw: &mut RolloutDraw) {
+        match Self::next(&mut self.rollouts, self.scripted) {
+            Ok(Some(r)) => {
+                draw.itgc = self.fill(r.itgc, draw.itgc);
+                draw.incident_after = r.incident_after;
+                draw.incident_fix_effort =
+                    self.fill(r.incident_fix_effort, draw.incident_fix_effort);
+            }
+            Ok(None) => {}
+            Err(()) => {
+                draw.itgc = None;
+                draw.incident_after = None;
+            }
+        }
     }
 }
 

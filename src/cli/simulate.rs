@@ -49,6 +49,14 @@ pub struct SimulateArgs {
     /// With --out: write only shard K of N (1-based) of the run's parts.
     #[arg(long, value_name = "K/N", requires = "out")]
     shard: Option<String>,
+    /// Also write the simulated history as an event log (.csv, .jsonl or .parquet; see
+    /// docs/formats.md), the format `conductor replay` and `conductor fit` read: one history
+    /// per seed, under one policy (see --event-log-policy).
+    #[arg(long, value_name = "FILE")]
+    event_log: Option<PathBuf>,
+    /// The policy whose history --event-log writes. Default: the first policy run.
+    #[arg(long, value_name = "P", requires = "event_log")]
+    event_log_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -88,6 +96,31 @@ pub fn execute(args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         chosen
     };
+    if let Some(path) = &args.event_log {
+        let name = match &args.event_log_policy {
+            Some(name) => name.as_str(),
+            None => policies[0].name.as_str(),
+        };
+        let Some(policy) = policies.iter().find(|p| p.name == name) else {
+            bail!(
+                "--event-log-policy {name:?}: not one of the policies run ({})",
+                policies
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
+        let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
+        let rows = pool
+            .install(|| write_event_log(path, &scenario, policy, args.seed, args.seeds, weeks))?;
+        eprintln!(
+            "{}: {rows} events of policy {} ({} seeds x {weeks} versions)",
+            path.display(),
+            policy.name,
+            args.seeds
+        );
+    }
     if let Some(out_dir) = &args.out {
         return write_dataset(&args, &scenario, policies, weeks, shard, out_dir, out);
     }
@@ -110,6 +143,31 @@ pub fn execute(args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `simulate --event-log`: runs `policy` on every seed and writes the histories.
+fn write_event_log(
+    path: &std::path::Path,
+    scenario: &Scenario,
+    policy: &crate::scenario::Policy,
+    first_seed: u64,
+    seeds: u64,
+    weeks: u32,
+) -> anyhow::Result<usize> {
+    use rayon::prelude::*;
+    let runs: Vec<_> = (first_seed..first_seed + seeds)
+        .into_par_iter()
+        .map(|seed| {
+            let mut run = crate::engine::run(scenario, policy, seed, weeks, Detail::Full);
+            // Only the history is needed; the timelines would hold memory per seed.
+            for t in &mut run.tracks {
+                t.timeline = Vec::new();
+                t.transitions = Vec::new();
+            }
+            run
+        })
+        .collect();
+    Ok(crate::eventlog::write::write(path, scenario, &runs)?)
 }
 
 /// `simulate --out`: writes the run directory and reports what was written.
@@ -138,6 +196,7 @@ fn write_dataset(
             detail: Detail::Full,
         },
         shard: shard.unwrap_or(Shard::ALL),
+        source: Default::default(),
     };
     let opts = Options {
         force: args.force,

@@ -49,6 +49,23 @@ pub struct Manifest {
     pub parts_complete: BTreeSet<String>,
     /// Whether every part of this shard is complete.
     pub complete: bool,
+    /// For `conductor replay`: the event log the runs replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_log: Option<EventLogSource>,
+}
+
+/// The event log a replayed run directory was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventLogSource {
+    /// The file name, as given.
+    pub file: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Rows read.
+    pub rows: usize,
+    /// Rows skipped under `--lenient`.
+    pub rows_skipped: usize,
 }
 
 impl Manifest {

@@ -210,7 +210,9 @@ pub fn tick_count(t: &TrackResult) -> usize {
 
 /// Share of the "enough usage" threshold reached `elapsed` after the cut, in whole
 /// percent, capped at 100 (the gate itself is `gate_beta_usage`).
-fn usage_percent(elapsed: SignedDuration, enough: SignedDuration) -> u8 {
+fn usage_percent(elapsed: SignedDuration, enough: Option<SignedDuration>) -> u8 {
+    // Never enough (or not in a replayed log): shown as 0.
+    let Some(enough) = enough else { return 0 };
     if enough <= SignedDuration::ZERO {
         return 100;
     }
@@ -453,9 +455,10 @@ mod tests {
     #[test]
     fn usage_is_capped_whole_percent() {
         let h = SignedDuration::from_hours;
-        assert_eq!(usage_percent(h(30), h(60)), 50);
-        assert_eq!(usage_percent(h(90), h(60)), 100);
-        assert_eq!(usage_percent(SignedDuration::ZERO, h(60)), 0);
+        assert_eq!(usage_percent(h(30), Some(h(60))), 50);
+        assert_eq!(usage_percent(h(30), None), 0);
+        assert_eq!(usage_percent(h(90), Some(h(60))), 100);
+        assert_eq!(usage_percent(SignedDuration::ZERO, Some(h(60))), 0);
     }
 
     #[test]

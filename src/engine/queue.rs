@@ -31,6 +31,9 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// The order bit of [`EventQueue::push_last`] events.
+const LAST: u64 = 1 << 63;
+
 /// A priority queue of events. `push` and `pop` are O(log n).
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
@@ -50,6 +53,14 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `at`.
     pub fn push(&mut self, at: Timestamp, event: E) {
         let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { at, seq, event });
+    }
+
+    /// Schedules `event` at `at`, after every event [`EventQueue::push`]ed for that instant
+    /// (whenever they are pushed); among themselves such events keep their order.
+    pub fn push_last(&mut self, at: Timestamp, event: E) {
+        let seq = self.next_seq | LAST;
         self.next_seq += 1;
         self.heap.push(Entry { at, seq, event });
     }

@@ -3,6 +3,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::eventlog::LogEvent;
 use crate::model::{Actor, GateSet, State, WaitingOn};
 
 /// How much a run keeps.
@@ -146,8 +147,9 @@ pub struct TrackResult {
     pub resubmissions: u32,
     /// Pauses at 1%.
     pub pauses: u32,
-    /// Wall-clock time from branch cut to beta usage being enough.
-    pub usage_after: SignedDuration,
+    /// Wall-clock time from branch cut to beta usage being enough (`None`: never, or a
+    /// replayed log without usage events).
+    pub usage_after: Option<SignedDuration>,
     /// Teams that opted out of sign-off.
     pub signoff_opted_out: u32,
     /// Longest `manual_action` wait that spans only the squad's working days (see
@@ -161,6 +163,9 @@ pub struct TrackResult {
     pub transitions: Vec<TransitionRecord>,
     /// Every change of observable values ([`Detail::Full`] only).
     pub timeline: Vec<Observation>,
+    /// The track's history as event-log rows, in the order they happened ([`Detail::Full`]
+    /// only).
+    pub events: Vec<LogEvent>,
 }
 
 impl TrackResult {

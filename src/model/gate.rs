@@ -112,6 +112,11 @@ impl GateSet {
         self.0 & !other.0 == 0
     }
 
+    /// The gates of `self` that are not in `other`.
+    pub fn without(self, other: GateSet) -> GateSet {
+        GateSet(self.0 & !other.0)
+    }
+
     /// The gates of the set, in precedence order.
     pub fn iter(self) -> impl Iterator<Item = Gate> {
         Gate::ALL.into_iter().filter(move |g| self.contains(*g))

@@ -32,11 +32,14 @@ pub enum WaitingOn {
     ManualAction,
     /// Every gate holds; the robot advances at its next five-minute poll.
     RobotPoll,
+    /// A replayed log has no evidence for the gate that decides (docs/model.md, "Recorded
+    /// weeks").
+    Unknown,
 }
 
 impl WaitingOn {
     /// All labels, in precedence order.
-    pub const ALL: [WaitingOn; 11] = [
+    pub const ALL: [WaitingOn; 12] = [
         WaitingOn::BugFix,
         WaitingOn::BuildAndTest,
         WaitingOn::Signoff,
@@ -48,10 +51,11 @@ impl WaitingOn {
         WaitingOn::Itgc,
         WaitingOn::ManualAction,
         WaitingOn::RobotPoll,
+        WaitingOn::Unknown,
     ];
 
     /// Number of labels.
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 12;
 
     /// The label a failing gate gives.
     pub fn for_gate(gate: Gate) -> WaitingOn {
@@ -82,6 +86,7 @@ impl WaitingOn {
             WaitingOn::Itgc => "itgc",
             WaitingOn::ManualAction => "manual_action",
             WaitingOn::RobotPoll => "robot_poll",
+            WaitingOn::Unknown => "unknown",
         }
     }
 

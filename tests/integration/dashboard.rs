@@ -164,6 +164,6 @@ fn bad_dashboard_requests_are_clear_errors() {
     dashboard(&dir, &["--at", &at])
         .code(2)
         .stderr(predicate::str::contains(
-            "schema version 99, but this conductor reads version 2",
+            "schema version 99, but this conductor reads version 3",
         ));
 }

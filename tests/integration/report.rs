@@ -534,6 +534,6 @@ fn bad_report_requests_are_clear_errors() {
     )
     .unwrap();
     report(&dir, &[]).code(2).stderr(predicate::str::contains(
-        "schema version 1, but this conductor reads version 2",
+        "schema version 1, but this conductor reads version 3",
     ));
 }

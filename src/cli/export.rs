@@ -1,0 +1,88 @@
+//! `conductor export`: a run directory for other tools. `--format activity-log` is a
+//! process-mining event log (one case per track, one activity per state or waiting-on
+//! label) as CSV or IEEE XES, for PM4Py, Celonis, Disco or ProM.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::dataset::{DatasetError, atomic_write};
+use crate::export::{self, ActivityKind, LogFormat, Options};
+
+/// Arguments of `conductor export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A run directory written by `conductor simulate --out`.
+    #[arg(value_name = "RUN_DIR")]
+    run_dir: PathBuf,
+    /// What to export.
+    #[arg(long, value_enum)]
+    format: Format,
+    /// Write to FILE (atomically) instead of standard output; its extension picks the file
+    /// format: `.csv` or `.xes` (standard output gets CSV).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// What one activity is: a state, or a waiting-on label within a state.
+    #[arg(long, value_enum, default_value_t = Activity::State)]
+    activity: Activity,
+    /// Only this policy (repeatable; default: every policy of the run).
+    #[arg(long = "policy", value_name = "P")]
+    policies: Vec<String>,
+}
+
+/// What `conductor export` writes. Required, so that scripts keep meaning the same thing
+/// when more exports are added.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// A process-mining event log: one case per track, one activity per state or label.
+    ActivityLog,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Activity {
+    /// The state (`branched`, `final_rc`, `submitted`, …).
+    State,
+    /// The waiting-on label (`bug_fix`, `store_review`, `manual_action`, …).
+    WaitingOn,
+}
+
+impl From<Activity> for ActivityKind {
+    fn from(a: Activity) -> Self {
+        match a {
+            Activity::State => ActivityKind::State,
+            Activity::WaitingOn => ActivityKind::WaitingOn,
+        }
+    }
+}
+
+/// Runs the command.
+pub fn execute(args: ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let Format::ActivityLog = args.format;
+    // The file format is checked before the run is read, so a typo fails at once.
+    let file_format = args.out.as_deref().map(LogFormat::from_path).transpose()?;
+    let opts = Options {
+        activity: args.activity.into(),
+        policies: args.policies,
+    };
+    let log = export::activity_log(&args.run_dir, &opts)?;
+    match (&args.out, file_format) {
+        (Some(path), Some(format)) => {
+            atomic_write(path, |f| export::write(&log, format, f)).map_err(|e| {
+                // The I/O error alone: `DatasetError::Io` names the path and repeats its
+                // source, which the printed cause chain would show twice.
+                let context = format!("cannot write --out {}", path.display());
+                match e {
+                    DatasetError::Io { source, .. } => anyhow::Error::new(source).context(context),
+                    e => anyhow::Error::new(e).context(context),
+                }
+            })?;
+        }
+        _ => {
+            let mut w = BufWriter::new(out);
+            export::write(&log, LogFormat::Csv, &mut w)?;
+            w.flush()?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! `conductor replay`: a recorded event log as a run directory, as it happened (the
+//! `recorded` policy) and re-run under the scenario's policies (counterfactuals).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::dataset::{self, EventLogSource, Options, RunSpec, Shard, Source, sha256_hex};
+use crate::engine::{Detail, RECORDED_POLICY};
+use crate::eventlog::recorded::RecordedSeason;
+use crate::eventlog::{Log, ReadOptions};
+use crate::model::Actor;
+use crate::scenario::{Policy, Scenario};
+use crate::sweep::{self, Sweep};
+
+/// Arguments of `conductor replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The event log (.csv, .jsonl or .parquet; see docs/formats.md).
+    log: PathBuf,
+    /// Write the run directory to DIR. Default: data/runs/replay-LOGNAME.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The scenario giving calendars, gates, thresholds, policies and, for what the log does
+    /// not record, distributions. Default: the built-in baseline.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Policy to replay (repeatable): `recorded` (as it happened) or one of the scenario's.
+    /// Default: `recorded` and every policy of the scenario.
+    #[arg(long = "policy", value_name = "P")]
+    policies: Vec<String>,
+    /// Skip malformed or impossible rows (listed on stderr) instead of failing.
+    #[arg(long)]
+    lenient: bool,
+    /// Replace the run in a non-empty directory.
+    #[arg(long)]
+    force: bool,
+    /// Worker threads (0 = one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+}
+
+/// Runs the command.
+pub fn execute(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let scenario = match &args.scenario {
+        Some(path) => Scenario::load(path)?,
+        None => Scenario::baseline(),
+    };
+    if scenario.policy(RECORDED_POLICY).is_some() {
+        bail!(
+            "scenario {}: a policy named {RECORDED_POLICY:?} would hide the log's own history; rename it",
+            scenario.name
+        );
+    }
+    let recorded = Policy {
+        name: RECORDED_POLICY.into(),
+        actors: [Actor::Manual; 4],
+    };
+    let policies = choose_policies(&args.policies, &scenario, &recorded)?;
+    let log = Log::load(
+        &args.log,
+        &scenario,
+        ReadOptions {
+            lenient: args.lenient,
+        },
+    )?;
+    report_skipped(&log);
+    let seasons = RecordedSeason::from_log(&log, &scenario);
+    let first_seed = seasons.first().map_or(0, |s| s.seed);
+    let last_seed = seasons.last().map_or(0, |s| s.seed);
+    let weeks = seasons
+        .iter()
+        .map(|s| s.versions.len() as u32)
+        .max()
+        .unwrap_or(0);
+    let bytes = std::fs::read(&args.log)
+        .with_context(|| format!("{}: cannot read the event log", args.log.display()))?;
+    let dir = args.out.clone().unwrap_or_else(|| default_dir(&args.log));
+    let spec = RunSpec {
+        sweep: Sweep {
+            scenario: &scenario,
+            policies,
+            first_seed,
+            seeds: last_seed - first_seed + 1,
+            weeks,
+            detail: Detail::Full,
+        },
+        shard: Shard::ALL,
+        source: Source::Recorded {
+            seasons: &seasons,
+            log: EventLogSource {
+                file: args.log.display().to_string(),
+                sha256: sha256_hex(&bytes),
+                rows: log.rows,
+                rows_skipped: log.skipped.len(),
+            },
+        },
+    };
+    let opts = Options {
+        force: args.force,
+        resume: false,
+        progress: false,
+    };
+    let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
+    let written = pool.install(|| dataset::write(&spec, &dir, &opts))?;
+    let tracks: usize = log.seeds.values().map(Vec::len).sum();
+    writeln!(
+        out,
+        "{}: replayed {} tracks ({} seeds) from {} under {}: {} snapshot rows, {} transitions, {} track-cycles",
+        dir.display(),
+        tracks,
+        seasons.len(),
+        args.log.display(),
+        spec.sweep
+            .policies
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        written.snapshot_rows,
+        written.transition_rows,
+        written.cycle_rows
+    )?;
+    let unknown: Vec<&str> = log
+        .families
+        .complement()
+        .iter()
+        .map(|f| f.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        writeln!(
+            out,
+            "the log records no {} events: `recorded` labels the time they decide `unknown`; the other policies draw them from scenario {}",
+            unknown.join(", "),
+            scenario.name
+        )?;
+    }
+    Ok(())
+}
+
+fn choose_policies<'a>(
+    names: &[String],
+    scenario: &'a Scenario,
+    recorded: &'a Policy,
+) -> anyhow::Result<Vec<&'a Policy>> {
+    if names.is_empty() {
+        return Ok(std::iter::once(recorded)
+            .chain(scenario.policies.iter())
+            .collect());
+    }
+    let mut chosen = Vec::new();
+    for name in names {
+        let p = if name == RECORDED_POLICY {
+            recorded
+        } else {
+            match scenario.policy(name) {
+                Some(p) => p,
+                None => {
+                    let known: Vec<_> = scenario.policies.iter().map(|p| p.name.as_str()).collect();
+                    bail!(
+                        "--policy {name:?}: scenario {} has no such policy (it has: {RECORDED_POLICY}, {})",
+                        scenario.name,
+                        known.join(", ")
+                    );
+                }
+            }
+        };
+        if !chosen.iter().any(|c: &&Policy| c.name == p.name) {
+            chosen.push(p);
+        }
+    }
+    Ok(chosen)
+}
+
+/// Lists the rows `--lenient` skipped, on stderr.
+pub fn report_skipped(log: &Log) {
+    if log.skipped.is_empty() {
+        return;
+    }
+    eprintln!(
+        "{}: skipped {} of {} rows (--lenient):",
+        log.file.display(),
+        log.skipped.len(),
+        log.rows
+    );
+    for s in &log.skipped {
+        eprintln!("  line {}: {}", s.line, s.reason);
+    }
+}
+
+fn default_dir(log: &Path) -> PathBuf {
+    let stem = log
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "log".into());
+    PathBuf::from("data/runs").join(format!("replay-{stem}"))
+}

@@ -1,0 +1,825 @@
+//! Event logs: what happened to each track, one event per row (docs/formats.md, "Event
+//! log"). A log is read from CSV, JSON Lines or Parquet ([`read`]), checked for impossible
+//! histories ([`Log::validate`]), turned into the recorded world of each track
+//! ([`recorded`]) and replayed by the engine; `conductor simulate --event-log` writes one
+//! ([`write`]).
+//!
+//! **Families.** Kinds come in families (blockers, builds, metrics, sign-off, usage, reviews,
+//! rollout checks). A family is *recorded* when the log holds at least one event of it, and
+//! a recorded family is taken to be complete: a log with build events but no `tests_failed`
+//! says no test run failed. A family the log lacks is unknown: replaying the log as it
+//! happened labels the time its gates decide `unknown`, and a counterfactual draws it from
+//! the scenario.
+
+pub mod read;
+pub mod recorded;
+pub mod write;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::model::{Actor, Gate, GateSet, State};
+use crate::scenario::Scenario;
+
+/// What an event says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[allow(missing_docs)] // each kind is documented in docs/formats.md under its name
+pub enum Kind {
+    BranchCut,
+    BuildFinished,
+    TestsPassed,
+    TestsFailed,
+    BlockerOpened,
+    BlockerFixed,
+    SignoffRequired,
+    SignoffGiven,
+    Usage,
+    Metric,
+    CrashFixLanded,
+    FinalRc,
+    Submitted,
+    ReviewApproved,
+    ReviewRejected,
+    Rollout,
+    ItgcDone,
+    IncidentOpened,
+    IncidentFixed,
+    Paused,
+    Resumed,
+    Cancelled,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 22] = [
+        Kind::BranchCut,
+        Kind::BuildFinished,
+        Kind::TestsPassed,
+        Kind::TestsFailed,
+        Kind::BlockerOpened,
+        Kind::BlockerFixed,
+        Kind::SignoffRequired,
+        Kind::SignoffGiven,
+        Kind::Usage,
+        Kind::Metric,
+        Kind::CrashFixLanded,
+        Kind::FinalRc,
+        Kind::Submitted,
+        Kind::ReviewApproved,
+        Kind::ReviewRejected,
+        Kind::Rollout,
+        Kind::ItgcDone,
+        Kind::IncidentOpened,
+        Kind::IncidentFixed,
+        Kind::Paused,
+        Kind::Resumed,
+        Kind::Cancelled,
+    ];
+
+    /// The name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::BranchCut => "branch_cut",
+            Kind::BuildFinished => "build_finished",
+            Kind::TestsPassed => "tests_passed",
+            Kind::TestsFailed => "tests_failed",
+            Kind::BlockerOpened => "blocker_opened",
+            Kind::BlockerFixed => "blocker_fixed",
+            Kind::SignoffRequired => "signoff_required",
+            Kind::SignoffGiven => "signoff_given",
+            Kind::Usage => "usage",
+            Kind::Metric => "metric",
+            Kind::CrashFixLanded => "crash_fix_landed",
+            Kind::FinalRc => "final_rc",
+            Kind::Submitted => "submitted",
+            Kind::ReviewApproved => "review_approved",
+            Kind::ReviewRejected => "review_rejected",
+            Kind::Rollout => "rollout",
+            Kind::ItgcDone => "itgc_done",
+            Kind::IncidentOpened => "incident_opened",
+            Kind::IncidentFixed => "incident_fixed",
+            Kind::Paused => "paused",
+            Kind::Resumed => "resumed",
+            Kind::Cancelled => "cancelled",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// True for the kinds that record a change of state a person or robot made.
+    pub fn is_state_change(self) -> bool {
+        matches!(
+            self,
+            Kind::FinalRc
+                | Kind::Submitted
+                | Kind::Rollout
+                | Kind::Paused
+                | Kind::Resumed
+                | Kind::Cancelled
+        )
+    }
+
+    /// The family of a world kind; `None` for the branch cut and changes of state.
+    pub fn family(self) -> Option<Family> {
+        Some(match self {
+            Kind::BuildFinished | Kind::TestsPassed | Kind::TestsFailed => Family::Builds,
+            Kind::BlockerOpened | Kind::BlockerFixed => Family::Blockers,
+            Kind::SignoffRequired | Kind::SignoffGiven => Family::Signoff,
+            Kind::Usage => Family::Usage,
+            Kind::Metric | Kind::CrashFixLanded => Family::Metrics,
+            Kind::ReviewApproved | Kind::ReviewRejected => Family::Reviews,
+            Kind::ItgcDone | Kind::IncidentOpened | Kind::IncidentFixed => Family::RolloutChecks,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A family of world kinds: the evidence for one or more gates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[allow(missing_docs)]
+pub enum Family {
+    Blockers,
+    Builds,
+    Metrics,
+    Signoff,
+    Usage,
+    Reviews,
+    RolloutChecks,
+}
+
+impl Family {
+    /// Every family.
+    pub const ALL: [Family; 7] = [
+        Family::Blockers,
+        Family::Builds,
+        Family::Metrics,
+        Family::Signoff,
+        Family::Usage,
+        Family::Reviews,
+        Family::RolloutChecks,
+    ];
+
+    /// The name used in messages and docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Blockers => "blockers",
+            Family::Builds => "builds",
+            Family::Metrics => "metrics",
+            Family::Signoff => "signoff",
+            Family::Usage => "usage",
+            Family::Reviews => "reviews",
+            Family::RolloutChecks => "rollout_checks",
+        }
+    }
+
+    /// The gates this family is the evidence for.
+    pub fn gates(self) -> GateSet {
+        let g: &[Gate] = match self {
+            Family::Blockers => &[Gate::NoBlockers],
+            Family::Builds => &[Gate::BuildGreen],
+            Family::Metrics => &[Gate::CrashRate],
+            Family::Signoff => &[Gate::Signoff],
+            Family::Usage => &[Gate::BetaUsage],
+            Family::Reviews => &[Gate::StoreApproved],
+            Family::RolloutChecks => &[Gate::Itgc, Gate::NoIncident],
+        };
+        g.iter().copied().collect()
+    }
+}
+
+/// A set of families.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Families(u8);
+
+impl Families {
+    /// Every family.
+    pub const ALL: Families = Families(0x7f);
+
+    /// Adds `f`.
+    pub fn insert(&mut self, f: Family) {
+        self.0 |= 1 << f as u8;
+    }
+
+    /// True when `f` is in the set.
+    pub fn contains(self, f: Family) -> bool {
+        self.0 & (1 << f as u8) != 0
+    }
+
+    /// The families in the set, in [`Family::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Family> {
+        Family::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+
+    /// The families not in the set.
+    pub fn complement(self) -> Families {
+        Families(!self.0 & Self::ALL.0)
+    }
+
+    /// The gates of every family in the set.
+    pub fn gates(self) -> GateSet {
+        let mut g = GateSet::EMPTY;
+        for f in self.iter() {
+            for gate in f.gates().iter() {
+                g.set(gate, true);
+            }
+        }
+        g
+    }
+}
+
+/// What an event refers to, as the engine logs it (see [`Ref::text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ref {
+    /// Nothing.
+    None,
+    /// Blocking bug `n` of the track (`bug-n`).
+    Bug(u32),
+    /// Submission `n`'s review (`review-n`); a rejection's fix has the same id.
+    Review(u32),
+    /// Sign-off team `n` (`team-nn`).
+    Team(u32),
+    /// Build `n` (`build-n`).
+    Build(u32),
+    /// Crash-rate fix `n` (`crash-fix-n`).
+    CrashFix(u32),
+    /// The ITGC check of 1% rollout `n` (`rollout-n`).
+    Rollout(u32),
+    /// The incident of 1% rollout `n` (`incident-n`).
+    Incident(u32),
+    /// The crash-rate metric (`crash_rate`).
+    CrashRate,
+    /// Who changed the state (`robot`, `manual`, `world`).
+    Actor(Actor),
+}
+
+impl Ref {
+    /// The text written in a log's `ref` column.
+    pub fn text(self) -> Option<String> {
+        Some(match self {
+            Ref::None => return None,
+            Ref::Bug(n) => format!("bug-{n}"),
+            Ref::Review(n) => format!("review-{n}"),
+            Ref::Team(n) => format!("team-{n:02}"),
+            Ref::Build(n) => format!("build-{n}"),
+            Ref::CrashFix(n) => format!("crash-fix-{n}"),
+            Ref::Rollout(n) => format!("rollout-{n}"),
+            Ref::Incident(n) => format!("incident-{n}"),
+            Ref::CrashRate => "crash_rate".into(),
+            Ref::Actor(a) => a.as_str().into(),
+        })
+    }
+}
+
+/// One row of a track's history as the engine records it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogEvent {
+    /// When.
+    pub at: Timestamp,
+    /// What.
+    pub kind: Kind,
+    /// What it refers to.
+    pub reference: Ref,
+    /// Its value.
+    pub value: Option<f64>,
+}
+
+/// One event of a log, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Where it was read: the line of a CSV or JSON Lines file (1-based, the CSV header is
+    /// line 1), the row of a Parquet file (1-based).
+    pub line: u64,
+    /// When it happened.
+    pub ts: Timestamp,
+    /// Which history (a simulated season's seed); 0 when the log has no `seed` column.
+    pub seed: u64,
+    /// The version.
+    pub version: u32,
+    /// The platform.
+    pub platform: String,
+    /// What happened.
+    pub kind: Kind,
+    /// Bug id, build id, team, review, metric name or actor, by kind.
+    pub reference: Option<String>,
+    /// Rollout %, metric value, build minutes, usage %, by kind.
+    pub value: Option<f64>,
+}
+
+/// A bad event log. Row errors name the file, the line and the reason; `--lenient` skips
+/// such rows instead.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The file as a whole cannot be read (missing, not the format its name says, corrupt,
+    /// no such column).
+    #[error("{}: {reason}", file.display())]
+    File {
+        /// The log.
+        file: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// One row is malformed or contradicts the history before it.
+    #[error("{}:{line}: {reason}", file.display())]
+    Row {
+        /// The log.
+        file: PathBuf,
+        /// The line (or Parquet row).
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Nothing to replay.
+    #[error("{}: no events (an event log needs at least one branch_cut)", .0.display())]
+    Empty(PathBuf),
+}
+
+/// A row `--lenient` skipped, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The line (or Parquet row).
+    pub line: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// The events of one track, checked and in time order.
+#[derive(Debug, Clone)]
+pub struct TrackLog {
+    /// The version.
+    pub version: u32,
+    /// Index into the scenario's platforms.
+    pub platform: usize,
+    /// Its events, from the branch cut on, sorted by time (ties keep file order).
+    pub rows: Vec<Row>,
+}
+
+/// A checked event log.
+#[derive(Debug, Clone)]
+pub struct Log {
+    /// The file.
+    pub file: PathBuf,
+    /// Tracks per seed, each in (version, platform) order.
+    pub seeds: BTreeMap<u64, Vec<TrackLog>>,
+    /// The families the log records.
+    pub families: Families,
+    /// The states the log records entering (a state it never records may be passed through
+    /// without an event).
+    pub recorded_states: Vec<State>,
+    /// Rows skipped under `--lenient`.
+    pub skipped: Vec<Skipped>,
+    /// Rows read.
+    pub rows: usize,
+}
+
+/// How to treat bad rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Skip malformed or contradicting rows (and list them) instead of failing.
+    pub lenient: bool,
+}
+
+impl Log {
+    /// Reads and checks the log at `path` against `scenario` (its platforms and crash
+    /// threshold).
+    pub fn load(path: &Path, scenario: &Scenario, opts: ReadOptions) -> Result<Log, LogError> {
+        let (rows, mut skipped) = read::read(path, scenario, opts)?;
+        let platforms: Vec<&str> = scenario.platforms.iter().map(|p| p.name.as_str()).collect();
+        let mut log = Log::validate(path, rows, &platforms, opts)?;
+        log.rows += skipped.len();
+        skipped.append(&mut log.skipped);
+        skipped.sort_by_key(|s| s.line);
+        log.skipped = skipped;
+        if log.seeds.is_empty() {
+            return Err(LogError::Empty(path.to_path_buf()));
+        }
+        Ok(log)
+    }
+
+    /// Checks `rows` for impossible histories: sorts them by time, groups them by track and
+    /// walks each track's states. Every row's platform must be one of `platforms`.
+    pub fn validate(
+        file: &Path,
+        mut rows: Vec<Row>,
+        platforms: &[&str],
+        opts: ReadOptions,
+    ) -> Result<Log, LogError> {
+        let total = rows.len();
+        let mut families = Families::default();
+        let mut recorded_states = Vec::new();
+        for r in &rows {
+            match r.kind.family() {
+                Some(f) => families.insert(f),
+                None => {
+                    if let Some(s) = state_target(r)
+                        && !recorded_states.contains(&s)
+                    {
+                        recorded_states.push(s);
+                    }
+                }
+            }
+        }
+        // Stable: events at one instant keep the file's order.
+        rows.sort_by(|a, b| {
+            (a.seed, a.version, &a.platform, a.ts).cmp(&(b.seed, b.version, &b.platform, b.ts))
+        });
+        let mut skipped = Vec::new();
+        let mut seeds: BTreeMap<u64, Vec<TrackLog>> = BTreeMap::new();
+        let mut checker: Option<validate::Track> = None;
+        let ctx = validate::Context {
+            recorded_states: &recorded_states,
+        };
+        for row in rows {
+            let same = checker.as_ref().is_some_and(|c| c.is_for(&row));
+            if !same && let Some(done) = checker.take() {
+                done.finish(&mut seeds);
+            }
+            let checked = match platforms.iter().position(|p| *p == row.platform) {
+                Some(platform) => checker
+                    .get_or_insert_with(|| validate::Track::new(&row, platform))
+                    .push(row.clone(), &ctx),
+                None => Err(format!(
+                    "unknown platform {:?} (the scenario has: {})",
+                    row.platform,
+                    platforms.join(", ")
+                )),
+            };
+            if let Err(reason) = checked {
+                if !opts.lenient {
+                    return Err(LogError::Row {
+                        file: file.to_path_buf(),
+                        line: row.line,
+                        reason,
+                    });
+                }
+                skipped.push(Skipped {
+                    line: row.line,
+                    reason,
+                });
+            }
+        }
+        if let Some(done) = checker {
+            done.finish(&mut seeds);
+        }
+        for tracks in seeds.values_mut() {
+            tracks.sort_by_key(|t| (t.version, t.platform));
+        }
+        Ok(Log {
+            file: file.to_path_buf(),
+            seeds,
+            families,
+            recorded_states,
+            skipped,
+            rows: total,
+        })
+    }
+}
+
+mod validate {
+    //! The per-track walk that rejects impossible histories.
+
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::{Kind, Row, TrackLog};
+    use crate::model::State;
+
+    pub struct Context<'a> {
+        pub recorded_states: &'a [State],
+    }
+
+    pub struct Track {
+        seed: u64,
+        version: u32,
+        platform: String,
+        platform_index: usize,
+        rows: Vec<Row>,
+        state: Option<State>,
+        /// The line of the event that put the track in its state.
+        state_line: u64,
+        open_bugs: BTreeMap<String, u64>,
+        fixed_bugs: BTreeSet<String>,
+        builds: BTreeSet<String>,
+        teams_required: BTreeSet<String>,
+        teams_given: BTreeMap<String, u64>,
+        verdict_pending: bool,
+        incident_open: bool,
+        seen: Vec<(u64, Row)>,
+    }
+
+    impl Track {
+        pub fn new(first: &Row, platform_index: usize) -> Track {
+            Track {
+                seed: first.seed,
+                version: first.version,
+                platform: first.platform.clone(),
+                platform_index,
+                rows: Vec::new(),
+                state: None,
+                state_line: 0,
+                open_bugs: BTreeMap::new(),
+                fixed_bugs: BTreeSet::new(),
+                builds: BTreeSet::new(),
+                teams_required: BTreeSet::new(),
+                teams_given: BTreeMap::new(),
+                verdict_pending: false,
+                incident_open: false,
+                seen: Vec::new(),
+            }
+        }
+
+        pub fn is_for(&self, row: &Row) -> bool {
+            (self.seed, self.version, self.platform.as_str())
+                == (row.seed, row.version, row.platform.as_str())
+        }
+
+        pub fn finish(self, seeds: &mut BTreeMap<u64, Vec<TrackLog>>) {
+            if self.rows.is_empty() {
+                return;
+            }
+            seeds.entry(self.seed).or_default().push(TrackLog {
+                version: self.version,
+                platform: self.platform_index,
+                rows: self.rows,
+            });
+        }
+
+        /// Checks `row` against the history so far and keeps it, or says why not.
+        pub fn push(&mut self, row: Row, ctx: &Context) -> Result<(), String> {
+            if let Some((line, _)) = self.seen.iter().find(|(_, r)| same_event(r, &row)) {
+                return Err(format!("duplicate of line {line}"));
+            }
+            let Some(state) = self.state else {
+                if row.kind != Kind::BranchCut {
+                    return Err(format!(
+                        "{} before the branch_cut of version {} on {} (every track starts with its branch_cut)",
+                        row.kind, row.version, row.platform
+                    ));
+                }
+                self.accept(row, State::Branched);
+                return Ok(());
+            };
+            let target = self.check(&row, state, ctx)?;
+            self.accept(row, target.unwrap_or(state));
+            Ok(())
+        }
+
+        fn accept(&mut self, row: Row, state: State) {
+            if Some(state) != self.state {
+                self.state_line = row.line;
+            }
+            self.state = Some(state);
+            self.seen.push((row.line, row.clone()));
+            self.rows.push(row);
+        }
+
+        /// The state after `row`, or why `row` cannot happen now.
+        fn check(
+            &mut self,
+            row: &Row,
+            state: State,
+            ctx: &Context,
+        ) -> Result<Option<State>, String> {
+            let reference = || row.reference.clone().unwrap_or_default();
+            let value = row.value;
+            if state.is_terminal() {
+                return Err(format!(
+                    "{} after the track ended ({state} at line {})",
+                    describe(row),
+                    self.state_line
+                ));
+            }
+            match row.kind {
+                Kind::BranchCut => Err("a second branch_cut for the same track".into()),
+                Kind::BlockerOpened => {
+                    let id = require_ref(row)?;
+                    if let Some(line) = self.open_bugs.get(&id) {
+                        return Err(format!("bug {id:?} is already open (line {line})"));
+                    }
+                    if self.fixed_bugs.contains(&id) {
+                        return Err(format!("bug {id:?} was already fixed"));
+                    }
+                    self.open_bugs.insert(id, row.line);
+                    Ok(None)
+                }
+                Kind::BlockerFixed => {
+                    let id = require_ref(row)?;
+                    if self.open_bugs.remove(&id).is_none() {
+                        return Err(if self.fixed_bugs.contains(&id) {
+                            format!("bug {id:?} was already fixed")
+                        } else {
+                            format!("a fix for bug {id:?}, which was never opened")
+                        });
+                    }
+                    self.fixed_bugs.insert(id);
+                    Ok(None)
+                }
+                Kind::BuildFinished => {
+                    if let Some(v) = value
+                        && !(v.is_finite() && v >= 0.0)
+                    {
+                        return Err(format!("build minutes {v} must be a number >= 0"));
+                    }
+                    self.builds.insert(reference());
+                    Ok(None)
+                }
+                Kind::TestsPassed | Kind::TestsFailed => {
+                    if let Some(id) = &row.reference
+                        && !self.builds.contains(id)
+                    {
+                        return Err(format!("tests of build {id:?}, which never finished"));
+                    }
+                    if row.reference.is_none() && self.builds.is_empty() {
+                        return Err("tests before any build_finished".into());
+                    }
+                    Ok(None)
+                }
+                Kind::SignoffRequired => {
+                    let team = require_ref(row)?;
+                    if value.is_none_or(|v| v != 0.0) {
+                        self.teams_required.insert(team);
+                    }
+                    Ok(None)
+                }
+                Kind::SignoffGiven => {
+                    let team = require_ref(row)?;
+                    if let Some(line) = self.teams_given.get(&team) {
+                        return Err(format!("team {team:?} already signed off (line {line})"));
+                    }
+                    if self.has_required_kind() && !self.teams_required.contains(&team) {
+                        return Err(format!(
+                            "a sign-off from team {team:?}, whose sign-off was never required"
+                        ));
+                    }
+                    self.teams_given.insert(team, row.line);
+                    Ok(None)
+                }
+                Kind::Usage | Kind::Metric => match value {
+                    Some(v) if v.is_finite() && v >= 0.0 => Ok(None),
+                    Some(v) => Err(format!("{} value {v} must be a number >= 0", row.kind)),
+                    None => Err(format!("{} needs a value", row.kind)),
+                },
+                Kind::CrashFixLanded => Ok(None),
+                Kind::ReviewApproved | Kind::ReviewRejected => {
+                    if state != State::Submitted || !self.verdict_pending {
+                        return Err(format!(
+                            "a review verdict while the track is {state}, with no submission waiting for one"
+                        ));
+                    }
+                    self.verdict_pending = false;
+                    Ok((row.kind == Kind::ReviewRejected).then_some(State::FinalRc))
+                }
+                Kind::ItgcDone => {
+                    if state != State::Rollout1 {
+                        return Err(format!("itgc_done while the track is {state}, not at 1%"));
+                    }
+                    Ok(None)
+                }
+                Kind::IncidentOpened => {
+                    if state != State::Rollout1 {
+                        return Err(format!(
+                            "an incident while the track is {state}: incidents happen at 1%"
+                        ));
+                    }
+                    if self.incident_open {
+                        return Err("an incident is already open".into());
+                    }
+                    self.incident_open = true;
+                    Ok(None)
+                }
+                Kind::IncidentFixed => {
+                    if !self.incident_open {
+                        return Err("a fix for an incident that was never opened".into());
+                    }
+                    self.incident_open = false;
+                    Ok(None)
+                }
+                // The changes of state (`Kind::is_state_change`).
+                _ => {
+                    let to = target(row)?;
+                    let Some(to) = to else {
+                        // A phased-rollout step between 1% and 100%: only at 1%.
+                        if state != State::Rollout1 {
+                            return Err(format!(
+                                "a rollout step while the track is {state}, not rolling out"
+                            ));
+                        }
+                        return Ok(None);
+                    };
+                    if row.kind == Kind::Resumed && state != State::Paused {
+                        return Err(format!("resumed while the track is {state}, not paused"));
+                    }
+                    if !reachable(state, to, ctx.recorded_states) {
+                        return Err(impossible(state, to, row));
+                    }
+                    if to == State::Submitted {
+                        self.verdict_pending = true;
+                    }
+                    Ok(Some(to))
+                }
+            }
+        }
+
+        fn has_required_kind(&self) -> bool {
+            self.seen
+                .iter()
+                .any(|(_, r)| r.kind == Kind::SignoffRequired)
+        }
+    }
+
+    fn same_event(a: &Row, b: &Row) -> bool {
+        a.ts == b.ts && a.kind == b.kind && a.reference == b.reference && a.value == b.value
+    }
+
+    fn require_ref(row: &Row) -> Result<String, String> {
+        match &row.reference {
+            Some(r) if !r.trim().is_empty() => Ok(r.clone()),
+            _ => Err(format!("{} needs a ref (the bug id or team)", row.kind)),
+        }
+    }
+
+    fn describe(row: &Row) -> String {
+        match (row.kind, row.value) {
+            (Kind::Rollout, Some(v)) => format!("rollout {v}%"),
+            _ => row.kind.to_string(),
+        }
+    }
+
+    /// The state a state event enters; `None` for a phased-rollout step between 1% and 100%.
+    pub fn target(row: &Row) -> Result<Option<State>, String> {
+        Ok(Some(match row.kind {
+            Kind::FinalRc => State::FinalRc,
+            Kind::Submitted | Kind::Resumed => State::Submitted,
+            Kind::Paused => State::Paused,
+            Kind::Cancelled => State::Cancelled,
+            Kind::Rollout => match row.value {
+                Some(1.0) => State::Rollout1,
+                Some(100.0) => State::Rollout100,
+                Some(v) if v > 1.0 && v < 100.0 => return Ok(None),
+                Some(v) => return Err(format!("rollout {v}%: the percentage must be 1 to 100")),
+                None => return Err("rollout needs a value (the percentage)".into()),
+            },
+            other => return Err(format!("{other} is not a change of state")),
+        }))
+    }
+
+    /// True when `to` can follow `from`: directly, or along the main path through states
+    /// whose kinds the log never records.
+    pub fn reachable(from: State, to: State, recorded: &[State]) -> bool {
+        implicit_path(from, to, recorded).is_some()
+    }
+
+    /// The states passed through on the way from `from` to `to` (excluding both), when they
+    /// are all unrecorded kinds.
+    pub fn implicit_path(from: State, to: State, recorded: &[State]) -> Option<Vec<State>> {
+        if from.can_go_to(to) {
+            return Some(Vec::new());
+        }
+        let mut path = Vec::new();
+        let mut at = from;
+        while let Some(step) = at.next_step() {
+            let next = step.target();
+            if next == to {
+                return Some(path);
+            }
+            if recorded.contains(&next) {
+                return None;
+            }
+            path.push(next);
+            at = next;
+        }
+        None
+    }
+
+    fn impossible(from: State, to: State, row: &Row) -> String {
+        let what = describe(row);
+        match (from, to) {
+            (State::Branched | State::FinalRc, State::Rollout1 | State::Rollout100) => {
+                format!("{what} before submission (the track is {from})")
+            }
+            (_, State::Rollout100) => format!("{what} while the track is {from}"),
+            _ => format!("{what} cannot follow {from}"),
+        }
+    }
+}
+
+/// The state a state-change row enters (see [`Kind`]); `None` for other rows and for
+/// phased-rollout steps between 1% and 100%.
+pub fn state_target(row: &Row) -> Option<State> {
+    validate::target(row).ok().flatten()
+}
+
+/// The states passed through without events on the way from `from` to `to`.
+pub fn implicit_states(from: State, to: State, recorded: &[State]) -> Vec<State> {
+    validate::implicit_path(from, to, recorded).unwrap_or_default()
+}

@@ -1,0 +1,608 @@
+//! Reading event logs: CSV, JSON Lines or Parquet, chosen by the file's extension.
+//!
+//! Every malformed row is an error naming its line and the reason (or, with `--lenient`, a
+//! skipped row); a file that cannot be read as a whole (missing, corrupt, truncated Parquet,
+//! a missing column) is one error naming the file. Nothing here panics on bad bytes.
+
+use std::fs;
+use std::path::Path;
+use std::str::FromStr;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use jiff::Timestamp;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::{Kind, LogError, ReadOptions, Row, Skipped};
+use crate::scenario::Scenario;
+
+/// The columns of an event log, required ones first.
+pub const COLUMNS: [&str; 7] = ["ts", "version", "platform", "kind", "seed", "ref", "value"];
+const REQUIRED: usize = 4;
+
+/// A log's file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    JsonLines,
+    /// Apache Parquet.
+    Parquet,
+}
+
+impl Format {
+    /// The format a file name's extension says.
+    pub fn of(path: &Path) -> Result<Format, LogError> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" => Ok(Format::Csv),
+            "jsonl" | "ndjson" | "json" => Ok(Format::JsonLines),
+            "parquet" | "pq" => Ok(Format::Parquet),
+            _ => Err(LogError::File {
+                file: path.to_path_buf(),
+                reason: format!(
+                    "unknown event log format {ext:?}: name the file .csv, .jsonl or .parquet"
+                ),
+            }),
+        }
+    }
+}
+
+/// The fields of one row, as text (Parquet cells are turned into text first, so every
+/// format is checked by the same code).
+#[derive(Debug, Default)]
+struct Fields {
+    ts: Option<String>,
+    version: Option<String>,
+    platform: Option<String>,
+    kind: Option<String>,
+    seed: Option<String>,
+    reference: Option<String>,
+    value: Option<String>,
+}
+
+/// Reads every row of `path`. Rows that are malformed are errors, or skipped under
+/// `opts.lenient`.
+pub fn read(
+    path: &Path,
+    _scenario: &Scenario,
+    opts: ReadOptions,
+) -> Result<(Vec<Row>, Vec<Skipped>), LogError> {
+    let file_error = |reason: String| LogError::File {
+        file: path.to_path_buf(),
+        reason,
+    };
+    let format = Format::of(path)?;
+    let bytes =
+        fs::read(path).map_err(|e| file_error(format!("cannot read the event log: {e}")))?;
+    let raw = match format {
+        Format::Csv => csv_fields(&bytes).map_err(file_error)?,
+        Format::JsonLines => json_fields(&bytes),
+        Format::Parquet => {
+            // The Parquet reader is not ours; a corrupt file must still be an error, never a
+            // crash, so a panic inside it is caught and reported like any other failure.
+            let caught = std::panic::catch_unwind(|| parquet_fields(path));
+            match caught {
+                Ok(r) => r.map_err(file_error)?,
+                Err(_) => return Err(file_error("corrupt Parquet file".into())),
+            }
+        }
+    };
+    let mut rows = Vec::with_capacity(raw.len());
+    let mut skipped = Vec::new();
+    for (line, fields) in raw {
+        match fields.and_then(parse_row) {
+            Ok(mut row) => {
+                row.line = line;
+                rows.push(row);
+            }
+            Err(reason) if opts.lenient => skipped.push(Skipped { line, reason }),
+            Err(reason) => {
+                return Err(LogError::Row {
+                    file: path.to_path_buf(),
+                    line,
+                    reason,
+                });
+            }
+        }
+    }
+    Ok((rows, skipped))
+}
+
+type RawRows = Vec<(u64, Result<Fields, String>)>;
+
+fn parse_row(f: Fields) -> Result<Row, String> {
+    let need = |v: Option<String>, name: &str| -> Result<String, String> {
+        match v {
+            Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+            _ => Err(format!("missing {name}")),
+        }
+    };
+    let ts_text = need(f.ts, "ts")?;
+    let ts = Timestamp::from_str(&ts_text).map_err(|_| {
+        format!(
+            "bad timestamp {ts_text:?}: expected RFC 3339 with an offset, e.g. 2026-01-09T10:00:00+01:00"
+        )
+    })?;
+    let version_text = need(f.version, "version")?;
+    let version = version_text
+        .parse::<u32>()
+        .map_err(|_| format!("bad version {version_text:?}: expected a whole number"))?;
+    let platform = need(f.platform, "platform")?;
+    let kind_text = need(f.kind, "kind")?;
+    let kind = Kind::parse(&kind_text).ok_or_else(|| {
+        let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("unknown kind {kind_text:?} (known: {})", known.join(", "))
+    })?;
+    let seed = match f.seed.as_deref().map(str::trim) {
+        None | Some("") => 0,
+        Some(s) => s
+            .parse::<u64>()
+            .map_err(|_| format!("bad seed {s:?}: expected a whole number"))?,
+    };
+    let reference = f
+        .reference
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    let value = match f.value.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => match s.parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => return Err(format!("bad value {s:?}: expected a number")),
+        },
+    };
+    Ok(Row {
+        line: 0,
+        ts,
+        seed,
+        version,
+        platform,
+        kind,
+        reference,
+        value,
+    })
+}
+
+fn csv_fields(bytes: &[u8]) -> Result<RawRows, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        format!("line {line}: not valid UTF-8")
+    })?;
+    let mut records = CsvRecords::new(text);
+    let (_, header) = records
+        .next()
+        .ok_or_else(|| "empty file: no header row".to_string())?;
+    let names: Vec<String> = header
+        .map_err(|e| format!("cannot read the CSV header: {e}"))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let index = column_indices(&names)?;
+    let mut out = Vec::new();
+    for (line, record) in records {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                out.push((line, Err(e)));
+                continue;
+            }
+        };
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != names.len() {
+            out.push((
+                line,
+                Err(format!(
+                    "{} fields, but the header has {} (a truncated or split row?)",
+                    record.len(),
+                    names.len()
+                )),
+            ));
+            continue;
+        }
+        let get = |i: Option<usize>| i.map(|i| record[i].clone());
+        out.push((
+            line,
+            Ok(Fields {
+                ts: get(index[0]),
+                version: get(index[1]),
+                platform: get(index[2]),
+                kind: get(index[3]),
+                seed: get(index[4]),
+                reference: get(index[5]),
+                value: get(index[6]),
+            }),
+        ));
+    }
+    Ok(out)
+}
+
+/// The records of RFC 4180 CSV text, each with the line it starts on: fields separated by
+/// commas, optionally quoted (`""` inside quotes is a quote; quoted fields may span lines),
+/// records ended by LF or CRLF.
+struct CsvRecords<'a> {
+    text: &'a str,
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> CsvRecords<'a> {
+    fn new(text: &'a str) -> Self {
+        CsvRecords {
+            text,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// A quoted field from just after its opening quote; `Err` when it never closes.
+    fn quoted(&mut self, field: &mut String) -> Result<(), String> {
+        let mut chars = self.text[self.pos..].char_indices().peekable();
+        while let Some((i, ch)) = chars.next() {
+            if ch == '"' {
+                if chars.peek().is_some_and(|(_, c)| *c == '"') {
+                    chars.next();
+                    field.push('"');
+                    continue;
+                }
+                self.pos += i + 1;
+                return Ok(());
+            }
+            if ch == '\n' {
+                self.line += 1;
+            }
+            field.push(ch);
+        }
+        self.pos = self.text.len();
+        Err("a quoted field never closes".into())
+    }
+}
+
+impl Iterator for CsvRecords<'_> {
+    type Item = (u64, Result<Vec<String>, String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let start_line = self.line;
+        let mut fields = Vec::new();
+        let mut error = None;
+        loop {
+            let mut field = String::new();
+            let quoted = self.text[self.pos..].starts_with('"');
+            if quoted {
+                self.pos += 1;
+                if let Err(e) = self.quoted(&mut field) {
+                    error.get_or_insert(e);
+                }
+            }
+            // Unquoted text (or what follows a closing quote) up to a comma or line end.
+            let rest = &self.text[self.pos..];
+            let end = rest.find([',', '\n']).unwrap_or(rest.len());
+            let tail = rest[..end].trim_end_matches('\r');
+            if quoted && !tail.trim().is_empty() {
+                error.get_or_insert_with(|| "text after a closing quote".to_string());
+            }
+            field.push_str(tail);
+            fields.push(field);
+            self.pos += end;
+            match self.text.as_bytes().get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(_) => {
+                    self.pos += 1;
+                    self.line += 1;
+                    break;
+                }
+                None => break,
+            }
+        }
+        Some((start_line, error.map_or(Ok(fields), Err)))
+    }
+}
+
+/// Where each known column sits among `names`; errors when a required one is missing.
+fn column_indices(names: &[String]) -> Result<[Option<usize>; 7], String> {
+    let index = COLUMNS.map(|c| names.iter().position(|n| n == c));
+    if let Some(missing) = COLUMNS[..REQUIRED]
+        .iter()
+        .zip(&index)
+        .find(|(_, i)| i.is_none())
+    {
+        return Err(format!(
+            "no column `{}` (the file has: {}; an event log needs ts, version, platform and kind)",
+            missing.0,
+            names.join(", ")
+        ));
+    }
+    Ok(index)
+}
+
+fn json_fields(bytes: &[u8]) -> RawRows {
+    let mut out = Vec::new();
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line_no = i as u64 + 1;
+        let Ok(text) = std::str::from_utf8(line) else {
+            out.push((line_no, Err("not valid UTF-8".into())));
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        out.push((line_no, json_row(text)));
+    }
+    out
+}
+
+fn json_row(text: &str) -> Result<Fields, String> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| format!("not a JSON object: {e} (a truncated line?)"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| "not a JSON object".to_string())?;
+    let get = |name: &str| -> Option<String> {
+        match obj.get(name)? {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    };
+    Ok(Fields {
+        ts: get("ts"),
+        version: get("version"),
+        platform: get("platform"),
+        kind: get("kind"),
+        seed: get("seed"),
+        reference: get("ref"),
+        value: get("value"),
+    })
+}
+
+fn parquet_fields(path: &Path) -> Result<RawRows, String> {
+    let bad = |e: parquet::errors::ParquetError| format!("not a readable Parquet file: {e}");
+    let file = fs::File::open(path).map_err(|e| format!("cannot read the event log: {e}"))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(bad)?;
+    let names: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let index = column_indices(&names)?;
+    let reader = builder.build().map_err(bad)?;
+    let mut out = Vec::new();
+    let mut line = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| format!("not a readable Parquet file: {e}"))?;
+        let cols: Vec<Option<Vec<Option<String>>>> = index
+            .iter()
+            .map(|i| i.map(|i| texts(&batch, i)).transpose())
+            .collect::<Result<_, _>>()?;
+        for r in 0..batch.num_rows() {
+            line += 1;
+            let get = |c: usize| cols[c].as_ref().and_then(|v| v[r].clone());
+            out.push((
+                line,
+                Ok(Fields {
+                    ts: get(0),
+                    version: get(1),
+                    platform: get(2),
+                    kind: get(3),
+                    seed: get(4),
+                    reference: get(5),
+                    value: get(6),
+                }),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Column `i` of `batch` as text: strings as they are, numbers in Rust's shortest form,
+/// timestamps as RFC 3339.
+fn texts(batch: &RecordBatch, i: usize) -> Result<Vec<Option<String>>, String> {
+    let col: &ArrayRef = batch.column(i);
+    let name = batch.schema().field(i).name().clone();
+    let n = col.len();
+    let each = |f: &dyn Fn(usize) -> String| -> Vec<Option<String>> {
+        (0..n).map(|r| (!col.is_null(r)).then(|| f(r))).collect()
+    };
+    Ok(match col.data_type() {
+        DataType::Utf8 => each(&|r| col.as_string::<i32>().value(r).to_string()),
+        DataType::LargeUtf8 => each(&|r| col.as_string::<i64>().value(r).to_string()),
+        DataType::Utf8View => each(&|r| col.as_string_view().value(r).to_string()),
+        DataType::Dictionary(_, v) if **v == DataType::Utf8 => {
+            let dict = col.as_any_dictionary();
+            let values = dict.values().as_string::<i32>();
+            let keys = dict.normalized_keys();
+            each(&|r| values.value(keys[r]).to_string())
+        }
+        DataType::Int8 => each(&|r| col.as_primitive::<Int8Type>().value(r).to_string()),
+        DataType::Int16 => each(&|r| col.as_primitive::<Int16Type>().value(r).to_string()),
+        DataType::Int32 => each(&|r| col.as_primitive::<Int32Type>().value(r).to_string()),
+        DataType::Int64 => each(&|r| col.as_primitive::<Int64Type>().value(r).to_string()),
+        DataType::UInt8 => each(&|r| col.as_primitive::<UInt8Type>().value(r).to_string()),
+        DataType::UInt16 => each(&|r| col.as_primitive::<UInt16Type>().value(r).to_string()),
+        DataType::UInt32 => each(&|r| col.as_primitive::<UInt32Type>().value(r).to_string()),
+        DataType::UInt64 => each(&|r| col.as_primitive::<UInt64Type>().value(r).to_string()),
+        DataType::Float32 => each(&|r| {
+            col.as_primitive::<arrow_array::types::Float32Type>()
+                .value(r)
+                .to_string()
+        }),
+        DataType::Float64 => each(&|r| {
+            col.as_primitive::<arrow_array::types::Float64Type>()
+                .value(r)
+                .to_string()
+        }),
+        DataType::Timestamp(unit, _) => return Ok(timestamps(col, *unit)),
+        other => {
+            return Err(format!(
+                "column `{name}` has type {other}, which an event log cannot hold"
+            ));
+        }
+    })
+}
+
+fn timestamps(col: &ArrayRef, unit: TimeUnit) -> Vec<Option<String>> {
+    use arrow_array::types::{
+        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+        TimestampSecondType,
+    };
+    let nanos = |r: usize| -> i128 {
+        match unit {
+            TimeUnit::Second => {
+                i128::from(col.as_primitive::<TimestampSecondType>().value(r)) * 1_000_000_000
+            }
+            TimeUnit::Millisecond => {
+                i128::from(col.as_primitive::<TimestampMillisecondType>().value(r)) * 1_000_000
+            }
+            TimeUnit::Microsecond => {
+                i128::from(col.as_primitive::<TimestampMicrosecondType>().value(r)) * 1_000
+            }
+            TimeUnit::Nanosecond => {
+                i128::from(col.as_primitive::<TimestampNanosecondType>().value(r))
+            }
+        }
+    };
+    (0..col.len())
+        .map(|r| {
+            (!col.is_null(r)).then(|| {
+                // Out of range: left as text that fails to parse, so the row names it.
+                Timestamp::from_nanosecond(nanos(r))
+                    .map_or_else(|_| format!("{} ns", nanos(r)), |t| t.to_string())
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_parse_and_bad_fields_say_why() {
+        let ok = Fields {
+            ts: Some("2026-01-09T10:00:00+01:00".into()),
+            version: Some("3".into()),
+            platform: Some("ios".into()),
+            kind: Some("rollout".into()),
+            value: Some("1".into()),
+            ..Fields::default()
+        };
+        let row = parse_row(ok).unwrap();
+        assert_eq!(row.ts, "2026-01-09T09:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!((row.version, row.seed, row.value), (3, 0, Some(1.0)));
+        let bad = |f: Fields| parse_row(f).unwrap_err();
+        let base = || Fields {
+            ts: Some("2026-01-09T10:00:00Z".into()),
+            version: Some("3".into()),
+            platform: Some("ios".into()),
+            kind: Some("paused".into()),
+            ..Fields::default()
+        };
+        assert!(
+            bad(Fields {
+                ts: Some("2026-01-09 10:00".into()),
+                ..base()
+            })
+            .starts_with("bad timestamp")
+        );
+        assert!(
+            bad(Fields {
+                ts: Some("2026-01-09T10:00:00".into()),
+                ..base()
+            })
+            .starts_with("bad timestamp")
+        );
+        assert!(
+            bad(Fields {
+                kind: Some("launched".into()),
+                ..base()
+            })
+            .starts_with("unknown kind \"launched\"")
+        );
+        assert!(
+            bad(Fields {
+                version: Some("4.1".into()),
+                ..base()
+            })
+            .starts_with("bad version")
+        );
+        assert!(
+            bad(Fields {
+                value: Some("lots".into()),
+                ..base()
+            })
+            .starts_with("bad value")
+        );
+        assert_eq!(
+            bad(Fields {
+                platform: None,
+                ..base()
+            }),
+            "missing platform"
+        );
+    }
+
+    #[test]
+    fn csv_reports_short_rows_and_missing_columns() {
+        let text = "ts,version,platform,kind\n2026-01-09T10:00:00Z,0,ios,branch_cut\n2026-01-09T1";
+        let rows = csv_fields(text.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].0, 3);
+        assert!(
+            rows[1]
+                .1
+                .as_ref()
+                .unwrap_err()
+                .contains("1 fields, but the header has 4")
+        );
+        let missing = csv_fields(b"ts,version,kind\n").unwrap_err();
+        assert!(missing.starts_with("no column `platform`"), "{missing}");
+    }
+
+    #[test]
+    fn csv_quotes_and_line_numbers() {
+        let text = "a,b\r\n\"x, \"\"y\"\"\",2\r\n\"multi\nline\",3\nlast,4";
+        let records: Vec<_> = CsvRecords::new(text).collect();
+        assert_eq!(records.len(), 4);
+        assert_eq!(
+            records[1],
+            (2, Ok(vec!["x, \"y\"".to_string(), "2".to_string()]))
+        );
+        assert_eq!(
+            records[2],
+            (3, Ok(vec!["multi\nline".to_string(), "3".to_string()]))
+        );
+        assert_eq!(records[3].0, 5);
+        let open: Vec<_> = CsvRecords::new("a,\"b").collect();
+        assert!(open[0].1.is_err());
+    }
+
+    #[test]
+    fn corrupt_parquet_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [
+            ("a.parquet", &b"PAR1 not really"[..]),
+            ("b.parquet", &[][..]),
+        ] {
+            let path = dir.path().join(name);
+            fs::write(&path, bytes).unwrap();
+            assert!(parquet_fields(&path).is_err());
+        }
+    }
+}

@@ -1,0 +1,456 @@
+//! The recorded world: what a checked log says about each track's exogenous draws (when
+//! each blocker appeared and how much work fixing it took, build and test outcomes, review
+//! latencies measured from submission, …) and the changes of state people (or a robot)
+//! made. The engine replays it ([`crate::engine::replay`]).
+//!
+//! Durations that end at a policy-dependent moment are measured from the moment they start:
+//! a review's latency from its submission, a fix's effort in feature-team working time from
+//! the moment the bug was found. That is what lets another policy re-run the same world.
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{Families, Kind, Log, Row, TrackLog, implicit_states, state_target};
+use crate::engine;
+use crate::model::{Actor, State};
+use crate::scenario::Scenario;
+use crate::world::minutes;
+
+/// A blocking bug as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedBlocker {
+    /// From the branch cut to when it was opened.
+    pub found_after: SignedDuration,
+    /// Feature-team working time from opening to the fix; `None` when the log has no fix.
+    pub fix_effort: Option<SignedDuration>,
+}
+
+/// A build as recorded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordedBuild {
+    /// Build plus tests, wall clock; `None` when it never finished.
+    pub duration: Option<SignedDuration>,
+    /// Its tests failed.
+    pub failed: bool,
+    /// The crash rate measured on it, percent.
+    pub crash_rate_percent: Option<f64>,
+}
+
+/// A store review as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedReview {
+    /// From the submission to the verdict; `None` when no verdict came.
+    pub latency: Option<SignedDuration>,
+    /// The store rejected.
+    pub rejected: bool,
+    /// Feature-team working time to address a rejection.
+    pub fix_effort: Option<SignedDuration>,
+}
+
+/// One 1% rollout as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedRollout {
+    /// From the start of 1% to the ITGC check being done.
+    pub itgc: Option<SignedDuration>,
+    /// From the start of 1% to a severe incident, if one happened.
+    pub incident_after: Option<SignedDuration>,
+    /// Feature-team working time to fix the incident.
+    pub incident_fix_effort: Option<SignedDuration>,
+}
+
+/// A change of state a person or robot made (or, for state kinds the log never records,
+/// one passed through at the same instant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scripted {
+    /// When.
+    pub at: Timestamp,
+    /// The state entered.
+    pub to: State,
+    /// Who.
+    pub actor: Actor,
+}
+
+/// Everything the log says about one track.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordedTrack {
+    /// The branch cut.
+    pub cut: Option<Timestamp>,
+    /// Blockers in the order found.
+    pub blockers: Vec<RecordedBlocker>,
+    /// Teams that opted out of sign-off.
+    pub signoff_opted_out: u32,
+    /// Working time each required team took to sign off (`None`: never did).
+    pub signoff_efforts: Vec<Option<SignedDuration>>,
+    /// From the cut to usage being enough.
+    pub usage_after: Option<SignedDuration>,
+    /// Builds in order.
+    pub builds: Vec<RecordedBuild>,
+    /// Crash-rate fixes: working time each took (`None`: never landed).
+    pub crash_fixes: Vec<Option<SignedDuration>>,
+    /// Store reviews in order.
+    pub reviews: Vec<RecordedReview>,
+    /// 1% rollouts in order.
+    pub rollouts: Vec<RecordedRollout>,
+    /// The changes of state people and robots made, in order.
+    pub script: Vec<Scripted>,
+}
+
+/// The recorded history of one seed: its versions, their cuts and the tracks.
+#[derive(Debug, Clone)]
+pub struct RecordedSeason {
+    /// The seed (the log's `seed` column).
+    pub seed: u64,
+    /// The versions, ascending.
+    pub versions: Vec<u32>,
+    /// The branch cut of each version (its earliest platform's), plus the cut that follows
+    /// the last one.
+    pub cuts: Vec<Timestamp>,
+    /// Indexed by `version index * platforms + platform`; `None` when the log has no such
+    /// track.
+    pub tracks: Vec<Option<RecordedTrack>>,
+    /// The world families the log records.
+    pub families: Families,
+}
+
+impl RecordedSeason {
+    /// The recorded seasons of every seed of `log`, for `scenario`.
+    pub fn from_log(log: &Log, scenario: &Scenario) -> Vec<RecordedSeason> {
+        log.seeds
+            .iter()
+            .map(|(seed, tracks)| season(*seed, tracks, log, scenario))
+            .collect()
+    }
+}
+
+fn season(seed: u64, tracks: &[TrackLog], log: &Log, sc: &Scenario) -> RecordedSeason {
+    let mut versions: Vec<u32> = tracks.iter().map(|t| t.version).collect();
+    versions.dedup();
+    let platforms = sc.platforms.len();
+    let mut out: Vec<Option<RecordedTrack>> = vec![None; versions.len() * platforms];
+    let mut cuts: Vec<Option<Timestamp>> = vec![None; versions.len()];
+    for t in tracks {
+        let v = versions.binary_search(&t.version).unwrap_or(0);
+        let rec = track(t, log, sc);
+        if let Some(cut) = rec.cut {
+            cuts[v] = Some(cuts[v].map_or(cut, |c: Timestamp| c.min(cut)));
+        }
+        out[v * platforms + t.platform] = Some(rec);
+    }
+    let mut cuts: Vec<Timestamp> = cuts.into_iter().flatten().collect();
+    cuts.push(next_cut(sc, &versions, &cuts));
+    RecordedSeason {
+        seed,
+        versions,
+        cuts,
+        tracks: out,
+        families: log.families,
+    }
+}
+
+/// The cut after the last recorded version: the scenario's own when every recorded cut is
+/// where the scenario puts it (a simulated log), else one cadence after the last cut.
+fn next_cut(sc: &Scenario, versions: &[u32], cuts: &[Timestamp]) -> Timestamp {
+    let follows_scenario = versions
+        .iter()
+        .zip(cuts)
+        .all(|(v, c)| engine::branch_cut(sc, *v) == *c);
+    let last_version = versions.last().copied().unwrap_or(0);
+    match cuts.last() {
+        Some(_) if follows_scenario => engine::branch_cut(sc, last_version + 1),
+        Some(last) => {
+            let days = i64::from(sc.season.cadence_weeks.max(1)) * 7;
+            *last + SignedDuration::from_hours(24 * days)
+        }
+        None => engine::branch_cut(sc, last_version + 1),
+    }
+}
+
+fn actor(row: &Row) -> Actor {
+    match row.reference.as_deref() {
+        Some("robot") => Actor::Robot,
+        Some("world") => Actor::World,
+        _ => Actor::Manual,
+    }
+}
+
+/// Reads one track's draws off its checked rows.
+fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
+    let teams = &sc.feature_teams;
+    let work = |a: Timestamp, b: Timestamp| teams.working_between(a, b);
+    let max_crash = sc.thresholds.crash_rate_max_percent;
+
+    let mut rec = RecordedTrack::default();
+    let mut state = State::Branched;
+    let mut cut = None::<Timestamp>;
+    let mut bugs: BTreeMap<String, (usize, Timestamp)> = BTreeMap::new();
+    let mut rejections: BTreeMap<String, (usize, Timestamp)> = BTreeMap::new();
+    let mut teams_required: Vec<String> = Vec::new();
+    let mut last_build_end = None::<Timestamp>;
+    let mut last_commit = None::<Timestamp>;
+    let mut crash_trigger = None::<Timestamp>;
+    let mut submitted_at = None::<Timestamp>;
+    let mut rollout_at = None::<Timestamp>;
+    let mut incident_at = None::<Timestamp>;
+
+    for row in &t.rows {
+        let ts = row.ts;
+        let since_cut = |c: Option<Timestamp>| ts.duration_since(c.unwrap_or(ts));
+        // Entering states (recorded or passed through) starts reviews and rollouts.
+        let mut enter = |to: State, rec: &mut RecordedTrack, actor: Actor, scripted: bool| {
+            if scripted {
+                rec.script.push(Scripted { at: ts, to, actor });
+            }
+            match to {
+                State::Submitted => {
+                    submitted_at = Some(ts);
+                    rec.reviews.push(RecordedReview {
+                        latency: None,
+                        rejected: false,
+                        fix_effort: None,
+                    });
+                }
+                State::Rollout1 => {
+                    rollout_at = Some(ts);
+                    rec.rollouts.push(RecordedRollout {
+                        itgc: None,
+                        incident_after: None,
+                        incident_fix_effort: None,
+                    });
+                }
+                _ => {}
+            }
+        };
+        match row.kind {
+            Kind::BranchCut => {
+                cut = Some(ts);
+                rec.cut = Some(ts);
+                last_commit = Some(ts);
+            }
+            Kind::BlockerOpened => {
+                let id = row.reference.clone().unwrap_or_default();
+                if let Some((k, _)) = rejections.get(&id).copied() {
+                    rejections.insert(id, (k, ts));
+                    continue;
+                }
+                bugs.insert(id, (rec.blockers.len(), ts));
+                rec.blockers.push(RecordedBlocker {
+                    found_after: since_cut(cut),
+                    fix_effort: None,
+                });
+            }
+            Kind::BlockerFixed => {
+                let id = row.reference.clone().unwrap_or_default();
+                last_commit = Some(ts);
+                if let Some((k, at)) = rejections.get(&id).copied() {
+                    if let Some(r) = rec.reviews.get_mut(k) {
+                        r.fix_effort = Some(work(at, ts));
+                    }
+                } else if let Some((k, at)) = bugs.get(&id).copied() {
+                    rec.blockers[k].fix_effort = Some(work(at, ts));
+                }
+            }
+            Kind::SignoffRequired => {
+                if row.value == Some(0.0) {
+                    rec.signoff_opted_out += 1;
+                } else {
+                    teams_required.push(row.reference.clone().unwrap_or_default());
+                    rec.signoff_efforts.push(None);
+                }
+            }
+            Kind::SignoffGiven => {
+                let team = row.reference.clone().unwrap_or_default();
+                let effort = Some(work(cut.unwrap_or(ts), ts));
+                match teams_required.iter().position(|t| *t == team) {
+                    Some(k) => rec.signoff_efforts[k] = effort,
+                    // A log without sign-off requirements: each sign-off names a team.
+                    None => {
+                        teams_required.push(team);
+                        rec.signoff_efforts.push(effort);
+                    }
+                }
+            }
+            Kind::Usage => {
+                if rec.usage_after.is_none() && row.value.is_some_and(|v| v >= 100.0) {
+                    rec.usage_after = Some(since_cut(cut));
+                }
+            }
+            Kind::BuildFinished => {
+                let duration = match row.value {
+                    Some(m) => minutes(m),
+                    None => {
+                        let start = match (last_build_end, last_commit) {
+                            (Some(e), Some(c)) => e.max(c),
+                            (e, c) => e.or(c).unwrap_or(ts),
+                        };
+                        ts.duration_since(start)
+                    }
+                };
+                rec.builds.push(RecordedBuild {
+                    duration: Some(duration),
+                    failed: false,
+                    crash_rate_percent: None,
+                });
+                last_build_end = Some(ts);
+            }
+            Kind::TestsFailed => {
+                if let Some(b) = rec.builds.last_mut() {
+                    b.failed = true;
+                }
+            }
+            Kind::TestsPassed => {}
+            Kind::Metric => {
+                let is_crash = row.reference.as_deref().is_none_or(|r| r == "crash_rate");
+                if let (true, Some(v)) = (is_crash, row.value) {
+                    if let Some(b) = rec.builds.last_mut() {
+                        b.crash_rate_percent = Some(v);
+                    }
+                    let before_submission =
+                        matches!(state, State::Branched | State::FinalRc | State::Paused);
+                    if v > max_crash && before_submission && crash_trigger.is_none() {
+                        crash_trigger = Some(ts);
+                        rec.crash_fixes.push(None);
+                    }
+                }
+            }
+            Kind::CrashFixLanded => {
+                last_commit = Some(ts);
+                let started = crash_trigger.take().unwrap_or(ts);
+                match rec.crash_fixes.last_mut() {
+                    Some(slot @ None) => *slot = Some(work(started, ts)),
+                    _ => rec.crash_fixes.push(Some(work(started, ts))),
+                }
+            }
+            Kind::ReviewApproved | Kind::ReviewRejected => {
+                let rejected = row.kind == Kind::ReviewRejected;
+                let k = rec.reviews.len().saturating_sub(1);
+                if let Some(r) = rec.reviews.last_mut() {
+                    r.latency = Some(ts.duration_since(submitted_at.unwrap_or(ts)));
+                    r.rejected = rejected;
+                }
+                if rejected {
+                    state = State::FinalRc;
+                    let id = row.reference.clone().unwrap_or_default();
+                    rejections.insert(id, (k, ts));
+                }
+            }
+            Kind::ItgcDone => {
+                let after = ts.duration_since(rollout_at.unwrap_or(ts));
+                if let Some(r) = rec.rollouts.last_mut() {
+                    r.itgc = Some(after);
+                }
+            }
+            Kind::IncidentOpened => {
+                incident_at = Some(ts);
+                let after = ts.duration_since(rollout_at.unwrap_or(ts));
+                if let Some(r) = rec.rollouts.last_mut() {
+                    r.incident_after = Some(after);
+                }
+            }
+            Kind::IncidentFixed => {
+                last_commit = Some(ts);
+                let effort = work(incident_at.take().unwrap_or(ts), ts);
+                if let Some(r) = rec.rollouts.last_mut() {
+                    r.incident_fix_effort = Some(effort);
+                }
+            }
+            // The changes of state (`Kind::is_state_change`).
+            _ => {
+                let Some(to) = state_target(row) else {
+                    continue;
+                };
+                let who = actor(row);
+                for through in implicit_states(state, to, &log.recorded_states) {
+                    enter(through, &mut rec, who, true);
+                }
+                enter(to, &mut rec, who, true);
+                state = to;
+            }
+        }
+    }
+    rec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eventlog::{ReadOptions, Row};
+    use std::path::Path;
+
+    fn row(line: u64, ts: &str, kind: Kind, reference: Option<&str>, value: Option<f64>) -> Row {
+        Row {
+            line,
+            ts: ts.parse().unwrap(),
+            seed: 0,
+            version: 0,
+            platform: "ios".into(),
+            kind,
+            reference: reference.map(String::from),
+            value,
+        }
+    }
+
+    #[test]
+    fn durations_are_measured_from_their_start() {
+        let sc = Scenario::baseline();
+        let rows = vec![
+            row(2, "2026-01-09T09:00:00Z", Kind::BranchCut, None, None),
+            // Opened Friday 10:00 local, fixed Monday 10:00 local: 8 working hours (Fri 10-17, Mon 9-10).
+            row(
+                3,
+                "2026-01-09T09:00:00Z",
+                Kind::BlockerOpened,
+                Some("bug-1"),
+                None,
+            ),
+            row(
+                4,
+                "2026-01-12T09:00:00Z",
+                Kind::BlockerFixed,
+                Some("bug-1"),
+                None,
+            ),
+            row(
+                5,
+                "2026-01-12T12:00:00Z",
+                Kind::Submitted,
+                Some("robot"),
+                None,
+            ),
+            row(
+                6,
+                "2026-01-13T12:00:00Z",
+                Kind::ReviewApproved,
+                Some("review-1"),
+                None,
+            ),
+            row(
+                7,
+                "2026-01-13T15:00:00Z",
+                Kind::Rollout,
+                Some("manual"),
+                Some(1.0),
+            ),
+        ];
+        let log = Log::validate(
+            Path::new("x.csv"),
+            rows,
+            &["android", "ios"],
+            ReadOptions::default(),
+        )
+        .unwrap();
+        let tracks = &log.seeds[&0];
+        let rec = track(&tracks[0], &log, &sc);
+        assert_eq!(rec.blockers[0].found_after, SignedDuration::ZERO);
+        assert_eq!(
+            rec.blockers[0].fix_effort,
+            Some(SignedDuration::from_hours(8))
+        );
+        assert_eq!(rec.reviews[0].latency, Some(SignedDuration::from_hours(24)));
+        // final_rc is never recorded: it is passed through at the submission.
+        let to: Vec<State> = rec.script.iter().map(|s| s.to).collect();
+        assert_eq!(to, [State::FinalRc, State::Submitted, State::Rollout1]);
+        assert_eq!(rec.script[1].actor, Actor::Robot);
+        assert_eq!(rec.rollouts.len(), 1);
+    }
+}

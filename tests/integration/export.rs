@@ -1,0 +1,564 @@
+//! `conductor export --format activity-log`: every case's activities tile its track's life
+//! and add up to the `cycles` table, the XES log is well-formed and says what the CSV says,
+//! names that need escaping survive both formats, the output is deterministic, and bad
+//! requests are clear errors that leave no file behind.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use jiff::Timestamp;
+use predicates::prelude::*;
+
+use crate::dataset::{f64s, i64s, read, strs, u32s, u64s, write_run};
+use crate::util::{baseline_with, conductor};
+
+const HEADER: &str = "case:concept:name,concept:name,time:start_timestamp,time:timestamp,\
+lifecycle:transition,policy,seed,version,platform,state,waiting_on,hours";
+
+fn export(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    conductor()
+        .arg("export")
+        .arg(dir)
+        .args(["--format", "activity-log"])
+        .args(args)
+        .assert()
+}
+
+fn export_stdout(dir: &Path, args: &[&str]) -> String {
+    let out = export(dir, args).success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// One CSV row, by column name.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    case: String,
+    activity: String,
+    start: i64,
+    end: i64,
+    policy: String,
+    seed: u64,
+    version: u32,
+    platform: String,
+    state: String,
+    waiting_on: String,
+    hours: f64,
+}
+
+/// An RFC 3339 timestamp in the log's own format (UTC, `Z`, milliseconds), as epoch ms.
+fn ms(text: &str) -> i64 {
+    assert!(
+        text.len() == 24 && text.ends_with('Z') && text.as_bytes()[19] == b'.',
+        "{text}"
+    );
+    text.parse::<Timestamp>().unwrap().as_millisecond()
+}
+
+/// RFC 4180 records (quoted fields may hold commas, quotes and line breaks).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut record, mut field) = (vec![], vec![], String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        !quoted && field.is_empty() && record.is_empty(),
+        "ends in a record"
+    );
+    records
+}
+
+fn parse_csv(text: &str) -> Vec<Row> {
+    let records = csv_records(text);
+    assert_eq!(records[0].join(","), HEADER);
+    records[1..]
+        .iter()
+        .map(|r| {
+            assert_eq!(r.len(), 12, "{r:?}");
+            assert_eq!(r[4], "complete");
+            Row {
+                case: r[0].clone(),
+                activity: r[1].clone(),
+                start: ms(&r[2]),
+                end: ms(&r[3]),
+                policy: r[5].clone(),
+                seed: r[6].parse().unwrap(),
+                version: r[7].parse().unwrap(),
+                platform: r[8].clone(),
+                state: r[9].clone(),
+                waiting_on: r[10].clone(),
+                hours: r[11].parse().unwrap(),
+            }
+        })
+        .collect()
+}
+
+/// (policy, seed, version, platform)
+type Track = (String, u64, u32, String);
+
+fn by_case(rows: &[Row]) -> BTreeMap<Track, Vec<&Row>> {
+    let mut out: BTreeMap<Track, Vec<&Row>> = BTreeMap::new();
+    for r in rows {
+        let key = (r.policy.clone(), r.seed, r.version, r.platform.clone());
+        out.entry(key).or_default().push(r);
+    }
+    out
+}
+
+/// What the `cycles` table says of each track: branch cut, end, and ms per label.
+struct CycleRow {
+    branched_at: i64,
+    ended_at: i64,
+    label_hours: HashMap<String, f64>,
+}
+
+fn cycles(dir: &Path) -> BTreeMap<Track, CycleRow> {
+    let labels: Vec<String> = conductor::model::WaitingOn::ALL
+        .iter()
+        .map(|l| format!("hours_{}", l.as_str()))
+        .collect();
+    let mut cols = vec![
+        "policy",
+        "seed",
+        "version",
+        "platform",
+        "branched_at",
+        "ended_at",
+    ];
+    cols.extend(labels.iter().map(String::as_str));
+    let df = read(dir, "cycles", &cols);
+    let (policy, seed, version, platform) = (
+        strs(&df, "policy"),
+        u64s(&df, "seed"),
+        u32s(&df, "version"),
+        strs(&df, "platform"),
+    );
+    let (branched, ended) = (i64s(&df, "branched_at"), i64s(&df, "ended_at"));
+    let hours: Vec<Vec<Option<f64>>> = labels.iter().map(|l| f64s(&df, l)).collect();
+    (0..df.height())
+        .map(|i| {
+            let label_hours = labels
+                .iter()
+                .zip(&hours)
+                .map(|(l, h)| (l["hours_".len()..].to_string(), h[i].unwrap()))
+                .collect();
+            let key = (policy[i].clone(), seed[i], version[i], platform[i].clone());
+            let row = CycleRow {
+                branched_at: branched[i].unwrap(),
+                ended_at: ended[i].unwrap(),
+                label_hours,
+            };
+            (key, row)
+        })
+        .collect()
+}
+
+/// The position of every row's case in the dataset's order: policies as the manifest lists
+/// them, seed, version, platform in scenario order; then start.
+fn dataset_order(rows: &[Row]) -> Vec<(usize, u64, u32, usize, i64)> {
+    let policies = ["manual", "robot", "robot-except-100"];
+    let platforms = ["android", "ios", "desktop"];
+    let pos = |list: &[&str], v: &str| list.iter().position(|x| *x == v).unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                pos(&policies, &r.policy),
+                r.seed,
+                r.version,
+                pos(&platforms, &r.platform),
+                r.start,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn activities_tile_each_track_and_add_up_to_the_cycles_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &["--seeds", "3", "--weeks", "3"]);
+    let cycles = cycles(&dir);
+    let states = parse_csv(&export_stdout(&dir, &[]));
+    let labels_file = tmp.path().join("labels.csv");
+    export(
+        &dir,
+        &[
+            "--activity",
+            "waiting-on",
+            "--out",
+            labels_file.to_str().unwrap(),
+        ],
+    )
+    .success()
+    .stdout("");
+    let labels = parse_csv(&std::fs::read_to_string(&labels_file).unwrap());
+
+    for (mode, rows) in [("state", &states), ("waiting-on", &labels)] {
+        let order = dataset_order(rows);
+        assert!(order.is_sorted(), "{mode}: rows are in the dataset's order");
+        let cases = by_case(rows);
+        assert_eq!(
+            cases.keys().collect::<Vec<_>>(),
+            cycles.keys().collect::<Vec<_>>(),
+            "{mode}: one case per track"
+        );
+        for (track, acts) in &cases {
+            let (policy, seed, version, platform) = track;
+            let id = format!("baseline/{policy}/seed={seed}/v{version}/{platform}");
+            let cycle = &cycles[track];
+            assert!(acts.iter().all(|a| a.case == id), "{mode}: {id}");
+            // Tiling: the first starts at the branch cut, each starts where the one before
+            // ended, the last ends with the track; none is empty.
+            assert_eq!(acts[0].start, cycle.branched_at, "{mode}: {id}");
+            assert_eq!(acts.last().unwrap().end, cycle.ended_at, "{mode}: {id}");
+            for w in acts.windows(2) {
+                assert_eq!(w[0].end, w[1].start, "{mode}: {id} has a gap or overlap");
+            }
+            assert!(acts.iter().all(|a| a.end > a.start), "{mode}: {id}");
+            // Durations, to the millisecond.
+            let total: i64 = acts.iter().map(|a| a.end - a.start).sum();
+            assert_eq!(total, cycle.ended_at - cycle.branched_at, "{mode}: {id}");
+            for a in acts {
+                assert_eq!(a.hours, (a.end - a.start) as f64 / 3.6e6, "{mode}: {id}");
+                let expected = if mode == "state" {
+                    &a.state
+                } else {
+                    &a.waiting_on
+                };
+                assert_eq!(&a.activity, expected, "{mode}: {id}");
+            }
+        }
+    }
+
+    // State mode: consecutive activities of a case are different states.
+    for acts in by_case(&states).values() {
+        assert!(acts.windows(2).all(|w| w[0].state != w[1].state));
+    }
+    // Waiting-on mode: per label, the hours equal the cycles table's `hours_*` columns.
+    for (track, acts) in by_case(&labels) {
+        let mut ms: HashMap<&str, i64> = HashMap::new();
+        for a in &acts {
+            *ms.entry(a.waiting_on.as_str()).or_default() += a.end - a.start;
+        }
+        for (label, hours) in &cycles[&track].label_hours {
+            let got = ms.get(label.as_str()).copied().unwrap_or(0);
+            assert_eq!(got, (hours * 3.6e6).round() as i64, "{track:?} {label}");
+        }
+        // Each waiting-on activity lies within one state activity of the same case.
+        let state_acts = &by_case(&states)[&track];
+        for a in &acts {
+            assert!(
+                state_acts
+                    .iter()
+                    .any(|s| s.state == a.state && s.start <= a.start && a.end <= s.end),
+                "{track:?} {a:?}"
+            );
+        }
+    }
+}
+
+/// A parsed XML element: name, attributes (entities decoded) and child elements.
+#[derive(Debug)]
+struct Element {
+    name: String,
+    attrs: Vec<(String, String)>,
+    children: Vec<Element>,
+}
+
+impl Element {
+    fn attr(&self, key: &str) -> &str {
+        let found = self.attrs.iter().find(|(k, _)| k == key);
+        &found
+            .unwrap_or_else(|| panic!("{} has no {key}", self.name))
+            .1
+    }
+
+    /// The `value` of the child XES attribute `<ty key=KEY value=…/>`.
+    fn xes(&self, ty: &str, key: &str) -> &str {
+        let found = self
+            .children
+            .iter()
+            .find(|c| c.name == ty && c.attr("key") == key);
+        found
+            .unwrap_or_else(|| panic!("{} has no {ty} {key}", self.name))
+            .attr("value")
+    }
+
+    fn all(&self, name: &str) -> Vec<&Element> {
+        self.children.iter().filter(|c| c.name == name).collect()
+    }
+}
+
+/// A deliberately small XML reader for what the XES writer emits: an XML declaration, then
+/// elements with double-quoted attributes and only whitespace between tags. It panics on
+/// anything malformed: unbalanced or crossed tags, a raw `<` in a value, an unknown entity,
+/// text content, more than one root.
+fn parse_xml(text: &str) -> Element {
+    fn decode(v: &str) -> String {
+        assert!(!v.contains('<'), "raw < in attribute value {v:?}");
+        let mut out = String::new();
+        let mut rest = v;
+        while let Some(i) = rest.find('&') {
+            out.push_str(&rest[..i]);
+            let end = rest[i..].find(';').expect("unterminated entity") + i;
+            let c = match &rest[i + 1..end] {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                e if e.starts_with('#') => char::from_u32(e[1..].parse().unwrap()).unwrap(),
+                e => panic!("unknown entity &{e};"),
+            };
+            out.push(c);
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+    let decl = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+    let mut rest = text.strip_prefix(decl).expect("an XML declaration");
+    let mut stack: Vec<Element> = vec![];
+    let mut root = None;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        assert!(rest.starts_with('<'), "text content: {:?}", &rest[..20]);
+        assert!(root.is_none(), "content after the root element");
+        if let Some(after) = rest.strip_prefix("</") {
+            let end = after.find('>').unwrap();
+            let element = stack.pop().expect("a closing tag without an opening one");
+            assert_eq!(&after[..end], element.name, "crossed tags");
+            rest = &after[end + 1..];
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(element),
+                None => root = Some(element),
+            }
+            continue;
+        }
+        let after = &rest[1..];
+        let name_end = after.find([' ', '/', '>']).unwrap();
+        let mut element = Element {
+            name: after[..name_end].to_string(),
+            attrs: vec![],
+            children: vec![],
+        };
+        let mut tag = &after[name_end..];
+        loop {
+            tag = tag.trim_start();
+            if let Some(r) = tag.strip_prefix("/>") {
+                rest = r;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+                break;
+            }
+            if let Some(r) = tag.strip_prefix('>') {
+                rest = r;
+                stack.push(element);
+                break;
+            }
+            let eq = tag.find("=\"").expect("an attribute");
+            let key = tag[..eq].to_string();
+            let value_end = tag[eq + 2..].find('"').unwrap() + eq + 2;
+            element.attrs.push((key, decode(&tag[eq + 2..value_end])));
+            tag = &tag[value_end + 1..];
+        }
+    }
+    assert!(stack.is_empty(), "unclosed tags");
+    root.expect("a root element")
+}
+
+/// The CSV rows an XES log holds, in order.
+fn xes_rows(log: &Element) -> Vec<Row> {
+    let mut rows = vec![];
+    for trace in log.all("trace") {
+        for event in trace.all("event") {
+            assert_eq!(event.xes("string", "lifecycle:transition"), "complete");
+            rows.push(Row {
+                case: trace.xes("string", "concept:name").to_string(),
+                activity: event.xes("string", "concept:name").to_string(),
+                start: ms(event.xes("date", "time:start_timestamp")),
+                end: ms(event.xes("date", "time:timestamp")),
+                policy: trace.xes("string", "policy").to_string(),
+                seed: trace.xes("int", "seed").parse().unwrap(),
+                version: trace.xes("int", "version").parse().unwrap(),
+                platform: trace.xes("string", "platform").to_string(),
+                state: event.xes("string", "state").to_string(),
+                waiting_on: event.xes("string", "waiting_on").to_string(),
+                hours: event.xes("float", "hours").parse().unwrap(),
+            });
+        }
+    }
+    rows
+}
+
+#[test]
+fn the_xes_log_is_well_formed_and_holds_the_csv_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &["--seeds", "2", "--weeks", "2"]);
+    for activity in ["state", "waiting-on"] {
+        let args = ["--activity", activity, "--policy", "robot"];
+        let csv = parse_csv(&export_stdout(&dir, &args));
+        let xes_file = tmp.path().join(format!("{activity}.xes"));
+        let out = ["--out", xes_file.to_str().unwrap()];
+        export(&dir, &[&args[..], &out].concat()).success();
+        let log = parse_xml(&std::fs::read_to_string(&xes_file).unwrap());
+        assert_eq!(log.name, "log");
+        assert_eq!(log.attr("xes.version"), "1849.2016");
+        assert_eq!(log.attr("xmlns"), "http://www.xes-standard.org/");
+        let extensions: Vec<(&str, &str)> = log
+            .all("extension")
+            .iter()
+            .map(|e| (e.attr("name"), e.attr("prefix")))
+            .collect();
+        assert_eq!(
+            extensions,
+            [
+                ("Concept", "concept"),
+                ("Time", "time"),
+                ("Lifecycle", "lifecycle")
+            ]
+        );
+        assert_eq!(log.xes("string", "activity"), activity);
+        assert_eq!(log.all("trace").len(), by_case(&csv).len());
+        assert_eq!(
+            log.all("trace").len(),
+            2 * 2 * 3,
+            "seeds × weeks × platforms"
+        );
+        assert!(csv.iter().all(|r| r.policy == "robot"));
+        assert_eq!(xes_rows(&log), csv, "{activity}");
+    }
+}
+
+#[test]
+fn names_that_need_escaping_survive_csv_and_xes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("odd.toml");
+    let text = baseline_with(r#"name = "baseline""#, r#"name = "what-if <a&b>, 'q'""#)
+        .replace("[policies.robot]", "[policies.'fast, \"safe\" & <sure>']");
+    std::fs::write(&scenario, text).unwrap();
+    let dir = tmp.path().join("run");
+    write_run(
+        &dir,
+        &[scenario.to_str().unwrap(), "--seeds", "1", "--weeks", "1"],
+    );
+    let policy = r#"fast, "safe" & <sure>"#;
+    let args = ["--policy", policy];
+    let csv = parse_csv(&export_stdout(&dir, &args));
+    assert!(!csv.is_empty());
+    for r in &csv {
+        assert_eq!(r.policy, policy);
+        let id = format!("what-if <a&b>, 'q'/{policy}/seed=1/v0/{}", r.platform);
+        assert_eq!(r.case, id);
+    }
+    let xes_file = tmp.path().join("odd.xes");
+    export(
+        &dir,
+        &[&args[..], &["--out", xes_file.to_str().unwrap()]].concat(),
+    )
+    .success();
+    let xes = std::fs::read_to_string(&xes_file).unwrap();
+    assert!(xes.contains("value=\"what-if &lt;a&amp;b&gt;, &apos;q&apos;\""));
+    assert_eq!(xes_rows(&parse_xml(&xes)), csv);
+}
+
+#[test]
+fn the_log_is_byte_identical_run_to_run_and_written_atomically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &["--seeds", "2", "--weeks", "2"]);
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let stdout = export_stdout(&dir, &[]);
+    for name in ["a.csv", "b.csv", "a.xes", "b.xes"] {
+        let path = out_dir.join(name);
+        export(&dir, &["--out", path.to_str().unwrap()])
+            .success()
+            .stdout("");
+    }
+    let read = |name: &str| std::fs::read(out_dir.join(name)).unwrap();
+    assert_eq!(read("a.csv"), stdout.as_bytes(), "--out FILE.csv = stdout");
+    assert_eq!(read("a.csv"), read("b.csv"));
+    assert_eq!(read("a.xes"), read("b.xes"));
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["a.csv", "a.xes", "b.csv", "b.xes"],
+        "no temporary files"
+    );
+}
+
+#[test]
+fn bad_export_requests_are_clear_errors_and_leave_no_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &["--seeds", "1", "--weeks", "1"]);
+    let out = tmp.path().join("log.csv");
+    let out_arg = out.to_str().unwrap();
+
+    export(tmp.path(), &["--out", out_arg]).code(2).stderr(
+        predicate::str::contains("not a conductor run directory")
+            .and(predicate::str::contains("no manifest.json")),
+    );
+    export(&dir, &["--policy", "nope", "--out", out_arg])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--policy \"nope\": the run has no such policy (it has: manual, robot, robot-except-100)",
+        ));
+    export(
+        &dir,
+        &["--out", tmp.path().join("log.json").to_str().unwrap()],
+    )
+    .code(2)
+    .stderr(predicate::str::contains(
+        "unknown log format (the file name must end in .csv or .xes)",
+    ));
+    let unwritable = tmp.path().join("missing-folder").join("log.csv");
+    export(&dir, &["--out", unwritable.to_str().unwrap()])
+        .code(2)
+        .stderr(
+            predicate::str::contains("error: cannot write --out ")
+                .and(predicate::str::contains(
+                    "missing-folder/log.csv: No such file",
+                ))
+                .and(predicate::str::contains("(os error 2)").count(1)),
+        );
+    conductor()
+        .args(["export", dir.to_str().unwrap(), "--format", "parquet"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "invalid value 'parquet' for '--format",
+        ));
+    export(&dir, &["--activity", "gate"]).code(2);
+
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["run"], "nothing written next to the run");
+}

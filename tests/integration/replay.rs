@@ -1,0 +1,336 @@
+//! Recorded weeks: `simulate --event-log` writes a history, `replay` rebuilds it (the
+//! `recorded` policy) and re-runs its world under other policies; bad logs are refused with
+//! the line and the reason.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use predicates::prelude::*;
+
+use crate::dataset::files;
+use crate::util::conductor;
+
+/// Simulates `policies` over `seeds` seeds and `weeks` weeks into `dir`, writing the first
+/// policy's history to `log`.
+fn simulate_with_log(dir: &Path, log: &Path, policies: &[&str], seeds: u64, weeks: u32) {
+    let mut cmd = conductor();
+    cmd.args([
+        "simulate",
+        "--seeds",
+        &seeds.to_string(),
+        "--weeks",
+        &weeks.to_string(),
+    ]);
+    for p in policies {
+        cmd.args(["--policy", p]);
+    }
+    cmd.arg("--event-log")
+        .arg(log)
+        .arg("--out")
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+fn replay(log: &Path, out: &Path, policies: &[&str]) {
+    let mut cmd = conductor();
+    cmd.arg("replay").arg(log).arg("--out").arg(out);
+    for p in policies {
+        cmd.args(["--policy", p]);
+    }
+    cmd.assert().success();
+}
+
+/// The Parquet files of `dir` under policy `policy`, keyed by table and file name.
+fn tables(dir: &Path, policy: &str) -> BTreeMap<PathBuf, Vec<u8>> {
+    let part = format!("policy={policy}");
+    files(dir)
+        .into_iter()
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "parquet"))
+        .filter(|(p, _)| p.components().any(|c| c.as_os_str() == part.as_str()))
+        .map(|(p, bytes)| {
+            let table = p.components().next().unwrap().as_os_str().to_owned();
+            (PathBuf::from(table).join(p.file_name().unwrap()), bytes)
+        })
+        .collect()
+}
+
+fn assert_same_tables(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) {
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    assert!(a.len() >= 4, "every table: {:?}", a.keys());
+    for (path, bytes) in a {
+        assert!(bytes == &b[path], "{} differs", path.display());
+    }
+}
+
+#[test]
+fn replaying_a_simulated_history_as_it_happened_rebuilds_every_table() {
+    // Over 40 seeds x 8 versions x 3 platforms, each policy's own history: the `recorded`
+    // replay writes byte for byte the files the simulation wrote (transitions, cycles,
+    // segments and the five-minute snapshots).
+    let tmp = tempfile::tempdir().unwrap();
+    for (policy, ext) in [
+        ("manual", "csv"),
+        ("robot", "jsonl"),
+        ("robot-except-100", "parquet"),
+    ] {
+        let sim = tmp.path().join(format!("sim-{policy}"));
+        let log = tmp.path().join(format!("{policy}.{ext}"));
+        simulate_with_log(&sim, &log, &[policy], 40, 8);
+        let rep = tmp.path().join(format!("rep-{policy}"));
+        replay(&log, &rep, &["recorded"]);
+        assert_same_tables(&tables(&sim, policy), &tables(&rep, "recorded"));
+    }
+}
+
+#[test]
+fn a_counterfactual_replay_is_the_simulation_of_that_policy() {
+    // The world a manual history records, re-run under `robot`, is the robot simulation of
+    // the same seeds: the same files, so the same paired saving.
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = tmp.path().join("sim");
+    let log = tmp.path().join("manual.csv");
+    simulate_with_log(&sim, &log, &["manual", "robot"], 24, 8);
+    let rep = tmp.path().join("rep");
+    replay(&log, &rep, &["manual", "robot"]);
+    assert_same_tables(&tables(&sim, "robot"), &tables(&rep, "robot"));
+    assert_same_tables(&tables(&sim, "manual"), &tables(&rep, "manual"));
+
+    let saving = |dir: &Path| -> serde_json::Value {
+        let out = conductor()
+            .arg("report")
+            .arg(dir)
+            .args([
+                "--format",
+                "json",
+                "--baseline",
+                "manual",
+                "--policy",
+                "manual",
+                "--policy",
+                "robot",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["savings"].clone()
+    };
+    let (a, b) = (saving(&sim), saving(&rep));
+    assert!(a.as_array().is_some_and(|s| !s.is_empty()), "{a}");
+    assert_eq!(a, b);
+}
+
+/// The header and rows of a small valid log, one track (version 0, ios).
+const GOOD: &str = "\
+ts,version,platform,kind,ref,value
+2026-01-09T10:00:00+01:00,0,ios,branch_cut,,
+2026-01-09T11:00:00+01:00,0,ios,blocker_opened,bug-1,
+2026-01-09T15:00:00+01:00,0,ios,blocker_fixed,bug-1,
+2026-01-12T09:30:00+01:00,0,ios,final_rc,manual,
+2026-01-12T10:00:00+01:00,0,ios,submitted,manual,
+2026-01-13T09:00:00+01:00,0,ios,review_approved,review-1,
+2026-01-13T10:00:00+01:00,0,ios,rollout,manual,1
+2026-01-14T10:30:00+01:00,0,ios,rollout,manual,100
+";
+
+fn replay_text(text: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("log.csv");
+    std::fs::write(&log, text).unwrap();
+    let out = tmp.path().join("out");
+    let assert = conductor()
+        .arg("replay")
+        .arg(&log)
+        .arg("--out")
+        .arg(&out)
+        .args(extra)
+        .assert();
+    // Refused logs leave nothing behind.
+    if assert.get_output().status.code() == Some(2) {
+        assert!(!out.exists(), "no output directory for a refused log");
+    }
+    assert
+}
+
+#[test]
+fn a_partial_log_replays_with_unknown_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("log.csv");
+    std::fs::write(&log, GOOD).unwrap();
+    let out = tmp.path().join("out");
+    conductor()
+        .arg("replay")
+        .arg(&log)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("replayed 1 tracks"))
+        .stdout(predicate::str::contains(
+            "records no builds, metrics, signoff, usage",
+        ));
+    let seg = crate::dataset::read(
+        &out,
+        "segments",
+        &["policy", "state", "waiting_on", "hours"],
+    );
+    let policy = crate::dataset::strs(&seg, "policy");
+    let label = crate::dataset::strs(&seg, "waiting_on");
+    let state = crate::dataset::strs(&seg, "state");
+    let hours = crate::dataset::f64s(&seg, "hours");
+    let recorded: Vec<(String, String, f64)> = (0..seg.height())
+        .filter(|&i| policy[i] == "recorded")
+        .map(|i| (state[i].clone(), label[i].clone(), hours[i].unwrap()))
+        .collect();
+    // Branched: unknown (no build events) but for the blocker's 4 h, until final_rc.
+    assert_eq!(recorded[0], ("branched".into(), "unknown".into(), 1.0));
+    assert_eq!(recorded[1], ("branched".into(), "bug_fix".into(), 4.0));
+    assert_eq!(recorded[2].1, "unknown");
+    // Submitted: reviews are recorded, so the wait is store_review, then a person.
+    assert!(recorded.contains(&("submitted".into(), "store_review".into(), 23.0)));
+    assert!(recorded.contains(&("submitted".into(), "manual_action".into(), 1.0)));
+    let cycles = crate::dataset::read(&out, "cycles", &["policy", "cycle_hours"]);
+    let cp = crate::dataset::strs(&cycles, "policy");
+    let ch = crate::dataset::f64s(&cycles, "cycle_hours");
+    let i = cp.iter().position(|p| p == "recorded").unwrap();
+    assert_eq!(ch[i], Some(5.0 * 24.0 + 0.5));
+}
+
+#[test]
+fn impossible_histories_name_the_line_and_the_reason() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "2026-01-13T10:00:00+01:00,0,ios,rollout,manual,1",
+            "2026-01-11T10:00:00+01:00,0,ios,rollout,manual,1",
+            "rollout 1% before submission",
+        ),
+        (
+            "2026-01-09T15:00:00+01:00,0,ios,blocker_fixed,bug-1,",
+            "2026-01-09T15:00:00+01:00,0,ios,blocker_fixed,bug-7,",
+            "a fix for bug \"bug-7\", which was never opened",
+        ),
+        (
+            "2026-01-14T10:30:00+01:00,0,ios,rollout,manual,100",
+            "2026-01-14T10:30:00+01:00,0,ios,rollout,manual,100\n2026-01-09T10:00:00+01:00,0,watchos,branch_cut,,",
+            "unknown platform \"watchos\"",
+        ),
+        (
+            "2026-01-09T11:00:00+01:00,0,ios,blocker_opened,bug-1,",
+            "2026-01-09T11:00:00+01:00,0,ios,bug_found,bug-1,",
+            "unknown kind \"bug_found\"",
+        ),
+        (
+            "2026-01-09T11:00:00+01:00,0,ios,blocker_opened,bug-1,",
+            "9 Jan 2026 11:00,0,ios,blocker_opened,bug-1,",
+            "bad timestamp \"9 Jan 2026 11:00\"",
+        ),
+        (
+            "2026-01-12T10:00:00+01:00,0,ios,submitted,manual,",
+            "2026-01-12T10:00:00+01:00,0,ios,submitted,manual,\n2026-01-12T10:00:00+01:00,0,ios,submitted,manual,",
+            "duplicate of line 6",
+        ),
+        (
+            "2026-01-14T10:30:00+01:00,0,ios,rollout,manual,100",
+            "2026-01-14T10:30:00+01:00,0,ios,rollout,manual,100\n2026-01-14T1",
+            "1 fields, but the header has 6",
+        ),
+    ];
+    for (from, to, reason) in cases {
+        assert_eq!(GOOD.matches(from).count(), 1, "{from}");
+        let text = GOOD.replacen(from, to, 1);
+        let line = text
+            .lines()
+            .collect::<Vec<_>>()
+            .iter()
+            .rposition(|l| to.lines().last() == Some(*l))
+            .map(|i| i + 1)
+            .unwrap();
+        replay_text(&text, &[])
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "log.csv:{line}: {reason}"
+            )));
+    }
+}
+
+#[test]
+fn out_of_order_rows_are_sorted() {
+    let mut lines: Vec<&str> = GOOD.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let text = format!("{header}\n{}\n", lines.join("\n"));
+    replay_text(&text, &[]).success();
+}
+
+#[test]
+fn lenient_skips_bad_rows_with_a_count_and_a_list() {
+    let text = format!(
+        "{GOOD}2026-01-09T16:00:00+01:00,0,ios,blocker_fixed,bug-9,\nnot a time,0,ios,paused,,\n"
+    );
+    replay_text(&text, &[]).code(2);
+    replay_text(&text, &["--lenient"])
+        .success()
+        .stderr(predicate::str::contains("skipped 2 of 10 rows (--lenient)"))
+        .stderr(predicate::str::contains("line 10: a fix for bug \"bug-9\""))
+        .stderr(predicate::str::contains("line 11: bad timestamp"));
+}
+
+#[test]
+fn truncated_and_corrupt_files_are_errors_not_panics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = tmp.path().join("sim");
+    for ext in ["csv", "jsonl", "parquet"] {
+        let log = tmp.path().join(format!("log.{ext}"));
+        conductor()
+            .args(["simulate", "--seeds", "1", "--weeks", "2", "--event-log"])
+            .arg(&log)
+            .assert()
+            .success();
+        let bytes = std::fs::read(&log).unwrap();
+        // Cut inside a row's timestamp (text formats) or anywhere (Parquet).
+        let newlines: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] == b'\n').collect();
+        let cuts = match ext {
+            "parquet" => vec![bytes.len() / 3, bytes.len() - 7],
+            _ => vec![
+                newlines[newlines.len() / 3] + 11,
+                newlines[newlines.len() - 2] + 5,
+            ],
+        };
+        for cut in cuts {
+            let bad = tmp.path().join(format!("cut-{cut}.{ext}"));
+            std::fs::write(&bad, &bytes[..cut]).unwrap();
+            let out = conductor()
+                .arg("replay")
+                .arg(&bad)
+                .arg("--out")
+                .arg(tmp.path().join(format!("out-{cut}-{ext}")))
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{ext} cut at {cut}: {stderr}");
+            assert!(stderr.starts_with("error: "), "{stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
+        let garbage = tmp.path().join(format!("garbage.{ext}"));
+        std::fs::write(&garbage, [0xff, 0xfe, 0x00, 0x50, 0x41, 0x52, 0x31, 0x0a]).unwrap();
+        conductor()
+            .arg("replay")
+            .arg(&garbage)
+            .arg("--out")
+            .arg(&sim)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains("garbage").and(predicate::str::contains("panicked").not()),
+            );
+    }
+}
