@@ -25,6 +25,7 @@ pub mod dataset;
 pub mod engine;
 pub mod eventlog;
 pub mod export;
+pub mod fit;
 pub mod model;
 pub mod report;
 pub mod scenario;

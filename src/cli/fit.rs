@@ -1,14 +1,141 @@
-//! `conductor fit` (being built).
+//! `conductor fit`: estimate the world's distributions from a recorded event log, print
+//! each fit with its interval and goodness of fit, and write a scenario that simulates it.
 
 use std::io::Write;
+use std::path::PathBuf;
 
-use clap::Args;
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use crate::dataset::{atomic_write, sha256_hex};
+use crate::eventlog::recorded::RecordedSeason;
+use crate::eventlog::{Log, ReadOptions};
+use crate::fit::render::{self, Source};
+use crate::fit::{self as fitting, Options, scenario_file};
+use crate::scenario::Scenario;
 
 /// Arguments of `conductor fit`.
 #[derive(Debug, Args)]
-pub struct FitArgs {}
+pub struct FitArgs {
+    /// The event log (.csv, .jsonl or .parquet; see docs/formats.md).
+    log: PathBuf,
+    /// Write the fitted scenario to FILE (atomically).
+    #[arg(short, long, value_name = "FILE")]
+    out: PathBuf,
+    /// The base scenario: calendars, gates, thresholds, policies, and every value the log
+    /// cannot tell. Default: the built-in baseline.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Name of the fitted scenario. Default: the base's name with `-fitted`.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Confidence level of every interval.
+    #[arg(long, default_value_t = 0.95, value_name = "L")]
+    level: f64,
+    /// Skip malformed or impossible rows (listed on stderr) instead of failing.
+    #[arg(long)]
+    lenient: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
 
 /// Runs the command.
-pub fn execute(_args: FitArgs, _out: &mut dyn Write) -> anyhow::Result<()> {
-    anyhow::bail!("conductor fit is not built yet")
+pub fn execute(args: FitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let opts = Options { level: args.level };
+    opts.validate()?;
+    let scenario = match &args.scenario {
+        Some(path) => Scenario::load(path)?,
+        None => Scenario::baseline(),
+    };
+    let base_file = args
+        .scenario
+        .as_ref()
+        .map_or("built in".to_string(), |p| p.display().to_string());
+    let log = Log::load(
+        &args.log,
+        &scenario,
+        ReadOptions {
+            lenient: args.lenient,
+        },
+    )?;
+    super::replay::report_skipped(&log);
+    let bytes = std::fs::read(&args.log)
+        .with_context(|| format!("{}: cannot read the event log", args.log.display()))?;
+    let sha256 = sha256_hex(&bytes);
+    let seasons = RecordedSeason::from_log(&log, &scenario);
+    let fit = fitting::fit(&log, &seasons, &scenario, &opts)?;
+
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}-fitted", scenario.name));
+    let header = vec![
+        format!(
+            "Fitted by conductor {} from the event log {} (sha256 {}),",
+            env!("CARGO_PKG_VERSION"),
+            args.log.display(),
+            sha256
+        ),
+        format!(
+            "{} rows, {} tracks, {} seeds; base scenario {} ({base_file}).",
+            log.rows, fit.tracks, fit.seeds, scenario.name
+        ),
+        format!("Command: {}", command_line(&args)),
+        "Each fitted value carries a comment: the family chosen by AIC, n, the intervals and the"
+            .into(),
+        "goodness of fit (docs/fit.md). Values without one are the base scenario's.".into(),
+    ];
+    let settings = scenario_file::settings(&fit, &scenario, |q| render::comment(q, fit.level));
+    let out_file = args.out.display().to_string();
+    let text = scenario_file::write(&scenario.source, &out_file, &name, &header, &settings)
+        .with_context(|| format!("{out_file}: not written"))?;
+    // The error names the file and says why (once: its source is part of its message).
+    atomic_write(&args.out, |f| f.write_all(text.as_bytes()))
+        .map_err(|e| anyhow::anyhow!("cannot write the fitted scenario: {e}"))?;
+
+    let source = Source {
+        log: args.log.display().to_string(),
+        sha256,
+        rows: log.rows,
+        rows_skipped: log.skipped.len(),
+        base: scenario.name.clone(),
+        name,
+        out: out_file,
+    };
+    let format = match args.format {
+        Format::Table => render::Format::Table,
+        Format::Json => render::Format::Json,
+    };
+    out.write_all(render::render(&fit, &source, format).as_bytes())?;
+    Ok(())
+}
+
+/// The command as it could be typed again (without the output format, which does not change
+/// the scenario).
+fn command_line(args: &FitArgs) -> String {
+    let mut s = format!(
+        "conductor fit {} -o {}",
+        args.log.display(),
+        args.out.display()
+    );
+    if let Some(sc) = &args.scenario {
+        s.push_str(&format!(" --scenario {}", sc.display()));
+    }
+    if let Some(n) = &args.name {
+        s.push_str(&format!(" --name {n}"));
+    }
+    if args.level != 0.95 {
+        s.push_str(&format!(" --level {}", args.level));
+    }
+    if args.lenient {
+        s.push_str(" --lenient");
+    }
+    s
 }

@@ -40,6 +40,8 @@ pub struct RecordedBuild {
 /// A store review as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordedReview {
+    /// When it was submitted.
+    pub submitted_at: Timestamp,
     /// From the submission to the verdict; `None` when no verdict came.
     pub latency: Option<SignedDuration>,
     /// The store rejected.
@@ -51,6 +53,10 @@ pub struct RecordedReview {
 /// One 1% rollout as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordedRollout {
+    /// When the 1% rollout started.
+    pub started_at: Timestamp,
+    /// When it ended (paused, 100%, cancelled); `None` when the log ends first.
+    pub ended_at: Option<Timestamp>,
     /// From the start of 1% to the ITGC check being done.
     pub itgc: Option<SignedDuration>,
     /// From the start of 1% to a severe incident, if one happened.
@@ -76,6 +82,9 @@ pub struct Scripted {
 pub struct RecordedTrack {
     /// The branch cut.
     pub cut: Option<Timestamp>,
+    /// The track's last event: its end when it reached 100% or was cancelled, else how far
+    /// the log saw it (what a censored wait lasted at least until).
+    pub last_seen: Option<Timestamp>,
     /// Blockers in the order found.
     pub blockers: Vec<RecordedBlocker>,
     /// Teams that opted out of sign-off.
@@ -195,6 +204,7 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
 
     for row in &t.rows {
         let ts = row.ts;
+        rec.last_seen = Some(ts);
         let since_cut = |c: Option<Timestamp>| ts.duration_since(c.unwrap_or(ts));
         // Entering states (recorded or passed through) starts reviews and rollouts.
         let mut enter = |to: State, rec: &mut RecordedTrack, actor: Actor, scripted: bool| {
@@ -205,6 +215,7 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
                 State::Submitted => {
                     submitted_at = Some(ts);
                     rec.reviews.push(RecordedReview {
+                        submitted_at: ts,
                         latency: None,
                         rejected: false,
                         fix_effort: None,
@@ -213,6 +224,8 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
                 State::Rollout1 => {
                     rollout_at = Some(ts);
                     rec.rollouts.push(RecordedRollout {
+                        started_at: ts,
+                        ended_at: None,
                         itgc: None,
                         incident_after: None,
                         incident_fix_effort: None,
@@ -360,6 +373,11 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
                     continue;
                 };
                 let who = actor(row);
+                if state == State::Rollout1
+                    && let Some(r) = rec.rollouts.last_mut()
+                {
+                    r.ended_at = Some(ts);
+                }
                 for through in implicit_states(state, to, &log.recorded_states) {
                     enter(through, &mut rec, who, true);
                 }

@@ -115,7 +115,8 @@ pub fn sections(report: &Report) -> Vec<Section> {
             note: format!(
                 "Paired on scenario, seed, version and platform: {} cycle hours minus the \
                  policy's, over track-cycles that shipped under both. 95% CI: percentile \
-                 bootstrap of the mean, {} resamples of whole seeds.",
+                 bootstrap of the mean, {} resamples of whole seeds (of whole versions \
+                 when there is one seed, as in a replayed log).",
                 report.baseline,
                 super::BOOTSTRAP_RESAMPLES
             ),

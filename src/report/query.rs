@@ -711,28 +711,32 @@ fn paired_savings(
     order: &Order,
 ) -> Result<Savings, ReportError> {
     let (s, f) = (strs(df, "scenario")?, strs(df, "platform")?);
-    let seed = f64s(df, "seed")?;
+    let (seed, version) = (f64s(df, "seed")?, f64s(df, "version")?);
     let (b, o) = (f64s(df, "base_hours")?, f64s(df, "other_hours")?);
-    // (scenario, platform) -> seed -> differences
+    // The bootstrap's independent unit: the seed, or the version when there is one seed
+    // (a replayed log: one recorded season, whose weeks are the units).
+    let one_seed = seed.iter().flatten().all(|s| Some(*s) == seed[0]);
+    let unit = if one_seed { &version } else { &seed };
+    // (scenario, platform) -> unit -> differences
     let mut by: BTreeMap<(String, String), BTreeMap<u64, Vec<f64>>> = BTreeMap::new();
     for i in 0..s.len() {
-        let (Some(b), Some(o), Some(seed)) = (b[i], o[i], seed[i]) else {
+        let (Some(b), Some(o), Some(unit)) = (b[i], o[i], unit[i]) else {
             continue;
         };
         let d = b - o;
         for platform in [f[i].as_str(), ALL_PLATFORMS] {
             by.entry((s[i].clone(), platform.to_string()))
                 .or_default()
-                .entry(seed as u64)
+                .entry(unit as u64)
                 .or_default()
                 .push(d);
         }
     }
     let mut rows = vec![];
     let mut dists = vec![];
-    for ((scenario, platform), by_seed) in by {
-        let all: Vec<f64> = by_seed.values().flatten().copied().collect();
-        let clusters: Vec<(f64, usize)> = by_seed
+    for ((scenario, platform), by_unit) in by {
+        let all: Vec<f64> = by_unit.values().flatten().copied().collect();
+        let clusters: Vec<(f64, usize)> = by_unit
             .values()
             .map(|v| (v.iter().sum(), v.len()))
             .collect();

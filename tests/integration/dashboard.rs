@@ -158,7 +158,7 @@ fn bad_dashboard_requests_are_clear_errors() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text.replace("\"schema_version\": 2", "\"schema_version\": 99"),
+        text.replace("\"schema_version\": 3", "\"schema_version\": 99"),
     )
     .unwrap();
     dashboard(&dir, &["--at", &at])

@@ -8,6 +8,7 @@ mod dashboard;
 mod dataset;
 mod determinism;
 mod export;
+mod fit;
 mod invariants;
 mod replay;
 mod report;

@@ -530,7 +530,7 @@ fn bad_report_requests_are_clear_errors() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text.replace("\"schema_version\": 2", "\"schema_version\": 1"),
+        text.replace("\"schema_version\": 3", "\"schema_version\": 1"),
     )
     .unwrap();
     report(&dir, &[]).code(2).stderr(predicate::str::contains(
