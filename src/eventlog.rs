@@ -439,6 +439,7 @@ impl Log {
         let mut checker: Option<validate::Track> = None;
         let ctx = validate::Context {
             recorded_states: &recorded_states,
+            reviews: families.contains(Family::Reviews),
         };
         for row in rows {
             let same = checker.as_ref().is_some_and(|c| c.is_for(&row));
@@ -496,6 +497,7 @@ mod validate {
 
     pub struct Context<'a> {
         pub recorded_states: &'a [State],
+        pub reviews: bool,
     }
 
     pub struct Track {
@@ -719,7 +721,7 @@ mod validate {
                     if row.kind == Kind::Resumed && state != State::Paused {
                         return Err(format!("resumed while the track is {state}, not paused"));
                     }
-                    if !reachable(state, to, ctx.recorded_states) {
+                    if !reachable(state, to, ctx.recorded_states, ctx.reviews) {
                         return Err(impossible(state, to, row));
                     }
                     if to == State::Submitted {
@@ -775,15 +777,24 @@ mod validate {
 
     /// True when `to` can follow `from`: directly, or along the main path through states
     /// whose kinds the log never records.
-    pub fn reachable(from: State, to: State, recorded: &[State]) -> bool {
-        implicit_path(from, to, recorded).is_some()
+    pub fn reachable(from: State, to: State, recorded: &[State], reviews: bool) -> bool {
+        implicit_path(from, to, recorded, reviews).is_some()
     }
 
     /// The states passed through on the way from `from` to `to` (excluding both), when they
     /// are all unrecorded kinds.
-    pub fn implicit_path(from: State, to: State, recorded: &[State]) -> Option<Vec<State>> {
+    pub fn implicit_path(
+        from: State,
+        to: State,
+        recorded: &[State],
+        reviews: bool,
+    ) -> Option<Vec<State>> {
         if from.can_go_to(to) {
             return Some(Vec::new());
+        }
+        // A resubmission in a log without review events: an unrecorded rejection.
+        if (from, to, reviews) == (State::Submitted, State::Submitted, false) {
+            return Some(vec![State::FinalRc]);
         }
         let mut path = Vec::new();
         let mut at = from;
@@ -820,6 +831,8 @@ pub fn state_target(row: &Row) -> Option<State> {
 }
 
 /// The states passed through without events on the way from `from` to `to`.
-pub fn implicit_states(from: State, to: State, recorded: &[State]) -> Vec<State> {
-    validate::implicit_path(from, to, recorded).unwrap_or_default()
+/// `reviews` says whether the log records review verdicts (without them, a resubmission
+/// passes through an unrecorded rejection).
+pub fn implicit_states(from: State, to: State, recorded: &[State], reviews: bool) -> Vec<State> {
+    validate::implicit_path(from, to, recorded, reviews).unwrap_or_default()
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Families, Kind, Log, Row, TrackLog, implicit_states, state_target};
+use super::{Families, Family, Kind, Log, Row, TrackLog, implicit_states, state_target};
 use crate::engine;
 use crate::model::{Actor, State};
 use crate::scenario::Scenario;
@@ -378,8 +378,12 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
                 {
                     r.ended_at = Some(ts);
                 }
-                for through in implicit_states(state, to, &log.recorded_states) {
-                    enter(through, &mut rec, who, true);
+                let reviews = log.families.contains(Family::Reviews);
+                for through in implicit_states(state, to, &log.recorded_states, reviews) {
+                    // Back to final_rc from a submission is the store's (a rejection).
+                    let rejected = state == State::Submitted && through == State::FinalRc;
+                    let by = if rejected { Actor::World } else { who };
+                    enter(through, &mut rec, by, true);
                 }
                 enter(to, &mut rec, who, true);
                 state = to;
@@ -470,5 +474,45 @@ mod tests {
         assert_eq!(to, [State::FinalRc, State::Submitted, State::Rollout1]);
         assert_eq!(rec.script[1].actor, Actor::Robot);
         assert_eq!(rec.rollouts.len(), 1);
+    }
+
+    #[test]
+    fn a_resubmission_without_review_events_passes_through_a_rejection() {
+        let sc = Scenario::baseline();
+        let rows = vec![
+            row(2, "2026-01-09T09:00:00Z", Kind::BranchCut, None, None),
+            row(3, "2026-01-12T12:00:00Z", Kind::Submitted, None, None),
+            row(4, "2026-01-13T12:00:00Z", Kind::Submitted, None, None),
+        ];
+        let platforms = ["ios"];
+        let log =
+            Log::validate(Path::new("x.csv"), rows, &platforms, ReadOptions::default()).unwrap();
+        let rec = track(&log.seeds[&0][0], &log, &sc);
+        let steps: Vec<(State, Actor)> = rec.script.iter().map(|s| (s.to, s.actor)).collect();
+        assert_eq!(
+            steps,
+            [
+                (State::FinalRc, Actor::Manual),
+                (State::Submitted, Actor::Manual),
+                (State::FinalRc, Actor::World),
+                (State::Submitted, Actor::Manual),
+            ]
+        );
+        // With review events recorded, the same history is impossible.
+        let mut rows = log.seeds[&0][0].rows.clone();
+        rows.push(row(
+            5,
+            "2026-01-14T12:00:00Z",
+            Kind::ReviewApproved,
+            None,
+            None,
+        ));
+        let err = Log::validate(Path::new("x.csv"), rows, &platforms, ReadOptions::default())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("x.csv:4: submitted cannot follow submitted"),
+            "{err}"
+        );
     }
 }

@@ -367,3 +367,67 @@ fn the_sample_log_replays_and_reports_what_the_robot_would_have_saved() {
     assert!(lo > 0.0, "{robot}");
     assert!((mean - 7.3).abs() < 0.05, "{robot}");
 }
+
+/// The report's cycle-time medians per platform (and `all`) of `policy` in `dir`.
+fn medians(dir: &Path, policy: &str) -> BTreeMap<String, f64> {
+    let out = conductor()
+        .arg("report")
+        .arg(dir)
+        .args(["--format", "json", "--policy", policy])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["cycle_time"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let platform = r["platform"].as_str().unwrap().to_string();
+            (platform, r["p50_hours"].as_f64().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn the_fitted_sample_scenario_reproduces_the_logs_median_cycle_time() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-events.csv");
+    let tmp = tempfile::tempdir().unwrap();
+    let fitted = tmp.path().join("fitted.toml");
+    conductor()
+        .arg("fit")
+        .arg(&sample)
+        .arg("-o")
+        .arg(&fitted)
+        .assert()
+        .success();
+    let recorded = tmp.path().join("recorded");
+    replay(&sample, &recorded, &["recorded"]);
+    let simulated = tmp.path().join("simulated");
+    conductor()
+        .arg("simulate")
+        .arg(&fitted)
+        .args([
+            "--policy", "manual", "--seeds", "40", "--weeks", "13", "--out",
+        ])
+        .arg(&simulated)
+        .assert()
+        .success();
+    let (log, sim) = (
+        medians(&recorded, "recorded"),
+        medians(&simulated, "manual"),
+    );
+    assert_eq!(log.len(), 4, "{log:?}");
+    for (platform, median) in &log {
+        let ratio = sim[platform] / median;
+        assert!(
+            (ratio - 1.0).abs() <= 0.10,
+            "{platform}: log median {median:.1} h, fitted scenario {:.1} h",
+            sim[platform]
+        );
+    }
+}
