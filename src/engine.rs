@@ -7,6 +7,9 @@
 //! An advance is a scheduled event carrying a token; if the gates stop holding before it
 //! fires, the token is withdrawn and the advance does nothing.
 //!
+//! [`replay`] runs a recorded season instead of a drawn one (docs/model.md, "Recorded
+//! weeks"): as it happened (each recorded change of state at its instant) or under a policy.
+//!
 //! Invariants (checked by property tests in `tests/`): every change of state follows
 //! [`State::can_go_to`]; a policy step happens only while its gates hold; a manual advance,
 //! pause or cancel happens inside the release squad's working hours; a robot advance happens
@@ -329,9 +332,9 @@ impl<'a> Engine<'a> {
         matches!(self.recorded, Some((_, true)))
     }
 
-    /// Appends one row to track `i`'s event log ([`Detail::Full`] only).
+    /// Appends one row to track `i`'s event log ([`Detail::Log`] only).
     fn log(&mut self, i: usize, at: Timestamp, kind: Kind, reference: Ref, value: Option<f64>) {
-        if self.detail != Detail::Full {
+        if self.detail != Detail::Log {
             return;
         }
         if let Some(t) = self.track(i) {
@@ -560,7 +563,7 @@ impl<'a> Engine<'a> {
         let (version, p) = (i / platforms, i % platforms);
         let mut track = self.new_track(now, version, p);
         track.result.events.clear();
-        if self.detail == Detail::Full {
+        if self.detail == Detail::Log {
             track.result.events.push(LogEvent {
                 at: now,
                 kind: Kind::BranchCut,
@@ -883,7 +886,7 @@ impl<'a> Engine<'a> {
             t.label = label;
             t.label_since = now;
         }
-        if detail == Detail::Full {
+        if detail.full() {
             let obs = Observation {
                 at: now,
                 state,
@@ -938,7 +941,7 @@ impl<'a> Engine<'a> {
         if slot.is_none() {
             *slot = Some(now);
         }
-        if detail == Detail::Full {
+        if detail.full() {
             t.result.transitions.push(TransitionRecord {
                 from,
                 to,
@@ -947,6 +950,8 @@ impl<'a> Engine<'a> {
                 gates_passed_at: gates_since,
                 gates_held: held,
             });
+        }
+        if detail == Detail::Log {
             // A rejection's return to final_rc is the review_rejected row already logged.
             let kind = match (from, to) {
                 (State::Submitted, State::FinalRc) if actor == Actor::World => None,

@@ -112,19 +112,6 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// True for the kinds that record a change of state a person or robot made.
-    pub fn is_state_change(self) -> bool {
-        matches!(
-            self,
-            Kind::FinalRc
-                | Kind::Submitted
-                | Kind::Rollout
-                | Kind::Paused
-                | Kind::Resumed
-                | Kind::Cancelled
-        )
-    }
-
     /// The family of a world kind; `None` for the branch cut and changes of state.
     pub fn family(self) -> Option<Family> {
         Some(match self {
@@ -394,7 +381,7 @@ impl Log {
     /// Reads and checks the log at `path` against `scenario` (its platforms and crash
     /// threshold).
     pub fn load(path: &Path, scenario: &Scenario, opts: ReadOptions) -> Result<Log, LogError> {
-        let (rows, mut skipped) = read::read(path, scenario, opts)?;
+        let (rows, mut skipped) = read::read(path, opts)?;
         let platforms: Vec<&str> = scenario.platforms.iter().map(|p| p.name.as_str()).collect();
         let mut log = Log::validate(path, rows, &platforms, opts)?;
         log.rows += skipped.len();
@@ -516,7 +503,6 @@ mod validate {
         teams_given: BTreeMap<String, u64>,
         verdict_pending: bool,
         incident_open: bool,
-        seen: Vec<(u64, Row)>,
     }
 
     impl Track {
@@ -536,7 +522,6 @@ mod validate {
                 teams_given: BTreeMap::new(),
                 verdict_pending: false,
                 incident_open: false,
-                seen: Vec::new(),
             }
         }
 
@@ -558,8 +543,8 @@ mod validate {
 
         /// Checks `row` against the history so far and keeps it, or says why not.
         pub fn push(&mut self, row: Row, ctx: &Context) -> Result<(), String> {
-            if let Some((line, _)) = self.seen.iter().find(|(_, r)| same_event(r, &row)) {
-                return Err(format!("duplicate of line {line}"));
+            if let Some(earlier) = self.rows.iter().find(|r| same_event(r, &row)) {
+                return Err(format!("duplicate of line {}", earlier.line));
             }
             let Some(state) = self.state else {
                 if row.kind != Kind::BranchCut {
@@ -581,7 +566,6 @@ mod validate {
                 self.state_line = row.line;
             }
             self.state = Some(state);
-            self.seen.push((row.line, row.clone()));
             self.rows.push(row);
         }
 
@@ -706,7 +690,7 @@ mod validate {
                     self.incident_open = false;
                     Ok(None)
                 }
-                // The changes of state (`Kind::is_state_change`).
+                // The changes of state.
                 _ => {
                     let to = target(row)?;
                     let Some(to) = to else {
@@ -733,9 +717,7 @@ mod validate {
         }
 
         fn has_required_kind(&self) -> bool {
-            self.seen
-                .iter()
-                .any(|(_, r)| r.kind == Kind::SignoffRequired)
+            self.rows.iter().any(|r| r.kind == Kind::SignoffRequired)
         }
     }
 

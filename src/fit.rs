@@ -21,9 +21,9 @@ pub mod special;
 
 use crate::eventlog::recorded::{RecordedSeason, RecordedTrack};
 use crate::eventlog::{Families, Family, Kind, Log};
-use jiff::Timestamp;
 use crate::scenario::Scenario;
 use crate::world::Dist;
+use jiff::Timestamp;
 
 use mle::{CountFit, DurationFit, RateFit, Unfit};
 
@@ -399,12 +399,8 @@ pub fn fit(
         (!has_requirements).then(|| "the log has no signoff_required events".to_string())
     });
 
-    let incident_quantities = incident_quantities(
-        w,
-        missing(&[Family::RolloutChecks]),
-        &pooled,
-        level,
-    );
+    let incident_quantities =
+        incident_quantities(w, missing(&[Family::RolloutChecks]), &pooled, level);
 
     // In scenario-file order.
     let mut q = vec![
@@ -599,7 +595,7 @@ pub fn fit(
 
 /// The incident rate and delay, fitted jointly ([`mle::fit_incidents`]): `[rate, delay]`.
 fn incident_quantities(
-    w: &crate::world::World,
+    w: &crate::scenario::WorldParams,
     missing: Option<String>,
     pooled: &Pooled,
     level: f64,

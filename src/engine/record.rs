@@ -13,6 +13,15 @@ pub enum Detail {
     Summary,
     /// Summaries plus every transition and the full timeline (what datasets need).
     Full,
+    /// [`Detail::Full`] plus the history as event-log rows (`simulate --event-log`).
+    Log,
+}
+
+impl Detail {
+    /// True when transitions and the timeline are kept.
+    pub fn full(self) -> bool {
+        matches!(self, Detail::Full | Detail::Log)
+    }
 }
 
 /// One change of state.
@@ -163,7 +172,7 @@ pub struct TrackResult {
     pub transitions: Vec<TransitionRecord>,
     /// Every change of observable values ([`Detail::Full`] only).
     pub timeline: Vec<Observation>,
-    /// The track's history as event-log rows, in the order they happened ([`Detail::Full`]
+    /// The track's history as event-log rows, in the order they happened ([`Detail::Log`]
     /// only).
     pub events: Vec<LogEvent>,
 }

@@ -18,7 +18,6 @@ use jiff::Timestamp;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{Kind, LogError, ReadOptions, Row, Skipped};
-use crate::scenario::Scenario;
 
 /// The columns of an event log, required ones first.
 pub const COLUMNS: [&str; 7] = ["ts", "version", "platform", "kind", "seed", "ref", "value"];
@@ -71,11 +70,7 @@ struct Fields {
 
 /// Reads every row of `path`. Rows that are malformed are errors, or skipped under
 /// `opts.lenient`.
-pub fn read(
-    path: &Path,
-    _scenario: &Scenario,
-    opts: ReadOptions,
-) -> Result<(Vec<Row>, Vec<Skipped>), LogError> {
+pub fn read(path: &Path, opts: ReadOptions) -> Result<(Vec<Row>, Vec<Skipped>), LogError> {
     let file_error = |reason: String| LogError::File {
         file: path.to_path_buf(),
         reason,

@@ -367,7 +367,7 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
                     r.incident_fix_effort = Some(effort);
                 }
             }
-            // The changes of state (`Kind::is_state_change`).
+            // The changes of state.
             _ => {
                 let Some(to) = state_target(row) else {
                     continue;

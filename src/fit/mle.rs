@@ -475,6 +475,7 @@ fn nelder_mead(f: &impl Fn(&[f64]) -> f64, start: &[f64], step: f64) -> Vec<f64>
 }
 
 /// The central-difference Hessian of `f` at `t` with step `h`.
+#[allow(clippy::needless_range_loop)] // i and j index both the matrix and the parameters
 fn hessian(f: &impl Fn(&[f64]) -> f64, t: &[f64], h: f64) -> Vec<Vec<f64>> {
     let n = t.len();
     let at = |d: &[(usize, f64)]| {
@@ -489,7 +490,8 @@ fn hessian(f: &impl Fn(&[f64]) -> f64, t: &[f64], h: f64) -> Vec<Vec<f64>> {
     for i in 0..n {
         m[i][i] = (at(&[(i, 1.0)]) - 2.0 * f0 + at(&[(i, -1.0)])) / (h * h);
         for j in 0..i {
-            let v = (at(&[(i, 1.0), (j, 1.0)]) - at(&[(i, 1.0), (j, -1.0)])
+            let v = (at(&[(i, 1.0), (j, 1.0)])
+                - at(&[(i, 1.0), (j, -1.0)])
                 - at(&[(i, -1.0), (j, 1.0)])
                 + at(&[(i, -1.0), (j, -1.0)]))
                 / (4.0 * h * h);
@@ -515,7 +517,8 @@ fn invert(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
         .collect();
     for col in 0..n {
         let pivot = (col..n).max_by(|x, y| m[*x][col].abs().total_cmp(&m[*y][col].abs()))?;
-        if !(m[pivot][col].abs() > 1e-300) || !m[pivot][col].is_finite() {
+        let size = m[pivot][col].abs();
+        if size.is_nan() || size <= 1e-300 || size.is_infinite() {
             return None;
         }
         m.swap(col, pivot);
@@ -1153,6 +1156,152 @@ mod tests {
         ] {
             assert!(ok(c), "{name}: coverage {c}");
         }
+    }
+
+    /// Each value of `x` cut off at an independent window drawn uniformly from `window`:
+    /// (finished, watched-for of the cut-off ones).
+    fn censor(x: &[f64], window: (f64, f64), seed: u64) -> (Vec<f64>, Vec<f64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (mut done, mut cut) = (Vec::new(), Vec::new());
+        for v in x {
+            let l = rng.random_range(window.0..window.1);
+            if *v < l { done.push(*v) } else { cut.push(l) }
+        }
+        (done, cut)
+    }
+
+    #[test]
+    fn censored_fits_recover_what_dropping_the_cut_offs_biases() {
+        let truth = Dist::LogNormal {
+            median: 24.0,
+            sigma: 0.54,
+        };
+        let (done, cut) = censor(&draw(truth, 4000, 20), (10.0, 60.0), 21);
+        assert!(cut.len() > 400, "{}", cut.len());
+        // Dropping the cut-off (long) ones: the median is far too low.
+        let dropped = fit_duration(&done, 0.99).unwrap();
+        let naive = dropped.candidate(Family::Lognormal).unwrap();
+        assert!(param(naive, "median").high < 24.0, "{naive:?}");
+        let fit = fit_duration_censored(&done, &cut, 0.99).unwrap();
+        assert_eq!((fit.n, fit.censored), (done.len(), cut.len()));
+        assert_eq!(fit.best().family, Family::Lognormal);
+        let (m, s) = (param(fit.best(), "median"), param(fit.best(), "sigma"));
+        assert!(m.covers(24.0) && s.covers(0.54), "{m:?} {s:?}");
+        assert!(fit.ks.d < 0.03, "{:?}", fit.ks);
+
+        let gam = Dist::Gamma {
+            shape: 2.0,
+            mean: 5.0,
+        };
+        let (done, cut) = censor(&draw(gam, 4000, 22), (2.0, 12.0), 23);
+        let fit = fit_duration_censored(&done, &cut, 0.99).unwrap();
+        let g = fit.candidate(Family::Gamma).unwrap();
+        assert!(
+            param(g, "shape").covers(2.0) && param(g, "mean").covers(5.0),
+            "{g:?}"
+        );
+
+        let (done, cut) = censor(
+            &draw(Dist::Exponential { mean: 8.0 }, 4000, 24),
+            (4.0, 20.0),
+            25,
+        );
+        let fit = fit_duration_censored(&done, &cut, 0.99).unwrap();
+        let e = param(fit.candidate(Family::Exponential).unwrap(), "mean");
+        assert!(e.covers(8.0), "{e:?}");
+    }
+
+    #[test]
+    fn censored_intervals_cover_about_95_percent() {
+        let truth = Dist::LogNormal {
+            median: 4.0,
+            sigma: 0.6,
+        };
+        let (mut median, mut sigma) = (0, 0);
+        let reps = 200;
+        for r in 0..reps {
+            let (done, cut) = censor(&draw(truth, 150, 5000 + r), (2.0, 10.0), 6000 + r);
+            let c = numeric_candidate(Family::Lognormal, &done, &cut, 0.95);
+            median += usize::from(param(&c, "median").covers(4.0));
+            sigma += usize::from(param(&c, "sigma").covers(0.6));
+        }
+        // Binomial sd over 200 runs is 1.5 pp: accept 90–99%.
+        for (name, k) in [("median", median), ("sigma", sigma)] {
+            let c = k as f64 / reps as f64;
+            assert!((0.90..=0.99).contains(&c), "{name}: coverage {c}");
+        }
+    }
+
+    #[test]
+    fn without_censoring_the_censored_fit_is_the_closed_form() {
+        let x = draw(
+            Dist::Gamma {
+                shape: 3.0,
+                mean: 2.0,
+            },
+            500,
+            26,
+        );
+        let mut sorted = x.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(
+            fit_duration_censored(&x, &[0.0], 0.95),
+            fit_duration(&x, 0.95)
+        );
+        let cdf_fit = |v: f64| {
+            cdf(
+                &Dist::Gamma {
+                    shape: 3.0,
+                    mean: 2.0,
+                },
+                v,
+            )
+        };
+        let (km, classic) = (
+            ks_statistic_censored(&sorted, &[], cdf_fit),
+            ks_statistic(&sorted, cdf_fit),
+        );
+        assert!((km - classic).abs() < 1e-12, "{km} {classic}");
+        // And the numerical optimiser lands on the closed form.
+        let c = numeric_candidate(Family::Gamma, &sorted, &[], 0.95);
+        let exact = gamma(&sorted, 0.95);
+        assert!(rel(param(&c, "shape").value, param(&exact, "shape").value) < 1e-6);
+        assert!(rel(param(&c, "mean").value, param(&exact, "mean").value) < 1e-6);
+        assert!((c.log_likelihood - exact.log_likelihood).abs() < 1e-6);
+        // Its Wald interval from the numerical Hessian matches the analytic information.
+        assert!(rel(param(&c, "shape").low, param(&exact, "shape").low) < 1e-3);
+    }
+
+    #[test]
+    fn the_incident_model_recovers_rate_and_delay_seen_only_within_the_episode() {
+        let mut rng = ChaCha8Rng::seed_from_u64(27);
+        let (mut seen, mut free) = (Vec::new(), Vec::new());
+        let delay = Dist::Exponential { mean: 8.0 };
+        for _ in 0..40_000 {
+            let window = rng.random_range(12.0..40.0);
+            let x = delay.sample(&mut rng);
+            if rng.random_bool(0.03) && x < window {
+                seen.push(x);
+            } else {
+                free.push(window);
+            }
+        }
+        let naive = fit_rate(seen.len() as u64, 40_000, 0.99).unwrap();
+        assert!(!naive.p.covers(0.03), "{naive:?}");
+        let f = fit_incidents(&seen, &free, 0.99).unwrap();
+        assert!(f.rate.p.covers(0.03), "{:?}", f.rate);
+        let e = f.delay.candidate(Family::Exponential).unwrap();
+        assert!(param(e, "mean").covers(8.0), "{e:?}");
+        assert!(f.delay.ks.d < 0.1, "{:?}", f.delay.ks);
+        assert!(fit_incidents(&[1.0, 2.0], &free, 0.95).is_err());
+    }
+
+    #[test]
+    fn invert_gives_the_inverse() {
+        let a = vec![vec![4.0, 1.0], vec![1.0, 3.0]];
+        let inv = invert(&a).unwrap();
+        assert!((inv[0][0] - 3.0 / 11.0).abs() < 1e-15 && (inv[0][1] + 1.0 / 11.0).abs() < 1e-15);
+        assert!(invert(&[vec![1.0, 2.0], vec![2.0, 4.0]]).is_none());
     }
 
     #[test]

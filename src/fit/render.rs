@@ -242,8 +242,12 @@ fn table(fit: &Fit, source: &Source) -> String {
     }
     s.push_str(
         "\nKS p-values (p≈) are approximate: the parameters were estimated from the same data, \
-         which makes them too large.\ncensored: never seen to finish before the track ended; \
-         left out of the fit. zeros: durations recorded as 0 s, left out too.\n",
+         which makes them too large; with censored observations D is measured against the \
+         Kaplan-Meier estimate and p is rougher still.\ncensored: never seen to finish before \
+         its track or 1% episode ended; review latency and ITGC check count each as lasting at \
+         least as long as it was watched (censored maximum likelihood), the others leave them \
+         out.\nsevere incident and incident delay are fitted jointly: an incident is seen only \
+         before its 1% episode ends. zeros: durations recorded as 0 s, left out.\n",
     );
     s
 }

@@ -117,16 +117,6 @@ fn baseline_values() -> Vec<Truth> {
     ]
 }
 
-/// Quantities whose sample the simulation itself biases, so that their interval need not
-/// hold the truth (docs/fit.md, "Censoring"): slow iOS reviews are cut off by the next
-/// cut's cancellation and left out (the fit is low), and an incident is seen only while the
-/// release is still at 1% (the delay is truncated). For these the test allows 10% of
-/// relative error instead.
-const BIASED: [&str; 2] = [
-    "stores.ios.review_hours",
-    "world.rollout.incident_after_hours",
-];
-
 #[test]
 fn fit_recovers_the_baseline_parameters_from_its_own_log() {
     let dir = tempfile::tempdir().unwrap();
@@ -148,12 +138,7 @@ fn fit_recovers_the_baseline_parameters_from_its_own_log() {
                 e["low"].as_f64().unwrap(),
                 e["high"].as_f64().unwrap(),
             );
-            let ok = if BIASED.contains(&key.as_str()) {
-                (est / truth - 1.0).abs() < 0.10
-            } else {
-                low <= truth && truth <= high
-            };
-            if !ok {
+            if !(low <= truth && truth <= high) {
                 misses.push(format!(
                     "{key} {family} {name} = {truth}: fitted {est} [{low}, {high}]"
                 ));
@@ -263,8 +248,8 @@ fn the_fitted_scenario_simulates() {
 fn families_the_log_lacks_keep_the_base_values() {
     let dir = tempfile::tempdir().unwrap();
     let log = baseline_log(dir.path());
-    // Drop every review and sign-off event. A rejection's resubmission then contradicts the
-    // history (`submitted` follows `submitted`), so --lenient skips those rows.
+    // Drop every review and sign-off event. The log stays valid (a resubmission then passes
+    // through an unrecorded rejection), so nothing needs --lenient.
     let text = std::fs::read_to_string(&log).unwrap();
     let kept: Vec<&str> = text
         .lines()
@@ -282,10 +267,9 @@ fn families_the_log_lacks_keep_the_base_values() {
         .arg(&partial)
         .arg("-o")
         .arg(&out)
-        .arg("--lenient")
         .assert()
         .success()
-        .stderr(predicate::str::contains("skipped"));
+        .stderr(predicate::str::contains("skipped").not());
     let table = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     for name in [
         "review latency (ios)",
@@ -307,7 +291,7 @@ fn families_the_log_lacks_keep_the_base_values() {
         "{row}"
     );
 
-    let doc = fit_json(&partial, &out, &["--lenient"]);
+    let doc = fit_json(&partial, &out, &[]);
     for key in [
         "stores.ios.review_hours",
         "stores.android.rejection",
