@@ -9,7 +9,6 @@ use clap::{Args, ValueEnum};
 
 use crate::dataset::{atomic_write, sha256_hex};
 use crate::eventlog::recorded::RecordedSeason;
-use crate::eventlog::{Log, ReadOptions};
 use crate::fit::render::{self, Source};
 use crate::fit::{self as fitting, Options, scenario_file};
 use crate::scenario::Scenario;
@@ -58,14 +57,7 @@ pub fn execute(args: FitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .scenario
         .as_ref()
         .map_or("built in".to_string(), |p| p.display().to_string());
-    let log = Log::load(
-        &args.log,
-        &scenario,
-        ReadOptions {
-            lenient: args.lenient,
-        },
-    )?;
-    super::replay::report_skipped(&log);
+    let log = super::replay::load_log(&args.log, &scenario, args.lenient)?;
     let bytes = std::fs::read(&args.log)
         .with_context(|| format!("{}: cannot read the event log", args.log.display()))?;
     let sha256 = sha256_hex(&bytes);

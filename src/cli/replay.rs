@@ -59,14 +59,7 @@ pub fn execute(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         actors: [Actor::Manual; 4],
     };
     let policies = choose_policies(&args.policies, &scenario, &recorded)?;
-    let log = Log::load(
-        &args.log,
-        &scenario,
-        ReadOptions {
-            lenient: args.lenient,
-        },
-    )?;
-    report_skipped(&log);
+    let log = load_log(&args.log, &scenario, args.lenient)?;
     let seasons = RecordedSeason::from_log(&log, &scenario);
     let first_seed = seasons.first().map_or(0, |s| s.seed);
     let last_seed = seasons.last().map_or(0, |s| s.seed);
@@ -174,8 +167,16 @@ fn choose_policies<'a>(
     Ok(chosen)
 }
 
+/// Reads and checks the event log at `path` (`--lenient`: skipping bad rows, listed on
+/// stderr).
+pub fn load_log(path: &Path, scenario: &Scenario, lenient: bool) -> anyhow::Result<Log> {
+    let log = Log::load(path, scenario, ReadOptions { lenient })?;
+    report_skipped(&log);
+    Ok(log)
+}
+
 /// Lists the rows `--lenient` skipped, on stderr.
-pub fn report_skipped(log: &Log) {
+fn report_skipped(log: &Log) {
     if log.skipped.is_empty() {
         return;
     }

@@ -263,37 +263,7 @@ fn join_or_none<'a>(items: impl Iterator<Item = &'a str>) -> String {
 
 /// Aligned columns, the first row a header underlined; `right[c]` right-aligns column c.
 fn aligned(rows: &[Vec<String>], right: &[bool]) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        let mut line = String::new();
-        for (c, cell) in r.iter().enumerate() {
-            if c > 0 {
-                line.push_str("  ");
-            }
-            if right.get(c).copied().unwrap_or(false) {
-                let _ = write!(line, "{cell:>w$}", w = widths[c]);
-            } else {
-                let _ = write!(line, "{cell:<w$}", w = widths[c]);
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * cols.saturating_sub(1)));
-            out.push('\n');
-        }
-    }
-    out
+    crate::report::format::table::aligned_with(rows, |c| right.get(c).copied().unwrap_or(false))
 }
 
 fn json_value(v: Value) -> Json {

@@ -55,6 +55,23 @@ fn tables(dir: &Path, policy: &str) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
+/// `conductor report DIR --format json ARGS…`, parsed.
+fn report_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = conductor()
+        .arg("report")
+        .arg(dir)
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn assert_same_tables(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) {
     assert_eq!(
         a.keys().collect::<Vec<_>>(),
@@ -100,29 +117,16 @@ fn a_counterfactual_replay_is_the_simulation_of_that_policy() {
     assert_same_tables(&tables(&sim, "robot"), &tables(&rep, "robot"));
     assert_same_tables(&tables(&sim, "manual"), &tables(&rep, "manual"));
 
-    let saving = |dir: &Path| -> serde_json::Value {
-        let out = conductor()
-            .arg("report")
-            .arg(dir)
-            .args([
-                "--format",
-                "json",
-                "--baseline",
-                "manual",
-                "--policy",
-                "manual",
-                "--policy",
-                "robot",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["savings"].clone()
+    let saving = |dir: &Path| {
+        let args = [
+            "--baseline",
+            "manual",
+            "--policy",
+            "manual",
+            "--policy",
+            "robot",
+        ];
+        report_json(dir, &args)["savings"].clone()
     };
     let (a, b) = (saving(&sim), saving(&rep));
     assert!(a.as_array().is_some_and(|s| !s.is_empty()), "{a}");
@@ -341,14 +345,7 @@ fn the_sample_log_replays_and_reports_what_the_robot_would_have_saved() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sample");
     replay(&sample, &out, &[]);
-    let report = conductor()
-        .arg("report")
-        .arg(&out)
-        .args(["--format", "json", "--baseline", "recorded"])
-        .output()
-        .unwrap();
-    assert!(report.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let v = report_json(&out, &["--baseline", "recorded"]);
     let robot = v["savings"]
         .as_array()
         .unwrap()
@@ -370,18 +367,7 @@ fn the_sample_log_replays_and_reports_what_the_robot_would_have_saved() {
 
 /// The report's cycle-time medians per platform (and `all`) of `policy` in `dir`.
 fn medians(dir: &Path, policy: &str) -> BTreeMap<String, f64> {
-    let out = conductor()
-        .arg("report")
-        .arg(dir)
-        .args(["--format", "json", "--policy", policy])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = report_json(dir, &["--policy", policy]);
     v["cycle_time"]
         .as_array()
         .unwrap()

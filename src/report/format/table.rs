@@ -46,6 +46,12 @@ fn wrap(text: &str, width: usize) -> String {
 /// Renders `rows` (the first one a header, underlined) as aligned columns: columns before
 /// `numeric_from` left-aligned, the rest right-aligned.
 pub fn aligned(rows: &[Vec<String>], numeric_from: usize) -> String {
+    aligned_with(rows, |c| c >= numeric_from)
+}
+
+/// Renders `rows` (the first one a header, underlined) as aligned columns, column `c`
+/// right-aligned when `right(c)`.
+pub fn aligned_with(rows: &[Vec<String>], right: impl Fn(usize) -> bool) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -63,10 +69,10 @@ pub fn aligned(rows: &[Vec<String>], numeric_from: usize) -> String {
             if c > 0 {
                 line.push_str("  ");
             }
-            if c < numeric_from {
-                let _ = write!(line, "{cell:<w$}", w = widths[c]);
-            } else {
+            if right(c) {
                 let _ = write!(line, "{cell:>w$}", w = widths[c]);
+            } else {
+                let _ = write!(line, "{cell:<w$}", w = widths[c]);
             }
         }
         out.push_str(line.trim_end());
