@@ -1,6 +1,7 @@
 //! The command line: argument structs (clap) and one module per subcommand, each with an
 //! `execute`. Errors here are `anyhow` with context; the binary prints the chain and exits 2.
 
+mod check;
 mod dashboard;
 mod export;
 mod fit;
@@ -35,6 +36,8 @@ enum Command {
     Fit(fit::FitArgs),
     /// Export a run directory for other tools (process mining: an activity log).
     Export(export::ExportArgs),
+    /// Fail (exit 1) when cycle-time metrics pass a committed baseline's limits (for CI).
+    Check(check::CheckArgs),
 }
 
 /// Parses `args` (including the program name) and runs the command. Data goes to `out`.
@@ -54,6 +57,7 @@ where
         Command::Replay(args) => replay::execute(args, out),
         Command::Fit(args) => fit::execute(args, out),
         Command::Export(args) => export::execute(args, out),
+        Command::Check(args) => check::execute(args, out),
     }
 }
 
@@ -63,4 +67,7 @@ pub enum CliError {
     /// Bad arguments, `--help` or `--version` (clap renders and picks the exit code).
     #[error("{0}")]
     Usage(clap::Error),
+    /// `check` found a limit passed: not an error of the tool, exit 1.
+    #[error("{0}")]
+    Regression(String),
 }

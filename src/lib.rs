@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod check;
 pub mod cli;
 pub mod dashboard;
 pub mod dataset;

@@ -12,9 +12,17 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(CliError::Usage(clap_err)) = e.downcast_ref::<CliError>() {
-                let _ = clap_err.print();
-                return ExitCode::from(clap_err.exit_code().clamp(0, 255) as u8);
+            let _ = out.flush();
+            match e.downcast_ref::<CliError>() {
+                Some(CliError::Usage(clap_err)) => {
+                    let _ = clap_err.print();
+                    return ExitCode::from(clap_err.exit_code().clamp(0, 255) as u8);
+                }
+                Some(CliError::Regression(what)) => {
+                    eprintln!("check failed: {what}");
+                    return ExitCode::from(1);
+                }
+                None => {}
             }
             // A closed pipe (`conductor simulate | head`) is not a failure.
             if e.chain().any(|c| {

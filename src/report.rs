@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use format::{Format, render};
+pub(crate) use query::cycle_samples;
 
 use crate::dataset::{DatasetError, RunDir};
 

@@ -58,7 +58,11 @@ fn groups(df: &DataFrame) -> Result<Vec<Group>, ReportError> {
 }
 
 /// Every run directory's `table`, one lazy frame, with `policy` from the Hive path.
-fn scan(runs: &[RunDir], table: &str, policies: &[String]) -> Result<LazyFrame, ReportError> {
+pub(crate) fn scan(
+    runs: &[RunDir],
+    table: &str,
+    policies: &[String],
+) -> Result<LazyFrame, ReportError> {
     let hive_schema = Schema::from_iter([Field::new("policy".into(), DataType::String)]);
     let frames = runs
         .iter()
@@ -82,6 +86,36 @@ fn scan(runs: &[RunDir], table: &str, policies: &[String]) -> Result<LazyFrame, 
         Some(f) => lf.filter(f),
         None => lf,
     })
+}
+
+/// One row per track-cycle of `run`: (policy, platform, seed, version, cycle hours).
+pub(crate) type CycleSample = (String, String, u64, u32, Option<f64>);
+
+/// Every track-cycle of `run`, for `conductor check`.
+pub(crate) fn cycle_samples(run: &RunDir) -> Result<Vec<CycleSample>, ReportError> {
+    let df = scan(std::slice::from_ref(run), "cycles", &[])?
+        .select(cols(&[
+            "policy",
+            "platform",
+            "seed",
+            "version",
+            "cycle_hours",
+        ]))
+        .collect()?;
+    let (policy, platform) = (strs(&df, "policy")?, strs(&df, "platform")?);
+    let (seed, version) = (f64s(&df, "seed")?, f64s(&df, "version")?);
+    let hours = f64s(&df, "cycle_hours")?;
+    Ok((0..df.height())
+        .map(|i| {
+            (
+                policy[i].clone(),
+                platform[i].clone(),
+                seed[i].unwrap_or(0.0) as u64,
+                version[i].unwrap_or(0.0) as u32,
+                hours[i],
+            )
+        })
+        .collect())
 }
 
 fn policy_filter(policies: &[String]) -> Option<Expr> {

@@ -1,0 +1,322 @@
+//! Baseline files: the limits `check` enforces, as TOML or JSON (docs/ci.md).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::Side;
+use super::metrics::{Metric, Table};
+
+/// The default confidence of the intervals.
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+/// The default number of seeds a scenario input is simulated with.
+pub const DEFAULT_SEEDS: u64 = 200;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBaseline {
+    confidence: Option<f64>,
+    seeds: Option<u64>,
+    #[serde(default)]
+    limit: Vec<RawLimit>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimit {
+    metric: String,
+    policy: Option<String>,
+    platform: Option<String>,
+    at_most: Option<f64>,
+    at_least: Option<f64>,
+    baseline: Option<f64>,
+    max_increase: Option<f64>,
+    max_decrease: Option<f64>,
+}
+
+/// One limit of a baseline: a metric, which policy and platform it applies to, and its
+/// bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    /// The metric.
+    pub metric: Metric,
+    /// The policy; `None`: every policy of the input.
+    pub policy: Option<String>,
+    /// The platform, or `all`.
+    pub platform: String,
+    /// Each bound: which side passes, the bound, and how it was given.
+    pub bounds: Vec<(Side, f64, String)>,
+}
+
+/// A baseline file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    /// The file.
+    pub file: PathBuf,
+    /// Confidence of the intervals.
+    pub confidence: f64,
+    /// Seeds to simulate a scenario with.
+    pub seeds: u64,
+    /// The limits, in file order.
+    pub limits: Vec<Limit>,
+}
+
+/// A baseline file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// Missing or unreadable.
+    #[error("{}: cannot read the baseline: {source}", file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not TOML/JSON of the right shape.
+    #[error("{}: {message}", file.display())]
+    Parse {
+        /// The file.
+        file: PathBuf,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A value out of range or a name that does not exist.
+    #[error("{}: {key} = {value}: {reason}", file.display())]
+    Invalid {
+        /// The file.
+        file: PathBuf,
+        /// The key, e.g. `limit[2].metric`.
+        key: String,
+        /// Its value.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Baseline {
+    /// Reads `path` (JSON when it ends in `.json`, TOML otherwise).
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        let json = path.extension().is_some_and(|e| e == "json");
+        let raw: RawBaseline = if json {
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        } else {
+            toml::from_str(&text).map_err(|e| e.to_string().trim_end().replace('\n', " "))
+        }
+        .map_err(|message| BaselineError::Parse {
+            file: path.to_path_buf(),
+            message,
+        })?;
+        validate(path, raw)
+    }
+
+    /// A baseline recording every figure of `table` as it is today, with default tolerances:
+    /// p50, p85 and mean may grow 5%, p95 10%, and the success rate may fall 2 points.
+    /// Returns TOML text, with `header` as comment lines on top.
+    pub fn record(table: &Table, confidence: f64, seeds: Option<u64>, header: &str) -> String {
+        let mut out = String::new();
+        for line in header.lines() {
+            let _ = writeln!(out, "# {line}");
+        }
+        let _ = writeln!(
+            out,
+            "# Refresh deliberately with `conductor check --write-baseline`, and review the diff."
+        );
+        let _ = writeln!(out, "confidence = {confidence}");
+        if let Some(seeds) = seeds {
+            let _ = writeln!(out, "seeds = {seeds}");
+        }
+        for policy in &table.policies {
+            for platform in &table.platforms {
+                for metric in Metric::ALL {
+                    let Some(value) = table.get(policy, platform, metric).and_then(|e| e.value)
+                    else {
+                        continue;
+                    };
+                    let _ = writeln!(out, "\n[[limit]]");
+                    let _ = writeln!(out, "metric = {:?}", metric.name());
+                    let _ = writeln!(out, "policy = {policy:?}");
+                    let _ = writeln!(out, "platform = {platform:?}");
+                    match metric {
+                        Metric::SuccessRate => {
+                            let floor = ((value - 0.02).max(0.0) * 1e4).round() / 1e4;
+                            let _ = writeln!(out, "at_least = {floor}  # today {value:.4}");
+                        }
+                        _ => {
+                            let tolerance = if metric == Metric::CycleP95Hours {
+                                0.10
+                            } else {
+                                0.05
+                            };
+                            let _ = writeln!(out, "baseline = {}", (value * 1e4).round() / 1e4);
+                            let _ = writeln!(out, "max_increase = {tolerance}");
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn validate(file: &Path, raw: RawBaseline) -> Result<Baseline, BaselineError> {
+    let invalid = |key: String, value: String, reason: &str| BaselineError::Invalid {
+        file: file.to_path_buf(),
+        key,
+        value,
+        reason: reason.to_string(),
+    };
+    let confidence = raw.confidence.unwrap_or(DEFAULT_CONFIDENCE);
+    if !(confidence > 0.5 && confidence < 1.0) {
+        return Err(invalid(
+            "confidence".into(),
+            confidence.to_string(),
+            "must be between 0.5 and 1 (e.g. 0.95)",
+        ));
+    }
+    let seeds = raw.seeds.unwrap_or(DEFAULT_SEEDS);
+    if seeds < 2 {
+        return Err(invalid(
+            "seeds".into(),
+            seeds.to_string(),
+            "must be at least 2 (the intervals resample seeds)",
+        ));
+    }
+    if raw.limit.is_empty() {
+        return Err(invalid(
+            "limit".into(),
+            "[]".into(),
+            "the baseline has no [[limit]]: nothing to check",
+        ));
+    }
+    let mut limits = Vec::new();
+    for (i, l) in raw.limit.into_iter().enumerate() {
+        let key = |k: &str| format!("limit[{}].{k}", i + 1);
+        let metric = Metric::parse(&l.metric).ok_or_else(|| {
+            let known: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+            invalid(
+                key("metric"),
+                format!("{:?}", l.metric),
+                &format!("unknown metric (known: {})", known.join(", ")),
+            )
+        })?;
+        let number = |name: &str, v: Option<f64>| -> Result<Option<f64>, BaselineError> {
+            match v {
+                Some(x) if !x.is_finite() || x < 0.0 => {
+                    Err(invalid(key(name), x.to_string(), "must be a number >= 0"))
+                }
+                other => Ok(other),
+            }
+        };
+        let at_most = number("at_most", l.at_most)?;
+        let at_least = number("at_least", l.at_least)?;
+        let base = number("baseline", l.baseline)?;
+        let up = number("max_increase", l.max_increase)?;
+        let down = number("max_decrease", l.max_decrease)?;
+        let unit = metric.unit();
+        let show = |v: f64| super::fmt(v, unit);
+        let mut bounds = Vec::new();
+        if let Some(b) = at_most {
+            bounds.push((Side::AtMost, b, format!("at most {}", show(b))));
+        }
+        if let Some(b) = at_least {
+            bounds.push((Side::AtLeast, b, format!("at least {}", show(b))));
+        }
+        for (name, tol, side) in [
+            ("max_increase", up, Side::AtMost),
+            ("max_decrease", down, Side::AtLeast),
+        ] {
+            let Some(tol) = tol else { continue };
+            let Some(b) = base else {
+                return Err(invalid(
+                    key(name),
+                    tol.to_string(),
+                    "needs `baseline`, the value it is relative to",
+                ));
+            };
+            let (bound, sign) = match side {
+                Side::AtMost => (b * (1.0 + tol), '+'),
+                Side::AtLeast => (b * (1.0 - tol), '-'),
+            };
+            let rule = format!("baseline {} {sign} {}%", show(b), tol * 100.0);
+            bounds.push((side, bound, rule));
+        }
+        if bounds.is_empty() {
+            return Err(invalid(
+                key("metric"),
+                format!("{:?}", l.metric),
+                "the limit has no bound: give at_most, at_least, or baseline with max_increase / max_decrease",
+            ));
+        }
+        limits.push(Limit {
+            metric,
+            policy: l.policy,
+            platform: l
+                .platform
+                .unwrap_or_else(|| crate::report::ALL_PLATFORMS.to_string()),
+            bounds,
+        });
+    }
+    Ok(Baseline {
+        file: file.to_path_buf(),
+        confidence,
+        seeds,
+        limits,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Baseline, BaselineError> {
+        let raw: RawBaseline = toml::from_str(text).map_err(|e| BaselineError::Parse {
+            file: "b.toml".into(),
+            message: e.to_string(),
+        })?;
+        validate(Path::new("b.toml"), raw)
+    }
+
+    #[test]
+    fn limits_become_bounds() {
+        let b = parse(
+            "[[limit]]\nmetric = \"cycle_p50_hours\"\nbaseline = 100.0\nmax_increase = 0.05\nat_most = 130.0\n\
+             [[limit]]\nmetric = \"success_rate\"\nplatform = \"ios\"\nat_least = 0.95\n",
+        )
+        .unwrap();
+        assert_eq!(b.confidence, 0.95);
+        assert_eq!(b.limits[0].platform, "all");
+        let bounds: Vec<(Side, f64)> = b.limits[0].bounds.iter().map(|b| (b.0, b.1)).collect();
+        assert_eq!(bounds, [(Side::AtMost, 130.0), (Side::AtMost, 105.0)]);
+        assert_eq!(b.limits[0].bounds[1].2, "baseline 100.0 h + 5%");
+        assert_eq!(b.limits[1].bounds[0].2, "at least 95.0%");
+    }
+
+    #[test]
+    fn bad_baselines_name_the_key() {
+        let err = |t: &str| parse(t).unwrap_err().to_string();
+        assert!(
+            err("[[limit]]\nmetric = \"cycle_p99\"\nat_most = 1.0\n")
+                .contains("limit[1].metric = \"cycle_p99\": unknown metric")
+        );
+        assert!(
+            err("[[limit]]\nmetric = \"cycle_p50_hours\"\nmax_increase = 0.1\n")
+                .contains("needs `baseline`")
+        );
+        assert!(err("[[limit]]\nmetric = \"cycle_p50_hours\"\n").contains("has no bound"));
+        assert!(
+            err("confidence = 2.0\n[[limit]]\nmetric = \"success_rate\"\nat_least = 0.9\n")
+                .contains("confidence = 2")
+        );
+        assert!(
+            err("[[limit]]\nmetric = \"success_rate\"\nat_leest = 0.9\n").contains("unknown field")
+        );
+        assert!(err("").contains("no [[limit]]"));
+    }
+}

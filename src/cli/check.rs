@@ -1,0 +1,238 @@
+//! `conductor check`: fails (exit 1) when cycle-time metrics of a scenario, a run directory
+//! or an event log pass the limits of a committed baseline (docs/ci.md).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use super::CliError;
+use crate::check::baseline::{DEFAULT_CONFIDENCE, DEFAULT_SEEDS};
+use crate::check::metrics::Table;
+use crate::check::{Baseline, InputKind, Outcome, Sample, evaluate, render};
+use crate::dataset::{RunDir, atomic_write};
+use crate::engine::{self, Detail, RECORDED_POLICY};
+use crate::eventlog::recorded::RecordedSeason;
+use crate::model::Actor;
+use crate::scenario::{Policy, Scenario};
+use crate::sweep::{self, Sweep};
+
+/// Arguments of `conductor check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// What to check: a scenario (.toml, simulated here), a run directory, or an event log
+    /// (.csv, .jsonl or .parquet, replayed as it happened).
+    input: PathBuf,
+    /// The baseline of limits (TOML, or JSON when it ends in .json; see docs/ci.md).
+    #[arg(long, value_name = "FILE", required_unless_present = "write_baseline")]
+    baseline: Option<PathBuf>,
+    /// Record today's figures with default tolerances as a baseline to commit.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Seeds to simulate a scenario with. Default: the baseline's `seeds`, else 200.
+    #[arg(long, value_name = "N")]
+    seeds: Option<u64>,
+    /// First seed of a scenario's simulation.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    seed: u64,
+    /// Only this policy of a scenario or run directory (repeatable).
+    #[arg(long = "policy", value_name = "P")]
+    policies: Vec<String>,
+    /// Confidence of the intervals. Default: the baseline's, else 0.95.
+    #[arg(long, value_name = "C")]
+    confidence: Option<f64>,
+    /// Also write the results as JUnit XML (one test case per limit, policy and platform).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Also write a Markdown job summary.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// For an event log: the scenario giving its platforms and calendars. Default: the
+    /// built-in baseline.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Worker threads (0 = one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+}
+
+/// Runs the command; a failed limit is [`CliError::Regression`] (exit 1).
+pub fn execute(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let confidence = args
+        .confidence
+        .or(baseline.as_ref().map(|b| b.confidence))
+        .unwrap_or(DEFAULT_CONFIDENCE);
+    if !(confidence > 0.5 && confidence < 1.0) {
+        bail!("--confidence {confidence}: must be between 0.5 and 1 (e.g. 0.95)");
+    }
+    let seeds = args
+        .seeds
+        .or(baseline.as_ref().map(|b| b.seeds))
+        .unwrap_or(DEFAULT_SEEDS);
+    let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
+    let (kind, samples, seeds_run) = pool.install(|| load(&args, seeds))?;
+    if samples.is_empty() {
+        bail!("{}: no track-cycles to check", args.input.display());
+    }
+    // A log is what happened: its figures are compared as they are, without intervals.
+    let noisy = kind != InputKind::EventLog;
+    let table = pool.install(|| Table::new(&samples, noisy, confidence));
+
+    if let Some(path) = &args.write_baseline {
+        let header = format!(
+            "conductor check baseline for {} ({}), written by conductor {}.\n\
+             Values recorded from {}; tolerances are conductor's defaults.",
+            args.input.display(),
+            kind.as_str(),
+            env!("CARGO_PKG_VERSION"),
+            match kind {
+                InputKind::Scenario => format!("seeds {}..{}", args.seed, args.seed + seeds - 1),
+                _ => format!("{} seed(s)", table.seeds),
+            },
+        );
+        let seeds_key = (kind == InputKind::Scenario).then_some(seeds);
+        let text = Baseline::record(&table, confidence, seeds_key, &header);
+        atomic_write(path, |f| f.write_all(text.as_bytes()))?;
+        writeln!(out, "{}: baseline written", path.display())?;
+    }
+    let Some(baseline) = baseline else {
+        return Ok(());
+    };
+    let results = evaluate(&baseline, &table, noisy)?;
+    let outcome = Outcome {
+        input: args.input.display().to_string(),
+        kind,
+        baseline: baseline.file.display().to_string(),
+        confidence,
+        seeds: seeds_run,
+        results,
+    };
+    if let Some(path) = &args.junit {
+        let xml = render::junit(&outcome);
+        atomic_write(path, |f| f.write_all(xml.as_bytes()))?;
+    }
+    if let Some(path) = &args.markdown {
+        let md = render::markdown(&outcome);
+        atomic_write(path, |f| f.write_all(md.as_bytes()))?;
+    }
+    out.write_all(render::table(&outcome).as_bytes())?;
+    if outcome.failed() {
+        let failed = outcome
+            .results
+            .iter()
+            .filter(|r| r.status == crate::check::Status::Fail)
+            .count();
+        return Err(CliError::Regression(format!(
+            "{failed} of {} limits failed",
+            outcome.results.len()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Reads or runs the input: its kind, its track-cycles, and the seeds behind them.
+fn load(args: &CheckArgs, seeds: u64) -> anyhow::Result<(InputKind, Vec<Sample>, u64)> {
+    let (input, only, first_seed) = (args.input.as_path(), &args.policies, args.seed);
+    if input.is_dir() {
+        let run = RunDir::open(input)?;
+        let rows = crate::report::cycle_samples(&run)
+            .with_context(|| format!("{}: cannot read its cycles", input.display()))?;
+        let samples: Vec<Sample> = rows
+            .into_iter()
+            .filter(|r| only.is_empty() || only.contains(&r.0))
+            .map(|(policy, platform, seed, version, cycle_hours)| Sample {
+                policy,
+                platform,
+                seed,
+                version,
+                cycle_hours,
+            })
+            .collect();
+        return Ok((InputKind::RunDir, samples, run.manifest.seeds));
+    }
+    let ext = input
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "toml" => {
+            let scenario = Scenario::load(input)?;
+            let policies = choose(&scenario, only)?;
+            let sweep = Sweep {
+                scenario: &scenario,
+                policies,
+                first_seed,
+                seeds,
+                weeks: scenario.season.weeks,
+                detail: Detail::Summary,
+            };
+            let samples = sweep
+                .run()
+                .into_iter()
+                .flat_map(|run| {
+                    let policy = run.policy.clone();
+                    let seed = run.seed;
+                    let names: Vec<String> =
+                        scenario.platforms.iter().map(|p| p.name.clone()).collect();
+                    run.tracks.into_iter().map(move |t| Sample {
+                        policy: policy.clone(),
+                        platform: names[t.platform].clone(),
+                        seed,
+                        version: t.version,
+                        cycle_hours: t.cycle_hours(),
+                    })
+                })
+                .collect();
+            Ok((InputKind::Scenario, samples, seeds))
+        }
+        "csv" | "jsonl" | "ndjson" | "json" | "parquet" | "pq" => {
+            let scenario = match &args.scenario {
+                Some(path) => Scenario::load(path)?,
+                None => Scenario::baseline(),
+            };
+            let log = super::replay::load_log(input, &scenario, false)?;
+            let recorded = Policy {
+                name: RECORDED_POLICY.into(),
+                actors: [Actor::Manual; 4],
+            };
+            let seasons = RecordedSeason::from_log(&log, &scenario);
+            let mut samples = Vec::new();
+            for season in &seasons {
+                let run = engine::replay(&scenario, &recorded, season, true, Detail::Summary);
+                samples.extend(run.tracks.iter().map(|t| Sample {
+                    policy: RECORDED_POLICY.into(),
+                    platform: scenario.platforms[t.platform].name.clone(),
+                    seed: season.seed,
+                    version: t.version,
+                    cycle_hours: t.cycle_hours(),
+                }));
+            }
+            Ok((InputKind::EventLog, samples, seasons.len() as u64))
+        }
+        _ => bail!(
+            "{}: not a run directory, a scenario (.toml) or an event log (.csv, .jsonl, .parquet)",
+            input.display()
+        ),
+    }
+}
+
+fn choose<'a>(scenario: &'a Scenario, only: &[String]) -> anyhow::Result<Vec<&'a Policy>> {
+    if only.is_empty() {
+        return Ok(scenario.policies.iter().collect());
+    }
+    only.iter()
+        .map(|name| {
+            scenario.policy(name).ok_or_else(|| {
+                let known: Vec<_> = scenario.policies.iter().map(|p| p.name.as_str()).collect();
+                anyhow::anyhow!(
+                    "--policy {name:?}: scenario {} has no such policy (it has: {})",
+                    scenario.name,
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
