@@ -67,11 +67,20 @@ fn a_slower_what_if_fails_and_names_the_metric() {
         stdout.contains("even at the interval's low end"),
         "{stdout}"
     );
-    // The JUnit file holds one failing test case per failed limit, and parses.
+    // The JUnit file is valid JUnit XML with one test case per limit and platform, the
+    // failed ones as failures.
     let xml = std::fs::read_to_string(&junit).unwrap();
-    let failures = xml.matches("<failure ").count();
-    assert!(failures >= 4, "{xml}");
-    assert!(xml.contains(&format!("failures=\"{failures}\"")), "{xml}");
+    let (tests, failures) = validate_junit(&xml);
+    assert_eq!(tests, 20, "{xml}");
+    // One explaining line per failure ("FAIL <metric> of <policy>/<platform> is …").
+    let failed_lines = stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL ") && l.contains(" of "))
+        .count();
+    assert!(
+        failures >= 4 && failures == failed_lines,
+        "{failures} vs {failed_lines}"
+    );
     assert!(
         std::fs::read_to_string(&markdown)
             .unwrap()
@@ -170,4 +179,168 @@ fn bad_baselines_and_inputs_exit_2() {
     check(&json, &not_input, &[])
         .code(2)
         .stderr(predicate::str::contains("notes.txt: not a run directory"));
+}
+
+/// An XML element: name, attributes, children (text is kept only as a flag).
+#[derive(Debug)]
+struct Element {
+    name: String,
+    attrs: Vec<(String, String)>,
+    children: Vec<Element>,
+}
+
+impl Element {
+    fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn count(&self, key: &str) -> usize {
+        let v = self
+            .attr(key)
+            .unwrap_or_else(|| panic!("<{}> lacks {key}", self.name));
+        v.parse()
+            .unwrap_or_else(|_| panic!("<{}> {key}={v:?}", self.name))
+    }
+}
+
+/// A strict little XML parser (elements, double- or single-quoted attributes, the five
+/// entities and numeric references, a declaration and comments): panics on anything
+/// malformed, which is the point.
+fn parse_xml(text: &str) -> Element {
+    fn unescape(s: &str) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('&') {
+            out.push_str(&rest[..i]);
+            let end = rest[i..].find(';').expect("unterminated entity") + i;
+            let ent = &rest[i + 1..end];
+            out.push(match ent {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                n if n.starts_with("#x") => {
+                    char::from_u32(u32::from_str_radix(&n[2..], 16).unwrap()).unwrap()
+                }
+                n if n.starts_with('#') => char::from_u32(n[1..].parse().unwrap()).unwrap(),
+                other => panic!("unknown entity &{other};"),
+            });
+            rest = &rest[end + 1..];
+        }
+        assert!(!rest.contains('<'), "raw < in {s:?}");
+        out.push_str(rest);
+        out
+    }
+    let mut stack: Vec<Element> = vec![Element {
+        name: "#document".into(),
+        attrs: vec![],
+        children: vec![],
+    }];
+    let mut rest = text;
+    while let Some(i) = rest.find('<') {
+        unescape(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with("<?") {
+            rest = &rest[rest.find("?>").expect("declaration") + 2..];
+            continue;
+        }
+        if rest.starts_with("<!--") {
+            rest = &rest[rest.find("-->").expect("comment") + 3..];
+            continue;
+        }
+        let end = rest.find('>').expect("unterminated tag");
+        let tag = &rest[1..end];
+        rest = &rest[end + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let done = stack.pop().unwrap();
+            assert_eq!(done.name, name.trim(), "mismatched close tag");
+            stack.last_mut().unwrap().children.push(done);
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let tag = tag.trim_end_matches('/');
+        let (name, mut attrs_text) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
+        let mut attrs = Vec::new();
+        loop {
+            attrs_text = attrs_text.trim_start();
+            if attrs_text.is_empty() {
+                break;
+            }
+            let eq = attrs_text.find('=').expect("attribute without =");
+            let key = attrs_text[..eq].trim().to_string();
+            let quote = attrs_text[eq + 1..].chars().next().unwrap();
+            assert!(quote == '"' || quote == '\'', "unquoted attribute {key}");
+            let body = &attrs_text[eq + 2..];
+            let close = body.find(quote).expect("unterminated attribute");
+            assert!(
+                !attrs.iter().any(|(k, _)| *k == key),
+                "duplicate attribute {key}"
+            );
+            attrs.push((key, unescape(&body[..close])));
+            attrs_text = &body[close + 1..];
+        }
+        let el = Element {
+            name: name.to_string(),
+            attrs,
+            children: vec![],
+        };
+        if self_closing {
+            stack.last_mut().unwrap().children.push(el);
+        } else {
+            stack.push(el);
+        }
+    }
+    assert_eq!(stack.len(), 1, "unclosed elements");
+    let mut doc = stack.pop().unwrap();
+    assert_eq!(doc.children.len(), 1, "one root element");
+    doc.children.pop().unwrap()
+}
+
+/// Checks `xml` against the JUnit schema CI systems read (Jenkins' junit-10.xsd, which
+/// GitHub test reporters and GitLab follow): `testsuites` of `testsuite`s with integer
+/// tests/failures/errors that match their `testcase`s, each with `classname`, `name` and a
+/// numeric `time`, and failures with a `message`. Returns (tests, failures).
+fn validate_junit(xml: &str) -> (usize, usize) {
+    let root = parse_xml(xml);
+    assert_eq!(root.name, "testsuites");
+    let (mut tests, mut failures) = (0, 0);
+    for suite in &root.children {
+        assert_eq!(suite.name, "testsuite");
+        assert!(suite.attr("name").is_some_and(|n| !n.is_empty()));
+        let cases: Vec<&Element> = suite
+            .children
+            .iter()
+            .filter(|c| c.name == "testcase")
+            .collect();
+        for other in suite.children.iter().filter(|c| c.name != "testcase") {
+            assert_eq!(other.name, "properties", "unexpected <{}>", other.name);
+        }
+        assert_eq!(suite.count("tests"), cases.len());
+        assert_eq!(suite.count("errors"), 0);
+        let failed = cases
+            .iter()
+            .filter(|c| c.children.iter().any(|e| e.name == "failure"))
+            .count();
+        assert_eq!(suite.count("failures"), failed);
+        for case in cases {
+            assert!(case.attr("classname").is_some_and(|n| !n.is_empty()));
+            assert!(case.attr("name").is_some_and(|n| !n.is_empty()));
+            case.attr("time").unwrap().parse::<f64>().unwrap();
+            for f in &case.children {
+                assert!(["failure", "skipped", "system-out"].contains(&f.name.as_str()));
+                if f.name == "failure" {
+                    assert!(f.attr("message").is_some_and(|m| !m.is_empty()));
+                }
+            }
+        }
+        tests += suite.count("tests");
+        failures += failed;
+    }
+    assert_eq!(root.count("tests"), tests);
+    assert_eq!(root.count("failures"), failures);
+    (tests, failures)
 }
