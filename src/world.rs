@@ -5,8 +5,13 @@
 //! fewer times (common random numbers), and a run does not depend on which thread runs it.
 //! Durations that start at a policy-dependent moment (a review after submission, a bake
 //! after 1%) are drawn as durations, in the order the track needs them.
+//!
+//! A replayed log's world ([`TrackWorld::recorded`]) takes what the log recorded first and
+//! these streams for the rest, drawing from them exactly as a simulation would.
 
 mod dist;
+
+use std::collections::VecDeque;
 
 pub use dist::Dist;
 
@@ -18,7 +23,6 @@ use rand_distr::{Distribution, Poisson};
 use crate::eventlog::recorded::{RecordedBuild, RecordedReview, RecordedRollout, RecordedTrack};
 use crate::eventlog::{Families, Family};
 use crate::scenario::{Scenario, StoreParams};
-use std::collections::VecDeque;
 
 /// The independent random processes of one track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
