@@ -13,6 +13,8 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+use crate::scenario::{Policy, Scenario};
+
 /// conductor: simulate a release train and see where release time goes.
 #[derive(Debug, Parser)]
 #[command(name = "conductor", version, about, long_about = None)]
@@ -70,4 +72,36 @@ pub enum CliError {
     /// `check` found a limit passed: not an error of the tool, exit 1.
     #[error("{0}")]
     Regression(String),
+}
+
+/// The policies `--policy NAME…` names: `extra` (e.g. replay's `recorded`) or the scenario's,
+/// in the order given; with no names, `extra` then every policy of the scenario.
+fn chosen_policies<'a>(
+    scenario: &'a Scenario,
+    names: &[String],
+    extra: Option<&'a Policy>,
+) -> anyhow::Result<Vec<&'a Policy>> {
+    if names.is_empty() {
+        return Ok(extra.into_iter().chain(&scenario.policies).collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            extra
+                .filter(|p| p.name == *name)
+                .or_else(|| scenario.policy(name))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = extra
+                        .into_iter()
+                        .chain(&scenario.policies)
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    anyhow::anyhow!(
+                        "--policy {name:?}: scenario {} has no such policy (it has: {})",
+                        scenario.name,
+                        known.join(", ")
+                    )
+                })
+        })
+        .collect()
 }

@@ -53,6 +53,15 @@ pub fn run(
 /// The name of the policy that replays a log as it happened.
 pub const RECORDED_POLICY: &str = "recorded";
 
+/// The policy that replays a log as it happened (its actors are never consulted: every
+/// change of state comes from the log).
+pub fn recorded_policy() -> Policy {
+    Policy {
+        name: RECORDED_POLICY.into(),
+        actors: [Actor::Manual; 4],
+    }
+}
+
 /// Replays one recorded season. With `scripted`, every change of state a person or robot
 /// made happens when the log says (the `recorded` policy; `policy` only names it);
 /// otherwise the recorded world is re-run under `policy`'s advancement rules (a

@@ -65,6 +65,17 @@ pub fn t975(df: usize) -> f64 {
     }
 }
 
+/// A random generator seeded by `label` (the first 8 bytes of its SHA-256): each figure's
+/// bootstrap draws the same resamples on every run, machine and thread count.
+pub fn labelled_rng(label: &str) -> rand_chacha::ChaCha8Rng {
+    use rand::SeedableRng;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(label.as_bytes());
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&digest[..8]);
+    rand_chacha::ChaCha8Rng::seed_from_u64(u64::from_le_bytes(key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

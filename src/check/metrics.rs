@@ -237,12 +237,8 @@ impl Table {
 
 /// Percentile-bootstrap intervals of every metric, resampling whole `units`.
 fn bootstrap(units: &[Vec<Option<f64>>], label: &str, confidence: f64) -> [Option<(f64, f64)>; 5] {
-    use rand::{RngExt, SeedableRng};
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(label.as_bytes());
-    let mut key = [0u8; 8];
-    key.copy_from_slice(&digest[..8]);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(u64::from_le_bytes(key));
+    use rand::RngExt;
+    let mut rng = crate::stats::labelled_rng(label);
     let k = units.len();
     let mut draws: [Vec<f64>; 5] = Default::default();
     let mut scratch = Vec::new();

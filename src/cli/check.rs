@@ -14,8 +14,7 @@ use crate::check::{Baseline, InputKind, Outcome, Sample, evaluate, render};
 use crate::dataset::{RunDir, atomic_write};
 use crate::engine::{self, Detail, RECORDED_POLICY};
 use crate::eventlog::recorded::RecordedSeason;
-use crate::model::Actor;
-use crate::scenario::{Policy, Scenario};
+use crate::scenario::Scenario;
 use crate::sweep::{self, Sweep};
 
 /// Arguments of `conductor check`.
@@ -160,7 +159,7 @@ fn load(args: &CheckArgs, seeds: u64) -> anyhow::Result<(InputKind, Vec<Sample>,
     match ext.as_str() {
         "toml" => {
             let scenario = Scenario::load(input)?;
-            let policies = choose(&scenario, only)?;
+            let policies = super::chosen_policies(&scenario, only, None)?;
             let sweep = Sweep {
                 scenario: &scenario,
                 policies,
@@ -194,10 +193,7 @@ fn load(args: &CheckArgs, seeds: u64) -> anyhow::Result<(InputKind, Vec<Sample>,
                 None => Scenario::baseline(),
             };
             let log = super::replay::load_log(input, &scenario, false)?;
-            let recorded = Policy {
-                name: RECORDED_POLICY.into(),
-                actors: [Actor::Manual; 4],
-            };
+            let recorded = engine::recorded_policy();
             let seasons = RecordedSeason::from_log(&log, &scenario);
             let mut samples = Vec::new();
             for season in &seasons {
@@ -217,22 +213,4 @@ fn load(args: &CheckArgs, seeds: u64) -> anyhow::Result<(InputKind, Vec<Sample>,
             input.display()
         ),
     }
-}
-
-fn choose<'a>(scenario: &'a Scenario, only: &[String]) -> anyhow::Result<Vec<&'a Policy>> {
-    if only.is_empty() {
-        return Ok(scenario.policies.iter().collect());
-    }
-    only.iter()
-        .map(|name| {
-            scenario.policy(name).ok_or_else(|| {
-                let known: Vec<_> = scenario.policies.iter().map(|p| p.name.as_str()).collect();
-                anyhow::anyhow!(
-                    "--policy {name:?}: scenario {} has no such policy (it has: {})",
-                    scenario.name,
-                    known.join(", ")
-                )
-            })
-        })
-        .collect()
 }

@@ -11,7 +11,6 @@ use crate::dataset::{self, EventLogSource, Options, RunSpec, Shard, Source, sha2
 use crate::engine::{Detail, RECORDED_POLICY};
 use crate::eventlog::recorded::RecordedSeason;
 use crate::eventlog::{Log, ReadOptions};
-use crate::model::Actor;
 use crate::scenario::{Policy, Scenario};
 use crate::sweep::{self, Sweep};
 
@@ -54,10 +53,7 @@ pub fn execute(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             scenario.name
         );
     }
-    let recorded = Policy {
-        name: RECORDED_POLICY.into(),
-        actors: [Actor::Manual; 4],
-    };
+    let recorded = crate::engine::recorded_policy();
     let policies = choose_policies(&args.policies, &scenario, &recorded)?;
     let log = load_log(&args.log, &scenario, args.lenient)?;
     let seasons = RecordedSeason::from_log(&log, &scenario);
@@ -133,34 +129,15 @@ pub fn execute(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--policy` names (default: `recorded` and every scenario policy), each once.
 fn choose_policies<'a>(
     names: &[String],
     scenario: &'a Scenario,
     recorded: &'a Policy,
 ) -> anyhow::Result<Vec<&'a Policy>> {
-    if names.is_empty() {
-        return Ok(std::iter::once(recorded)
-            .chain(scenario.policies.iter())
-            .collect());
-    }
-    let mut chosen = Vec::new();
-    for name in names {
-        let p = if name == RECORDED_POLICY {
-            recorded
-        } else {
-            match scenario.policy(name) {
-                Some(p) => p,
-                None => {
-                    let known: Vec<_> = scenario.policies.iter().map(|p| p.name.as_str()).collect();
-                    bail!(
-                        "--policy {name:?}: scenario {} has no such policy (it has: {RECORDED_POLICY}, {})",
-                        scenario.name,
-                        known.join(", ")
-                    );
-                }
-            }
-        };
-        if !chosen.iter().any(|c: &&Policy| c.name == p.name) {
+    let mut chosen: Vec<&Policy> = Vec::new();
+    for p in super::chosen_policies(scenario, names, Some(recorded))? {
+        if !chosen.iter().any(|c| c.name == p.name) {
             chosen.push(p);
         }
     }

@@ -79,23 +79,7 @@ pub fn execute(args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if weeks == 0 {
         bail!("--weeks 0: simulate at least one version");
     }
-    let policies = if args.policies.is_empty() {
-        scenario.policies.iter().collect()
-    } else {
-        let mut chosen = Vec::new();
-        for name in &args.policies {
-            let Some(p) = scenario.policy(name) else {
-                let known: Vec<_> = scenario.policies.iter().map(|p| p.name.as_str()).collect();
-                bail!(
-                    "--policy {name:?}: scenario {} has no such policy (it has: {})",
-                    scenario.name,
-                    known.join(", ")
-                );
-            };
-            chosen.push(p);
-        }
-        chosen
-    };
+    let policies = super::chosen_policies(&scenario, &args.policies, None)?;
     if let Some(path) = &args.event_log {
         let name = match &args.event_log_policy {
             Some(name) => name.as_str(),

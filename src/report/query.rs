@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use polars::prelude::*;
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use sha2::{Digest, Sha256};
+use rand::RngExt;
 
 use super::{
     ALL_PLATFORMS, BOOTSTRAP_RESAMPLES, BottleneckRow, CycleRow, Distributions, Group, IdleRow,
@@ -808,9 +806,7 @@ pub fn bootstrap_mean_ci95(clusters: &[(f64, usize)], label: &str) -> Option<(f6
     if clusters.len() < 2 {
         return None;
     }
-    let digest = Sha256::digest(label.as_bytes());
-    let key = u64::from_le_bytes(digest[..8].try_into().ok()?);
-    let mut rng = ChaCha8Rng::seed_from_u64(key);
+    let mut rng = stats::labelled_rng(label);
     let k = clusters.len();
     let mut means: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
         .filter_map(|_| {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 
-use crate::util::{baseline_with, conductor};
+use crate::util::{Element, baseline_with, conductor, parse_xml};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -181,123 +181,11 @@ fn bad_baselines_and_inputs_exit_2() {
         .stderr(predicate::str::contains("notes.txt: not a run directory"));
 }
 
-/// An XML element: name, attributes, children (text is kept only as a flag).
-#[derive(Debug)]
-struct Element {
-    name: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Element>,
-}
-
-impl Element {
-    fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn count(&self, key: &str) -> usize {
-        let v = self
-            .attr(key)
-            .unwrap_or_else(|| panic!("<{}> lacks {key}", self.name));
-        v.parse()
-            .unwrap_or_else(|_| panic!("<{}> {key}={v:?}", self.name))
-    }
-}
-
-/// A strict little XML parser (elements, double- or single-quoted attributes, the five
-/// entities and numeric references, a declaration and comments): panics on anything
-/// malformed, which is the point.
-fn parse_xml(text: &str) -> Element {
-    fn unescape(s: &str) -> String {
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(i) = rest.find('&') {
-            out.push_str(&rest[..i]);
-            let end = rest[i..].find(';').expect("unterminated entity") + i;
-            let ent = &rest[i + 1..end];
-            out.push(match ent {
-                "amp" => '&',
-                "lt" => '<',
-                "gt" => '>',
-                "quot" => '"',
-                "apos" => '\'',
-                n if n.starts_with("#x") => {
-                    char::from_u32(u32::from_str_radix(&n[2..], 16).unwrap()).unwrap()
-                }
-                n if n.starts_with('#') => char::from_u32(n[1..].parse().unwrap()).unwrap(),
-                other => panic!("unknown entity &{other};"),
-            });
-            rest = &rest[end + 1..];
-        }
-        assert!(!rest.contains('<'), "raw < in {s:?}");
-        out.push_str(rest);
-        out
-    }
-    let mut stack: Vec<Element> = vec![Element {
-        name: "#document".into(),
-        attrs: vec![],
-        children: vec![],
-    }];
-    let mut rest = text;
-    while let Some(i) = rest.find('<') {
-        unescape(&rest[..i]);
-        rest = &rest[i..];
-        if rest.starts_with("<?") {
-            rest = &rest[rest.find("?>").expect("declaration") + 2..];
-            continue;
-        }
-        if rest.starts_with("<!--") {
-            rest = &rest[rest.find("-->").expect("comment") + 3..];
-            continue;
-        }
-        let end = rest.find('>').expect("unterminated tag");
-        let tag = &rest[1..end];
-        rest = &rest[end + 1..];
-        if let Some(name) = tag.strip_prefix('/') {
-            let done = stack.pop().unwrap();
-            assert_eq!(done.name, name.trim(), "mismatched close tag");
-            stack.last_mut().unwrap().children.push(done);
-            continue;
-        }
-        let self_closing = tag.ends_with('/');
-        let tag = tag.trim_end_matches('/');
-        let (name, mut attrs_text) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
-        let mut attrs = Vec::new();
-        loop {
-            attrs_text = attrs_text.trim_start();
-            if attrs_text.is_empty() {
-                break;
-            }
-            let eq = attrs_text.find('=').expect("attribute without =");
-            let key = attrs_text[..eq].trim().to_string();
-            let quote = attrs_text[eq + 1..].chars().next().unwrap();
-            assert!(quote == '"' || quote == '\'', "unquoted attribute {key}");
-            let body = &attrs_text[eq + 2..];
-            let close = body.find(quote).expect("unterminated attribute");
-            assert!(
-                !attrs.iter().any(|(k, _)| *k == key),
-                "duplicate attribute {key}"
-            );
-            attrs.push((key, unescape(&body[..close])));
-            attrs_text = &body[close + 1..];
-        }
-        let el = Element {
-            name: name.to_string(),
-            attrs,
-            children: vec![],
-        };
-        if self_closing {
-            stack.last_mut().unwrap().children.push(el);
-        } else {
-            stack.push(el);
-        }
-    }
-    assert_eq!(stack.len(), 1, "unclosed elements");
-    let mut doc = stack.pop().unwrap();
-    assert_eq!(doc.children.len(), 1, "one root element");
-    doc.children.pop().unwrap()
+/// The integer attribute `key` of `el`.
+fn count(el: &Element, key: &str) -> usize {
+    let v = el.get(key);
+    v.parse()
+        .unwrap_or_else(|_| panic!("<{}> {key}={v:?}", el.name))
 }
 
 /// Checks `xml` against the JUnit schema CI systems read (Jenkins' junit-10.xsd, which
@@ -319,13 +207,13 @@ fn validate_junit(xml: &str) -> (usize, usize) {
         for other in suite.children.iter().filter(|c| c.name != "testcase") {
             assert_eq!(other.name, "properties", "unexpected <{}>", other.name);
         }
-        assert_eq!(suite.count("tests"), cases.len());
-        assert_eq!(suite.count("errors"), 0);
+        assert_eq!(count(suite, "tests"), cases.len());
+        assert_eq!(count(suite, "errors"), 0);
         let failed = cases
             .iter()
             .filter(|c| c.children.iter().any(|e| e.name == "failure"))
             .count();
-        assert_eq!(suite.count("failures"), failed);
+        assert_eq!(count(suite, "failures"), failed);
         for case in cases {
             assert!(case.attr("classname").is_some_and(|n| !n.is_empty()));
             assert!(case.attr("name").is_some_and(|n| !n.is_empty()));
@@ -337,10 +225,10 @@ fn validate_junit(xml: &str) -> (usize, usize) {
                 }
             }
         }
-        tests += suite.count("tests");
+        tests += count(suite, "tests");
         failures += failed;
     }
-    assert_eq!(root.count("tests"), tests);
-    assert_eq!(root.count("failures"), failures);
+    assert_eq!(count(&root, "tests"), tests);
+    assert_eq!(count(&root, "failures"), failures);
     (tests, failures)
 }

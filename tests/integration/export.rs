@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use predicates::prelude::*;
 
 use crate::dataset::{f64s, i64s, read, strs, u32s, u64s, write_run};
-use crate::util::{baseline_with, conductor};
+use crate::util::{Element, baseline_with, conductor, parse_xml};
 
 const HEADER: &str = "case:concept:name,concept:name,time:start_timestamp,time:timestamp,\
 lifecycle:transition,policy,seed,version,platform,state,waiting_on,hours";
@@ -271,119 +271,33 @@ fn activities_tile_each_track_and_add_up_to_the_cycles_table() {
     }
 }
 
-/// A parsed XML element: name, attributes (entities decoded) and child elements.
-#[derive(Debug)]
-struct Element {
-    name: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Element>,
+/// The `value` of `el`'s child XES attribute `<ty key=KEY value=…/>`.
+fn xes<'a>(el: &'a Element, ty: &str, key: &str) -> &'a str {
+    let found = el
+        .children
+        .iter()
+        .find(|c| c.name == ty && c.attr("key") == Some(key));
+    found
+        .unwrap_or_else(|| panic!("{} has no {ty} {key}", el.name))
+        .get("value")
 }
 
-impl Element {
-    fn attr(&self, key: &str) -> &str {
-        let found = self.attrs.iter().find(|(k, _)| k == key);
-        &found
-            .unwrap_or_else(|| panic!("{} has no {key}", self.name))
-            .1
+/// An XES log: an XML declaration, then elements only (no text content anywhere).
+fn parse_xes(text: &str) -> Element {
+    assert!(
+        text.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?>"#),
+        "an XML declaration"
+    );
+    let log = parse_xml(text);
+    for el in log.walk() {
+        assert!(
+            el.text.is_empty(),
+            "text content in <{}>: {:?}",
+            el.name,
+            el.text
+        );
     }
-
-    /// The `value` of the child XES attribute `<ty key=KEY value=…/>`.
-    fn xes(&self, ty: &str, key: &str) -> &str {
-        let found = self
-            .children
-            .iter()
-            .find(|c| c.name == ty && c.attr("key") == key);
-        found
-            .unwrap_or_else(|| panic!("{} has no {ty} {key}", self.name))
-            .attr("value")
-    }
-
-    fn all(&self, name: &str) -> Vec<&Element> {
-        self.children.iter().filter(|c| c.name == name).collect()
-    }
-}
-
-/// A deliberately small XML reader for what the XES writer emits: an XML declaration, then
-/// elements with double-quoted attributes and only whitespace between tags. It panics on
-/// anything malformed: unbalanced or crossed tags, a raw `<` in a value, an unknown entity,
-/// text content, more than one root.
-fn parse_xml(text: &str) -> Element {
-    fn decode(v: &str) -> String {
-        assert!(!v.contains('<'), "raw < in attribute value {v:?}");
-        let mut out = String::new();
-        let mut rest = v;
-        while let Some(i) = rest.find('&') {
-            out.push_str(&rest[..i]);
-            let end = rest[i..].find(';').expect("unterminated entity") + i;
-            let c = match &rest[i + 1..end] {
-                "amp" => '&',
-                "lt" => '<',
-                "gt" => '>',
-                "quot" => '"',
-                "apos" => '\'',
-                e if e.starts_with('#') => char::from_u32(e[1..].parse().unwrap()).unwrap(),
-                e => panic!("unknown entity &{e};"),
-            };
-            out.push(c);
-            rest = &rest[end + 1..];
-        }
-        out.push_str(rest);
-        out
-    }
-    let decl = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
-    let mut rest = text.strip_prefix(decl).expect("an XML declaration");
-    let mut stack: Vec<Element> = vec![];
-    let mut root = None;
-    loop {
-        rest = rest.trim_start();
-        if rest.is_empty() {
-            break;
-        }
-        assert!(rest.starts_with('<'), "text content: {:?}", &rest[..20]);
-        assert!(root.is_none(), "content after the root element");
-        if let Some(after) = rest.strip_prefix("</") {
-            let end = after.find('>').unwrap();
-            let element = stack.pop().expect("a closing tag without an opening one");
-            assert_eq!(&after[..end], element.name, "crossed tags");
-            rest = &after[end + 1..];
-            match stack.last_mut() {
-                Some(parent) => parent.children.push(element),
-                None => root = Some(element),
-            }
-            continue;
-        }
-        let after = &rest[1..];
-        let name_end = after.find([' ', '/', '>']).unwrap();
-        let mut element = Element {
-            name: after[..name_end].to_string(),
-            attrs: vec![],
-            children: vec![],
-        };
-        let mut tag = &after[name_end..];
-        loop {
-            tag = tag.trim_start();
-            if let Some(r) = tag.strip_prefix("/>") {
-                rest = r;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
-                }
-                break;
-            }
-            if let Some(r) = tag.strip_prefix('>') {
-                rest = r;
-                stack.push(element);
-                break;
-            }
-            let eq = tag.find("=\"").expect("an attribute");
-            let key = tag[..eq].to_string();
-            let value_end = tag[eq + 2..].find('"').unwrap() + eq + 2;
-            element.attrs.push((key, decode(&tag[eq + 2..value_end])));
-            tag = &tag[value_end + 1..];
-        }
-    }
-    assert!(stack.is_empty(), "unclosed tags");
-    root.expect("a root element")
+    log
 }
 
 /// The CSV rows an XES log holds, in order.
@@ -391,19 +305,19 @@ fn xes_rows(log: &Element) -> Vec<Row> {
     let mut rows = vec![];
     for trace in log.all("trace") {
         for event in trace.all("event") {
-            assert_eq!(event.xes("string", "lifecycle:transition"), "complete");
+            assert_eq!(xes(event, "string", "lifecycle:transition"), "complete");
             rows.push(Row {
-                case: trace.xes("string", "concept:name").to_string(),
-                activity: event.xes("string", "concept:name").to_string(),
-                start: ms(event.xes("date", "time:start_timestamp")),
-                end: ms(event.xes("date", "time:timestamp")),
-                policy: trace.xes("string", "policy").to_string(),
-                seed: trace.xes("int", "seed").parse().unwrap(),
-                version: trace.xes("int", "version").parse().unwrap(),
-                platform: trace.xes("string", "platform").to_string(),
-                state: event.xes("string", "state").to_string(),
-                waiting_on: event.xes("string", "waiting_on").to_string(),
-                hours: event.xes("float", "hours").parse().unwrap(),
+                case: xes(trace, "string", "concept:name").to_string(),
+                activity: xes(event, "string", "concept:name").to_string(),
+                start: ms(xes(event, "date", "time:start_timestamp")),
+                end: ms(xes(event, "date", "time:timestamp")),
+                policy: xes(trace, "string", "policy").to_string(),
+                seed: xes(trace, "int", "seed").parse().unwrap(),
+                version: xes(trace, "int", "version").parse().unwrap(),
+                platform: xes(trace, "string", "platform").to_string(),
+                state: xes(event, "string", "state").to_string(),
+                waiting_on: xes(event, "string", "waiting_on").to_string(),
+                hours: xes(event, "float", "hours").parse().unwrap(),
             });
         }
     }
@@ -421,14 +335,14 @@ fn the_xes_log_is_well_formed_and_holds_the_csv_rows() {
         let xes_file = tmp.path().join(format!("{activity}.xes"));
         let out = ["--out", xes_file.to_str().unwrap()];
         export(&dir, &[&args[..], &out].concat()).success();
-        let log = parse_xml(&std::fs::read_to_string(&xes_file).unwrap());
+        let log = parse_xes(&std::fs::read_to_string(&xes_file).unwrap());
         assert_eq!(log.name, "log");
-        assert_eq!(log.attr("xes.version"), "1849.2016");
-        assert_eq!(log.attr("xmlns"), "http://www.xes-standard.org/");
+        assert_eq!(log.get("xes.version"), "1849.2016");
+        assert_eq!(log.get("xmlns"), "http://www.xes-standard.org/");
         let extensions: Vec<(&str, &str)> = log
             .all("extension")
             .iter()
-            .map(|e| (e.attr("name"), e.attr("prefix")))
+            .map(|e| (e.get("name"), e.get("prefix")))
             .collect();
         assert_eq!(
             extensions,
@@ -438,7 +352,7 @@ fn the_xes_log_is_well_formed_and_holds_the_csv_rows() {
                 ("Lifecycle", "lifecycle")
             ]
         );
-        assert_eq!(log.xes("string", "activity"), activity);
+        assert_eq!(xes(&log, "string", "activity"), activity);
         assert_eq!(log.all("trace").len(), by_case(&csv).len());
         assert_eq!(
             log.all("trace").len(),
@@ -479,7 +393,7 @@ fn names_that_need_escaping_survive_csv_and_xes() {
     .success();
     let xes = std::fs::read_to_string(&xes_file).unwrap();
     assert!(xes.contains("value=\"what-if &lt;a&amp;b&gt;, &apos;q&apos;\""));
-    assert_eq!(xes_rows(&parse_xml(&xes)), csv);
+    assert_eq!(xes_rows(&parse_xes(&xes)), csv);
 }
 
 #[test]
