@@ -59,6 +59,41 @@ impl ActivityKind {
     }
 }
 
+/// How an activity instance is written as events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lifecycle {
+    /// One event per activity, `lifecycle:transition = complete`, its start in
+    /// `time:start_timestamp`: PM4Py's interval form (`get_service_time` with
+    /// `start_timestamp_key`), Celonis' and Disco's start/end columns.
+    #[default]
+    Interval,
+    /// Two events per activity, `start` at its start and `complete` at its end (the XES
+    /// standard lifecycle model): tools that measure a case from its first to its last event
+    /// (PM4Py's case durations) then see the whole track.
+    StartComplete,
+}
+
+impl Lifecycle {
+    /// The name used on the command line and in the XES log's `lifecycle` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::Interval => "interval",
+            Lifecycle::StartComplete => "start-complete",
+        }
+    }
+
+    /// The events of `a`: each lifecycle transition with its time, in time order.
+    fn events(self, a: &Activity) -> impl Iterator<Item = (&'static str, i64)> {
+        let skip = match self {
+            Lifecycle::Interval => 1,
+            Lifecycle::StartComplete => 0,
+        };
+        [("start", a.start_ms), ("complete", a.end_ms)]
+            .into_iter()
+            .skip(skip)
+    }
+}
+
 /// The file format of an activity log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -88,6 +123,8 @@ impl LogFormat {
 pub struct Options {
     /// What an activity is.
     pub activity: ActivityKind,
+    /// How an activity is written as events.
+    pub lifecycle: Lifecycle,
     /// Only these policies (default: every policy of the run).
     pub policies: Vec<String>,
 }
@@ -127,6 +164,8 @@ pub enum ExportError {
 pub struct ActivityLog {
     /// What an activity is.
     pub activity: ActivityKind,
+    /// How an activity is written as events.
+    pub lifecycle: Lifecycle,
     /// The cases.
     pub cases: Vec<Case>,
 }
@@ -329,6 +368,7 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
     }
     Ok(ActivityLog {
         activity: opts.activity,
+        lifecycle: opts.lifecycle,
         cases,
     })
 }
@@ -474,7 +514,7 @@ pub fn write(log: &ActivityLog, format: LogFormat, out: &mut dyn Write) -> io::R
 pub const CSV_HEADER: &str = "case:concept:name,concept:name,time:start_timestamp,\
 time:timestamp,lifecycle:transition,policy,seed,version,platform,state,waiting_on,hours";
 
-/// Writes `log` as CSV (RFC 4180 quoting, `\n` line ends), one row per activity.
+/// Writes `log` as CSV (RFC 4180 quoting, `\n` line ends), one row per event.
 pub fn write_csv(log: &ActivityLog, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{CSV_HEADER}")?;
     for case in &log.cases {
@@ -487,16 +527,18 @@ pub fn write_csv(log: &ActivityLog, out: &mut dyn Write) -> io::Result<()> {
             csv_field(&case.platform)
         );
         for a in &case.activities {
-            writeln!(
-                out,
-                "{id},{},{},{},complete,{keys},{},{},{}",
-                a.name(log.activity),
-                timestamp(a.start_ms)?,
-                timestamp(a.end_ms)?,
-                a.state.as_str(),
-                a.waiting_on.as_str(),
-                a.hours()
-            )?;
+            let start = timestamp(a.start_ms)?;
+            for (transition, ms) in log.lifecycle.events(a) {
+                writeln!(
+                    out,
+                    "{id},{},{start},{},{transition},{keys},{},{},{}",
+                    a.name(log.activity),
+                    timestamp(ms)?,
+                    a.state.as_str(),
+                    a.waiting_on.as_str(),
+                    a.hours()
+                )?;
+            }
         }
     }
     Ok(())
@@ -530,7 +572,8 @@ pub fn timestamp(ms: i64) -> io::Result<String> {
 }
 
 /// Writes `log` as IEEE XES 1849-2016: the Concept, Time and Lifecycle extensions, one
-/// `<trace>` per case (case keys as trace attributes) and one `<event>` per activity.
+/// `<trace>` per case (case keys as trace attributes) and one `<event>` per activity (two
+/// with [`Lifecycle::StartComplete`]).
 pub fn write_xes(log: &ActivityLog, out: &mut dyn Write) -> io::Result<()> {
     const STANDARD: &str = "http://www.xes-standard.org/";
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
@@ -567,10 +610,16 @@ pub fn write_xes(log: &ActivityLog, out: &mut dyn Write) -> io::Result<()> {
         out,
         r#"  <string key="concept:name" value="conductor activity log"/>"#
     )?;
+    writeln!(out, r#"  <string key="lifecycle:model" value="standard"/>"#)?;
     writeln!(
         out,
         r#"  <string key="activity" value="{}"/>"#,
         log.activity.as_str()
+    )?;
+    writeln!(
+        out,
+        r#"  <string key="lifecycle" value="{}"/>"#,
+        log.lifecycle.as_str()
     )?;
     for case in &log.cases {
         writeln!(out, "  <trace>")?;
@@ -588,19 +637,22 @@ pub fn write_xes(log: &ActivityLog, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "    {line}")?;
         }
         for a in &case.activities {
-            writeln!(out, "    <event>")?;
-            for line in [
-                attr("string", "concept:name", a.name(log.activity)),
-                attr("string", "lifecycle:transition", "complete"),
-                attr("date", "time:start_timestamp", &timestamp(a.start_ms)?),
-                attr("date", "time:timestamp", &timestamp(a.end_ms)?),
-                attr("string", "state", a.state.as_str()),
-                attr("string", "waiting_on", a.waiting_on.as_str()),
-                attr("float", "hours", &a.hours().to_string()),
-            ] {
-                writeln!(out, "      {line}")?;
+            let start = timestamp(a.start_ms)?;
+            for (transition, ms) in log.lifecycle.events(a) {
+                writeln!(out, "    <event>")?;
+                for line in [
+                    attr("string", "concept:name", a.name(log.activity)),
+                    attr("string", "lifecycle:transition", transition),
+                    attr("date", "time:start_timestamp", &start),
+                    attr("date", "time:timestamp", &timestamp(ms)?),
+                    attr("string", "state", a.state.as_str()),
+                    attr("string", "waiting_on", a.waiting_on.as_str()),
+                    attr("float", "hours", &a.hours().to_string()),
+                ] {
+                    writeln!(out, "      {line}")?;
+                }
+                writeln!(out, "    </event>")?;
             }
-            writeln!(out, "    </event>")?;
         }
         writeln!(out, "  </trace>")?;
     }
@@ -783,6 +835,7 @@ mod tests {
     fn tiny_log(activity: ActivityKind) -> ActivityLog {
         ActivityLog {
             activity,
+            lifecycle: Lifecycle::Interval,
             cases: vec![Case {
                 scenario: "what-if <A&B>".into(),
                 policy: "robot, \"fast\"".into(),
@@ -842,5 +895,41 @@ lifecycle:transition,policy,seed,version,platform,state,waiting_on,hours
 "#;
         assert!(xes.contains(event), "{xes}");
         assert!(xes.ends_with("  </trace>\n</log>\n"));
+    }
+
+    #[test]
+    fn start_complete_writes_two_events_per_activity_in_time_order() {
+        let mut log = ActivityLog {
+            lifecycle: Lifecycle::StartComplete,
+            ..tiny_log(ActivityKind::State)
+        };
+        log.cases[0].policy = "robot".into();
+        let csv = rendered(&log, LogFormat::Csv);
+        let events: Vec<(&str, &str, &str)> = csv
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let f: Vec<&str> = line.split(',').collect();
+                (f[1], f[4], f[3])
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                ("branched", "start", "1970-01-01T00:00:00.000Z"),
+                ("branched", "complete", "1970-01-01T05:00:00.000Z"),
+                ("final_rc", "start", "1970-01-01T05:00:00.000Z"),
+                ("final_rc", "complete", "1970-01-01T09:00:00.000Z"),
+            ]
+        );
+        let xes = rendered(&log, LogFormat::Xes);
+        assert_eq!(xes.matches("<event>").count(), 4);
+        assert_eq!(
+            xes.matches(r#"<string key="lifecycle:transition" value="start"/>"#)
+                .count(),
+            2
+        );
+        assert!(xes.contains(r#"<string key="lifecycle" value="start-complete"/>"#));
+        assert!(xes.contains(r#"<string key="lifecycle:model" value="standard"/>"#));
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::dataset::{DatasetError, atomic_write};
-use crate::export::{self, ActivityKind, LogFormat, Options};
+use crate::export::{self, ActivityKind, Lifecycle, LogFormat, Options};
 
 /// Arguments of `conductor export`.
 #[derive(Debug, Args)]
@@ -26,6 +26,11 @@ pub struct ExportArgs {
     /// What one activity is: a state, or a waiting-on label within a state.
     #[arg(long, value_enum, default_value_t = Activity::State)]
     activity: Activity,
+    /// How an activity is written: one event with its start and end (`interval`), or a
+    /// `start` and a `complete` event (`start-complete`, for tools that time a case from its
+    /// first to its last event, such as PM4Py's case durations).
+    #[arg(long, value_enum, default_value_t = LifecycleArg::Interval)]
+    lifecycle: LifecycleArg,
     /// Only this policy (repeatable; default: every policy of the run).
     #[arg(long = "policy", value_name = "P")]
     policies: Vec<String>,
@@ -56,6 +61,23 @@ impl From<Activity> for ActivityKind {
     }
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LifecycleArg {
+    /// One event per activity: `complete`, with `time:start_timestamp`.
+    Interval,
+    /// Two events per activity: `start` and `complete`.
+    StartComplete,
+}
+
+impl From<LifecycleArg> for Lifecycle {
+    fn from(l: LifecycleArg) -> Self {
+        match l {
+            LifecycleArg::Interval => Lifecycle::Interval,
+            LifecycleArg::StartComplete => Lifecycle::StartComplete,
+        }
+    }
+}
+
 /// Runs the command.
 pub fn execute(args: ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let Format::ActivityLog = args.format;
@@ -63,6 +85,7 @@ pub fn execute(args: ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let file_format = args.out.as_deref().map(LogFormat::from_path).transpose()?;
     let opts = Options {
         activity: args.activity.into(),
+        lifecycle: args.lifecycle.into(),
         policies: args.policies,
     };
     let log = export::activity_log(&args.run_dir, &opts)?;

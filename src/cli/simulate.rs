@@ -32,7 +32,7 @@ pub struct SimulateArgs {
     /// Worker threads (0 = one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
-    /// Output format of the summary.
+    /// Output format of the summary (with --out: of the line saying what was written).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Write the run as a Parquet dataset to DIR (default: data/runs/SCENARIO) instead of
@@ -189,16 +189,33 @@ fn write_dataset(
     };
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
     let written = pool.install(|| dataset::write(&spec, &dir, &opts))?;
-    writeln!(
-        out,
-        "{}: {} parts written ({} already complete): {} snapshot rows, {} transitions, {} segments, {} track-cycles",
-        dir.display(),
-        written.parts_written,
-        written.parts_skipped,
-        written.snapshot_rows,
-        written.transition_rows,
-        written.segment_rows,
-        written.cycle_rows
-    )?;
+    match args.format {
+        Format::Table => writeln!(
+            out,
+            "{}: {} parts written ({} already complete): {} snapshot rows, {} transitions, {} segments, {} track-cycles",
+            dir.display(),
+            written.parts_written,
+            written.parts_skipped,
+            written.snapshot_rows,
+            written.transition_rows,
+            written.segment_rows,
+            written.cycle_rows
+        )?,
+        Format::Json => {
+            let summary = serde_json::json!({
+                "out": dir,
+                "parts_written": written.parts_written,
+                "parts_skipped": written.parts_skipped,
+                "rows_written": {
+                    "snapshots": written.snapshot_rows,
+                    "transitions": written.transition_rows,
+                    "segments": written.segment_rows,
+                    "cycles": written.cycle_rows,
+                },
+            });
+            serde_json::to_writer_pretty(&mut *out, &summary)?;
+            writeln!(out)?;
+        }
+    }
     Ok(())
 }

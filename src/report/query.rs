@@ -65,10 +65,19 @@ pub(crate) fn scan(
     let frames = runs
         .iter()
         .map(|r| {
-            let path = r.path.join(table);
-            let path = path
+            // The table's Parquet files by a glob, not the folder: a folder scan fails on the
+            // hidden `.<name>.tmp` of a part being written (or left by a killed run), since
+            // polars refuses a folder of mixed file extensions. A path that holds glob
+            // characters itself is scanned as a folder.
+            let folder = r.path.join(table);
+            let folder = folder
                 .to_str()
-                .ok_or_else(|| ReportError::Path(path.clone()))?;
+                .ok_or_else(|| ReportError::Path(folder.clone()))?;
+            let path = if folder.contains(['*', '?', '[', ']', '{', '}']) {
+                folder.to_string()
+            } else {
+                format!("{folder}/*/*.parquet")
+            };
             let args = ScanArgsParquet {
                 hive_options: HiveOptions {
                     schema: Some(Arc::new(hive_schema.clone())),
@@ -76,7 +85,7 @@ pub(crate) fn scan(
                 },
                 ..Default::default()
             };
-            Ok(LazyFrame::scan_parquet(PlRefPath::new(path), args)?)
+            Ok(LazyFrame::scan_parquet(PlRefPath::new(&path), args)?)
         })
         .collect::<Result<Vec<_>, ReportError>>()?;
     let lf = concat(frames, UnionArgs::default())?;

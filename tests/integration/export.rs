@@ -364,6 +364,98 @@ fn the_xes_log_is_well_formed_and_holds_the_csv_rows() {
     }
 }
 
+/// (case, activity, lifecycle transition, timestamp, start timestamp, hours) of a CSV row.
+type Event = (String, String, String, i64, i64, String);
+
+fn csv_events(text: &str) -> Vec<Event> {
+    let records = csv_records(text);
+    assert_eq!(records[0].join(","), HEADER);
+    records[1..]
+        .iter()
+        .map(|r| {
+            let (start, ts) = (ms(&r[2]), ms(&r[3]));
+            (
+                r[0].clone(),
+                r[1].clone(),
+                r[4].clone(),
+                ts,
+                start,
+                r[11].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn start_complete_gives_each_activity_a_start_and_a_complete_event() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(&dir, &["--seeds", "2", "--weeks", "2"]);
+    for activity in ["state", "waiting-on"] {
+        let interval = csv_events(&export_stdout(&dir, &["--activity", activity]));
+        let args = ["--activity", activity, "--lifecycle", "start-complete"];
+        let paired = csv_events(&export_stdout(&dir, &args));
+        assert_eq!(paired.len(), 2 * interval.len(), "{activity}");
+        // Each activity becomes `start` at its start then `complete` at its end, in the
+        // interval log's order, so a case's events are in time order.
+        for (a, pair) in interval.iter().zip(paired.chunks(2)) {
+            let (case, name, transition, end, start, hours) = a;
+            assert_eq!(transition, "complete");
+            let start_event = (
+                case.clone(),
+                name.clone(),
+                "start".into(),
+                *start,
+                *start,
+                hours.clone(),
+            );
+            let complete_event = (
+                case.clone(),
+                name.clone(),
+                "complete".into(),
+                *end,
+                *start,
+                hours.clone(),
+            );
+            assert_eq!(pair, [start_event, complete_event], "{activity}");
+        }
+        for case in paired.chunk_by(|a, b| a.0 == b.0) {
+            assert!(case.is_sorted_by_key(|e| e.3), "{activity}: {}", case[0].0);
+        }
+
+        // The XES log holds the same events and says which lifecycle it uses.
+        let xes_file = tmp.path().join(format!("{activity}.xes"));
+        export(
+            &dir,
+            &[&args[..], &["--out", xes_file.to_str().unwrap()]].concat(),
+        )
+        .success();
+        let log = parse_xes(&std::fs::read_to_string(&xes_file).unwrap());
+        assert_eq!(xes(&log, "string", "lifecycle"), "start-complete");
+        assert_eq!(xes(&log, "string", "lifecycle:model"), "standard");
+        let events: Vec<Event> = log
+            .all("trace")
+            .iter()
+            .flat_map(|trace| {
+                trace.all("event").into_iter().map(|e| {
+                    (
+                        xes(trace, "string", "concept:name").to_string(),
+                        xes(e, "string", "concept:name").to_string(),
+                        xes(e, "string", "lifecycle:transition").to_string(),
+                        ms(xes(e, "date", "time:timestamp")),
+                        ms(xes(e, "date", "time:start_timestamp")),
+                        xes(e, "float", "hours").to_string(),
+                    )
+                })
+            })
+            .collect();
+        assert_eq!(events, paired, "{activity}");
+    }
+    export(&dir, &["--lifecycle", "pairs"]).code(2).stderr(
+        predicate::str::contains("--lifecycle").and(predicate::str::contains("start-complete")),
+    );
+}
+
 #[test]
 fn names_that_need_escaping_survive_csv_and_xes() {
     let tmp = tempfile::tempdir().unwrap();

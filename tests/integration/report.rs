@@ -537,3 +537,24 @@ fn bad_report_requests_are_clear_errors() {
         "schema version 1, but this conductor reads version 3",
     ));
 }
+
+#[test]
+fn a_part_being_written_does_not_stop_the_report() {
+    // The hidden temporary file of a part being written (or left by a killed run) sits in
+    // the table's folder beside the complete files; a folder scan would refuse the mixed
+    // file extensions.
+    let tmp = tempfile::tempdir().unwrap();
+    small_run(tmp.path());
+    let before = report_in(tmp.path(), &["--format", "json"]);
+    for table in ["cycles", "segments", "transitions", "snapshots"] {
+        let folder = tmp.path().join("run").join(table).join("policy=robot");
+        let complete = folder.join("seeds-00000001-00000003.parquet");
+        let half = std::fs::read(&complete).unwrap();
+        std::fs::write(
+            folder.join(".seeds-00000004-00000006.parquet.tmp"),
+            &half[..half.len() / 2],
+        )
+        .unwrap();
+    }
+    assert_eq!(report_in(tmp.path(), &["--format", "json"]), before);
+}
