@@ -68,17 +68,19 @@ pub(crate) fn scan(
             // The table's Parquet files by a glob, not the folder: a folder scan fails on the
             // hidden `.<name>.tmp` of a part being written (or left by a killed run), since
             // polars refuses a folder of mixed file extensions. A path that holds glob
-            // characters itself is scanned as a folder.
+            // characters itself is scanned as a folder, without globbing.
             let folder = r.path.join(table);
             let folder = folder
                 .to_str()
                 .ok_or_else(|| ReportError::Path(folder.clone()))?;
-            let path = if folder.contains(['*', '?', '[', ']', '{', '}']) {
-                folder.to_string()
-            } else {
+            let glob = !folder.contains(['*', '?', '[', ']', '{', '}']);
+            let path = if glob {
                 format!("{folder}/*/*.parquet")
+            } else {
+                folder.to_string()
             };
             let args = ScanArgsParquet {
+                glob,
                 hive_options: HiveOptions {
                     schema: Some(Arc::new(hive_schema.clone())),
                     ..HiveOptions::new_enabled()
