@@ -73,6 +73,31 @@ class Run:
         first = self.manifest["first_seed"]
         return range(first, first + self.manifest["seeds"])
 
+    def describe(self) -> str:
+        """Two lines saying what was run: scenario, seeds, versions, policies, platforms."""
+        m = self.manifest
+        return (
+            f"{self.path}: scenario {m['scenario']!r}, seeds {self.seeds.start}-{self.seeds.stop - 1}, "
+            f"{m['weeks']} versions per season\npolicies {self.policies}, platforms {self.platforms}"
+        )
+
+    def by_platform_and_all(
+        self, frame: pl.DataFrame, aggs: list[pl.Expr], keys: list[str] = ()
+    ) -> pl.DataFrame:
+        """`aggs` per (policy, platform, *keys) and pooled over platforms (platform "all"),
+        in the run's policy order and the scenario's platform order (the grouping of
+        `conductor report`'s tables)."""
+        per = frame.group_by("policy", "platform", *keys).agg(aggs)
+        pooled = frame.group_by("policy", *keys).agg(aggs).with_columns(platform=pl.lit("all"))
+        return (
+            pl.concat([per, pooled.select(per.columns)])
+            .with_columns(
+                pl.col("policy").cast(pl.Enum(self.policies)),
+                pl.col("platform").cast(pl.Enum([*self.platforms, "all"])),
+            )
+            .sort("policy", "platform", *keys)
+        )
+
 
 def open_run(path: str | Path, env_var: str = "CONDUCTOR_RUN") -> Run:
     """Check `path/manifest.json` (or a sharded run's `manifest-shard-*-of-*.json`) and
