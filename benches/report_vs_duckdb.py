@@ -145,7 +145,8 @@ def check_same(duck, report):
     for row in duck["cycles"]:
         r = mine[(row[0], row[1], row[2])]
         assert r["tracks"] == row[3] and r["shipped"] == row[4], (r, row)
-        for key, v in zip(["p50_hours", "p85_hours", "p95_hours", "mean_hours"], row[5:9]):
+        for key, v in zip(["cycle_p50_hours", "cycle_p85_hours", "cycle_p95_hours",
+                           "cycle_mean_hours"], row[5:9]):
             assert abs(r[key] - v) < 2e-4, (key, r[key], v)
             checked += 1
     bott = {(r["scenario"], r["policy"], r["platform"], r["waiting_on"]): r
@@ -161,11 +162,12 @@ def check_same(duck, report):
         for scenario, platform, n, mean, p50, p90, lo, hi in rows:
             r = sav[(scenario, other, platform)]
             assert r["pairs"] == n
-            for key, v in [("mean_hours", mean), ("p50_hours", p50), ("p90_hours", p90)]:
+            for key, v in [("saving_mean_hours", mean), ("saving_p50_hours", p50),
+                           ("saving_p90_hours", p90)]:
                 assert abs(r[key] - v) < 2e-4, (key, r[key], v)
                 checked += 1
             # Different generators: the intervals agree to sampling noise only.
-            assert abs(r["ci95_low"] - lo) < 0.1 * max(1.0, hi - lo), (r, lo)
+            assert abs(r["saving_ci95_low_hours"] - lo) < 0.1 * max(1.0, hi - lo), (r, lo)
     return checked
 
 

@@ -2,6 +2,7 @@
 //! `execute`. Errors here are `anyhow` with context; the binary prints the chain and exits 2.
 
 mod check;
+mod compare;
 mod dashboard;
 mod export;
 mod fit;
@@ -29,6 +30,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Report cycle time, bottlenecks, outcomes and hours saved from run directories.
     Report(report::ReportArgs),
+    /// Compare two scenarios, run directories or policies on the same seeds and worlds.
+    Compare(compare::CompareArgs),
     /// Show the release dashboard of a run at one five-minute tick.
     Dashboard(dashboard::DashboardArgs),
     /// Replay a recorded event log, as it happened and under other policies, into a run
@@ -55,6 +58,7 @@ where
     match cli.command {
         Command::Simulate(args) => simulate::execute(args, out),
         Command::Report(args) => report::execute(args, out),
+        Command::Compare(args) => compare::execute(args, out),
         Command::Dashboard(args) => dashboard::execute(args, out),
         Command::Replay(args) => replay::execute(args, out),
         Command::Fit(args) => fit::execute(args, out),

@@ -12,9 +12,7 @@ use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::ArrowPrimitiveType;
-use arrow_array::types::{
-    Float32Type, TimestampMillisecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
-};
+use arrow_array::types::{Float32Type, Int16Type, Int32Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use jiff::Timestamp;
 
@@ -67,21 +65,21 @@ pub struct TrackView {
     /// What it waits on.
     pub waiting_on: String,
     /// Rollout, % of users.
-    pub rollout_percent: u8,
+    pub rollout_percent: u32,
     /// Open blocking bugs.
-    pub open_blockers: u16,
+    pub open_blockers: u32,
     /// Teams signed off.
-    pub signoffs_done: u8,
+    pub signoffs_done: u32,
     /// Teams that must sign off.
-    pub signoffs_required: u8,
+    pub signoffs_required: u32,
     /// Latest build number.
-    pub latest_build: u16,
+    pub latest_build: u32,
     /// Its status.
     pub build_status: String,
     /// Crash rate of the latest green build, %.
     pub crash_rate_percent: Option<f32>,
     /// Share of the beta-usage threshold reached, %.
-    pub usage_percent: u8,
+    pub usage_percent: u32,
     /// Every gate with its light, in [`Gate::ALL`] order.
     pub gates: Vec<(Gate, Light)>,
 }
@@ -314,9 +312,9 @@ fn collect_rows(
     out: &mut Vec<TrackView>,
 ) -> Result<(), String> {
     let (seeds, ts, versions) = (
-        primitive::<UInt64Type>(batch, "seed")?,
+        primitive::<Int64Type>(batch, "seed")?,
         primitive::<TimestampMillisecondType>(batch, "ts")?,
-        primitive::<UInt32Type>(batch, "version")?,
+        primitive::<Int32Type>(batch, "version")?,
     );
     let strings = |name: &str| -> Result<_, String> {
         column(batch, name)?
@@ -330,15 +328,19 @@ fn collect_rows(
         strings("build_status")?,
     );
     let (rollout, done, required, usage) = (
-        primitive::<UInt8Type>(batch, "rollout_percent")?,
-        primitive::<UInt8Type>(batch, "signoffs_done")?,
-        primitive::<UInt8Type>(batch, "signoffs_required")?,
-        primitive::<UInt8Type>(batch, "usage_percent")?,
+        primitive::<Int16Type>(batch, "rollout_percent")?,
+        primitive::<Int16Type>(batch, "signoffs_done")?,
+        primitive::<Int16Type>(batch, "signoffs_required")?,
+        primitive::<Int16Type>(batch, "usage_percent")?,
     );
     let (blockers, build) = (
-        primitive::<UInt16Type>(batch, "open_blockers")?,
-        primitive::<UInt16Type>(batch, "latest_build")?,
+        primitive::<Int32Type>(batch, "open_blockers")?,
+        primitive::<Int32Type>(batch, "latest_build")?,
     );
+    // The files hold signed columns (docs/formats.md); the board's counts are never negative.
+    let count = |v: i32| u32::try_from(v).unwrap_or(0);
+    let small = |v: i16| u32::try_from(v).unwrap_or(0);
+    let seed = crate::dataset::tables::seed_column(seed);
     let crash = primitive::<Float32Type>(batch, "crash_rate_percent")?;
     let gate_cols = Gate::ALL
         .iter()
@@ -352,7 +354,7 @@ fn collect_rows(
         if seeds.value(i) != seed || ts.value(i) != at_ms {
             continue;
         }
-        if version.is_some_and(|v| v != versions.value(i)) {
+        if version.is_some_and(|v| crate::dataset::tables::version_column(v) != versions.value(i)) {
             continue;
         }
         let state_name = state.value(i);
@@ -376,18 +378,18 @@ fn collect_rows(
             })
             .collect();
         out.push(TrackView {
-            version: versions.value(i),
+            version: count(versions.value(i)),
             platform: platform.value(i).to_string(),
             state: state_name.to_string(),
             waiting_on: waiting.value(i).to_string(),
-            rollout_percent: rollout.value(i),
-            open_blockers: blockers.value(i),
-            signoffs_done: done.value(i),
-            signoffs_required: required.value(i),
-            latest_build: build.value(i),
+            rollout_percent: small(rollout.value(i)),
+            open_blockers: count(blockers.value(i)),
+            signoffs_done: small(done.value(i)),
+            signoffs_required: small(required.value(i)),
+            latest_build: count(build.value(i)),
             build_status: status.value(i).to_string(),
             crash_rate_percent: (!crash.is_null(i)).then(|| crash.value(i)),
-            usage_percent: usage.value(i),
+            usage_percent: small(usage.value(i)),
             gates,
         });
     }

@@ -56,7 +56,7 @@ use crate::scenario::Scenario;
 use crate::sweep::Sweep;
 
 /// Version of the tables' schemas; bumped whenever a column changes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Seeds per part file.
 pub const SEEDS_PER_PART: u64 = 8;

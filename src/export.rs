@@ -19,12 +19,11 @@
 //! activities in time order; timestamps are RFC 3339 UTC with milliseconds
 //! (`2026-01-09T09:00:00.000Z`), the precision of the dataset.
 
-use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{ArrowPrimitiveType, TimestampMillisecondType, UInt32Type, UInt64Type};
+use arrow_array::types::{ArrowPrimitiveType, Int32Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, PrimitiveArray, RecordBatch, StringArray};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -305,7 +304,7 @@ impl Names {
 
 /// Builds the activity log of the run directory `dir`.
 ///
-/// Reads every `segments` file of the selected policies (one pass, about 40 bytes per
+/// Reads every complete `segments` file of the selected policies (one pass, about 40 bytes per
 /// segment in memory) and sorts the rows into the dataset's order, so the result does not
 /// depend on the order files are listed in.
 pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportError> {
@@ -319,7 +318,7 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
             });
         }
     }
-    if run.manifest.parts_complete.is_empty() {
+    if run.complete_parts().is_empty() {
         return Err(ExportError::Empty(run.path.clone()));
     }
     let policies: Vec<&String> = known
@@ -334,8 +333,9 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
         platforms.index(&p.name);
     }
     let mut rows = Vec::new();
-    for (policy, name) in policies.iter().enumerate() {
-        for path in segment_files(&run.path.join(SEGMENTS).join(format!("policy={name}")))? {
+    // Only the parts the manifests list: a file being written or copied in is not read.
+    for (name, path) in run.part_files(SEGMENTS) {
+        if let Some(policy) = policies.iter().position(|p| **p == name) {
             read_segments(&path, policy, &mut scenarios, &mut platforms, &mut rows)?;
         }
     }
@@ -373,32 +373,6 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
     })
 }
 
-/// The Parquet files of one policy folder, in name order (hidden temporary files skipped).
-/// A missing folder (a shard that holds none of the policy's parts) has none.
-fn segment_files(folder: &Path) -> Result<Vec<PathBuf>, ExportError> {
-    let entries = match std::fs::read_dir(folder) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(vec![]),
-        Err(source) => {
-            return Err(DatasetError::Io {
-                path: folder.to_path_buf(),
-                source,
-            }
-            .into());
-        }
-    };
-    let files: BTreeSet<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| !n.starts_with('.') && n.ends_with(".parquet"))
-        })
-        .collect();
-    Ok(files.into_iter().collect())
-}
-
 /// Appends the rows of one `segments` file to `rows`.
 fn read_segments(
     path: &Path,
@@ -430,8 +404,8 @@ fn append_batch(
     rows: &mut Vec<Row>,
 ) -> Result<(), String> {
     let (seed, version) = (
-        primitive::<UInt64Type>(batch, "seed")?,
-        primitive::<UInt32Type>(batch, "version")?,
+        primitive::<Int64Type>(batch, "seed")?,
+        primitive::<Int32Type>(batch, "version")?,
     );
     let (start, end) = (
         primitive::<TimestampMillisecondType>(batch, "start")?,
@@ -460,8 +434,9 @@ fn append_batch(
         rows.push(Row {
             policy,
             scenario: scenarios.index(scenario.value(i)),
-            seed: seed.value(i),
-            version: version.value(i),
+            seed: u64::try_from(seed.value(i)).map_err(|_| format!("a negative seed (row {i})"))?,
+            version: u32::try_from(version.value(i))
+                .map_err(|_| format!("a negative version (row {i})"))?,
             platform: platforms.index(platform.value(i)),
             segment,
         });

@@ -21,6 +21,7 @@
 pub mod calendar;
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod dashboard;
 pub mod dataset;
 pub mod engine;

@@ -1,10 +1,11 @@
 //! `conductor report`: where release time goes, how long cycles take, how often releases
 //! ship and what each automation policy saves, from one or more run directories.
 //!
-//! [`load`] reads the run directories with polars lazy scans of the small tables (`cycles`,
-//! `transitions`, `segments`); the five-minute `snapshots` are never read, because the
-//! `segments` table holds the same history as exact stretches. Only the columns a query
-//! names are read, and `--policy` prunes whole `policy=` partitions. The figures land in a
+//! [`load`] reads the small tables of the run directories (`cycles`, `transitions`,
+//! `segments`; [`scan`]) and aggregates them with polars lazy queries; the five-minute
+//! `snapshots` are never read, because the `segments` table holds the same history as
+//! exact stretches. Only the columns a query names are read, only parts the manifests list
+//! as complete, and `--policy` prunes whole `policy=` partitions. The figures land in a
 //! [`Report`] of plain rows, which [`render`] turns into a table, JSON, CSV, Markdown or a
 //! self-contained HTML page, and [`charts`] into PNG and SVG charts.
 //!
@@ -14,6 +15,7 @@
 pub mod charts;
 pub(crate) mod format;
 mod query;
+pub mod scan;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -32,8 +34,7 @@ pub const ALL_PLATFORMS: &str = "all";
 pub const PERCENTILE_METHOD: &str =
     "linear interpolation between closest ranks (Hyndman & Fan type 7)";
 
-/// Bootstrap resamples behind each saving's confidence interval.
-pub const BOOTSTRAP_RESAMPLES: usize = 2000;
+pub use crate::stats::BOOTSTRAP_RESAMPLES;
 
 /// What to report on.
 #[derive(Debug, Clone, Default)]
@@ -54,16 +55,21 @@ pub enum ReportError {
     /// A run directory cannot be opened.
     #[error(transparent)]
     Dataset(#[from] DatasetError),
-    /// A path polars cannot take.
-    #[error("{0}: the path is not valid UTF-8")]
-    Path(PathBuf),
     /// An argument names something the runs do not have.
     #[error("{0}")]
     Argument(String),
     /// The runs hold no complete part to report on.
     #[error("{0}: no complete part yet (is `conductor simulate --out` still running?)")]
     Empty(PathBuf),
-    /// polars failed to read or aggregate the files.
+    /// A table file cannot be read (missing, truncated or corrupt).
+    #[error("{}: cannot read the table file: {reason}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// polars failed to aggregate the tables.
     #[error("cannot read the run's tables: {0}")]
     Query(String),
 }
@@ -91,10 +97,17 @@ pub struct RunInfo {
     pub seeds: u64,
     /// Versions per season.
     pub weeks: u32,
-    /// Parts complete / parts in the run.
+    /// Parts complete (in every shard the directory holds).
     pub parts_complete: usize,
-    /// Parts in the run (of this manifest's shard).
+    /// Parts in the whole run (every shard).
     pub parts_total: usize,
+    /// Whether every part of the whole run is complete.
+    pub complete: bool,
+    /// Shards of a sharded run whose manifests the directory lacks.
+    pub missing_shards: Vec<u32>,
+    /// The parts not complete, as `policy=NAME/seeds-FIRST-LAST`: their seeds are missing
+    /// from every figure, and a saving pairs only seeds complete under both policies.
+    pub missing_parts: Vec<String>,
 }
 
 /// Which rows a figure describes.
@@ -119,13 +132,13 @@ pub struct CycleRow {
     /// Track-cycles that reached 100%.
     pub shipped: u64,
     /// Median cycle hours.
-    pub p50_hours: Option<f64>,
+    pub cycle_p50_hours: Option<f64>,
     /// 85th percentile.
-    pub p85_hours: Option<f64>,
+    pub cycle_p85_hours: Option<f64>,
     /// 95th percentile.
-    pub p95_hours: Option<f64>,
+    pub cycle_p95_hours: Option<f64>,
     /// Mean.
-    pub mean_hours: Option<f64>,
+    pub cycle_mean_hours: Option<f64>,
 }
 
 /// Release outcomes, bugs and store review.
@@ -218,15 +231,15 @@ pub struct IdleRow {
     #[serde(flatten)]
     pub group: Group,
     /// Mean hours per track-cycle.
-    pub mean_hours: f64,
+    pub idle_mean_hours: f64,
     /// Median per track-cycle.
-    pub p50_hours: f64,
+    pub idle_p50_hours: f64,
     /// 90th percentile per track-cycle.
-    pub p90_hours: f64,
+    pub idle_p90_hours: f64,
     /// 99th percentile per track-cycle.
-    pub p99_hours: f64,
+    pub idle_p99_hours: f64,
     /// The most one track-cycle waited in all.
-    pub max_hours: f64,
+    pub idle_max_hours: f64,
     /// The longest single wait (one stretch).
     pub longest_wait_hours: f64,
 }
@@ -246,15 +259,15 @@ pub struct SavingRow {
     /// Paired track-cycles.
     pub pairs: u64,
     /// Mean of `baseline − policy` cycle hours.
-    pub mean_hours: Option<f64>,
+    pub saving_mean_hours: Option<f64>,
     /// Median.
-    pub p50_hours: Option<f64>,
+    pub saving_p50_hours: Option<f64>,
     /// 90th percentile.
-    pub p90_hours: Option<f64>,
+    pub saving_p90_hours: Option<f64>,
     /// 95% bootstrap interval of the mean: lower bound.
-    pub ci95_low: Option<f64>,
+    pub saving_ci95_low_hours: Option<f64>,
     /// Upper bound.
-    pub ci95_high: Option<f64>,
+    pub saving_ci95_high_hours: Option<f64>,
 }
 
 /// The saving on one transition: how much less the policy's advances waited once their

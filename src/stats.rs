@@ -76,6 +76,37 @@ pub fn labelled_rng(label: &str) -> rand_chacha::ChaCha8Rng {
     rand_chacha::ChaCha8Rng::seed_from_u64(u64::from_le_bytes(key))
 }
 
+/// Bootstrap resamples behind each interval of [`bootstrap_mean_ci95`].
+pub const BOOTSTRAP_RESAMPLES: usize = 2000;
+
+/// A 95% percentile-bootstrap interval for the mean of clustered observations: resamples
+/// whole clusters (seeds) with replacement, [`BOOTSTRAP_RESAMPLES`] times, from a generator
+/// seeded by `label` so that the interval is reproducible. `clusters` holds (sum, count).
+pub fn bootstrap_mean_ci95(clusters: &[(f64, usize)], label: &str) -> Option<(f64, f64)> {
+    if clusters.len() < 2 {
+        return None;
+    }
+    use rand::RngExt;
+    let mut rng = labelled_rng(label);
+    let k = clusters.len();
+    let mut means: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
+        .filter_map(|_| {
+            let (mut sum, mut n) = (0.0, 0usize);
+            for _ in 0..k {
+                let c = clusters[rng.random_range(0..k)];
+                sum += c.0;
+                n += c.1;
+            }
+            (n > 0).then(|| sum / n as f64)
+        })
+        .collect();
+    means.sort_by(f64::total_cmp);
+    Some((
+        quantile_sorted(&means, 0.025)?,
+        quantile_sorted(&means, 0.975)?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,53 +12,58 @@ use crate::model::WaitingOn;
 use crate::scenario::Scenario;
 use crate::stats;
 
-/// One platform × policy line.
+/// One platform × policy line. Field names and units follow the JSON vocabulary of
+/// docs/formats.md ("JSON output"): hours end in `_hours`, fractions are 0 to 1.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     /// The platform.
     pub platform: String,
     /// The policy.
     pub policy: String,
-    /// Release tracks simulated.
-    pub releases: usize,
-    /// Share that reached 100%, in percent.
-    pub shipped_percent: f64,
-    /// Branch cut → 100% in hours, of shipped tracks: p50, p85, p95, mean.
-    pub cycle_p50: f64,
-    /// See `cycle_p50`.
-    pub cycle_p85: f64,
-    /// See `cycle_p50`.
-    pub cycle_p95: f64,
-    /// See `cycle_p50`.
-    pub cycle_mean: f64,
-    /// Blocking bugs per release (all tracks).
-    pub mean_blockers: f64,
-    /// Mean hours per waiting-on label per shipped release, in [`WaitingOn::ALL`] order;
-    /// sums to `cycle_mean`.
-    pub waiting_hours: Vec<f64>,
-    /// Median over seeds of the season's longest weekday `manual_action` wait, in hours.
-    pub longest_weekday_manual_wait: f64,
+    /// Track-cycles simulated.
+    pub tracks: usize,
+    /// Track-cycles that reached 100%.
+    pub shipped: usize,
+    /// `shipped / tracks` (0 to 1).
+    pub success_rate: f64,
+    /// Branch cut → 100% in hours, of shipped track-cycles: median (null when none shipped).
+    pub cycle_p50_hours: Option<f64>,
+    /// 85th percentile.
+    pub cycle_p85_hours: Option<f64>,
+    /// 95th percentile.
+    pub cycle_p95_hours: Option<f64>,
+    /// Mean.
+    pub cycle_mean_hours: Option<f64>,
+    /// Blocking bugs found before submission, per track-cycle.
+    pub blockers_per_release: f64,
+    /// Mean hours per shipped track-cycle waiting on each label (every label, in
+    /// [`WaitingOn::ALL`] order); they sum to `cycle_mean_hours`.
+    pub waiting_hours: BTreeMap<&'static str, f64>,
+    /// Median over seeds of the season's longest weekday `manual_action` wait.
+    pub longest_weekday_manual_wait_hours: Option<f64>,
 }
 
 /// The paired saving of one policy against `manual`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Saving {
-    /// The policy compared with `manual`.
+    /// The policy compared with the baseline.
     pub policy: String,
+    /// The policy compared against (`manual`).
+    pub baseline: String,
     /// A platform, or `all`.
     pub platform: String,
     /// Pairs: (seed, version, platform) shipped under both policies.
     pub pairs: usize,
-    /// Mean of `manual cycle − policy cycle`, hours.
-    pub mean: f64,
-    /// Median, hours.
-    pub p50: f64,
-    /// 90th percentile, hours.
-    pub p90: f64,
-    /// 95% confidence interval of the mean (clustered by seed), hours.
-    pub ci_low: f64,
-    /// See `ci_low`.
-    pub ci_high: f64,
+    /// Mean of `baseline cycle − policy cycle`.
+    pub saving_mean_hours: Option<f64>,
+    /// Median.
+    pub saving_p50_hours: Option<f64>,
+    /// 90th percentile.
+    pub saving_p90_hours: Option<f64>,
+    /// 95% confidence interval of the mean (cluster-robust over seeds): lower bound.
+    pub saving_ci95_low_hours: Option<f64>,
+    /// Upper bound.
+    pub saving_ci95_high_hours: Option<f64>,
 }
 
 /// The whole summary.
@@ -66,6 +71,8 @@ pub struct Saving {
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,
+    /// First seed.
+    pub first_seed: u64,
     /// Seeds run per policy.
     pub seeds: u64,
     /// Versions per season.
@@ -76,13 +83,15 @@ pub struct Summary {
     pub savings: Vec<Saving>,
 }
 
-fn nan_or(v: Option<f64>) -> f64 {
-    v.unwrap_or(f64::NAN)
-}
-
 impl Summary {
     /// Summarises runs of `scenario` (any order; grouped by policy and platform here).
-    pub fn new(scenario: &Scenario, runs: &[RunResult], seeds: u64, weeks: u32) -> Summary {
+    pub fn new(
+        scenario: &Scenario,
+        runs: &[RunResult],
+        first_seed: u64,
+        seeds: u64,
+        weeks: u32,
+    ) -> Summary {
         let mut policies: Vec<&str> = Vec::new();
         for r in runs {
             if !policies.contains(&r.policy.as_str()) {
@@ -106,6 +115,7 @@ impl Summary {
         }
         Summary {
             scenario: scenario.name.clone(),
+            first_seed,
             seeds,
             weeks,
             rows,
@@ -113,19 +123,22 @@ impl Summary {
         }
     }
 
-    /// The summary as aligned plain-text tables.
+    /// The summary as aligned plain-text tables (each fits 100 columns).
     pub fn to_table(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "scenario {}: {} seeds x {} versions per policy; hours, branch cut -> 100%\n",
-            self.scenario, self.seeds, self.weeks
+            "scenario {}: {} x {} per policy ({}); hours, branch cut -> 100%\n",
+            self.scenario,
+            plural(self.seeds, "seed", "seeds"),
+            plural(u64::from(self.weeks), "version", "versions"),
+            seed_span(self.first_seed, self.seeds),
         );
         let mut t = vec![
             [
                 "platform",
                 "policy",
-                "releases",
+                "tracks",
                 "shipped",
                 "p50",
                 "p85",
@@ -141,14 +154,14 @@ impl Summary {
             t.push(vec![
                 r.platform.clone(),
                 r.policy.clone(),
-                r.releases.to_string(),
-                format!("{:.1}%", r.shipped_percent),
-                format!("{:.1}", r.cycle_p50),
-                format!("{:.1}", r.cycle_p85),
-                format!("{:.1}", r.cycle_p95),
-                format!("{:.1}", r.cycle_mean),
-                format!("{:.2}", r.mean_blockers),
-                format!("{:.1}", r.longest_weekday_manual_wait),
+                r.tracks.to_string(),
+                format!("{:.1}%", r.success_rate * 100.0),
+                hours(r.cycle_p50_hours, 1),
+                hours(r.cycle_p85_hours, 1),
+                hours(r.cycle_p95_hours, 1),
+                hours(r.cycle_mean_hours, 1),
+                format!("{:.2}", r.blockers_per_release),
+                hours(r.longest_weekday_manual_wait_hours, 1),
             ]);
         }
         out.push_str(&render(&t));
@@ -159,7 +172,7 @@ impl Summary {
             .filter(|l| {
                 self.rows
                     .iter()
-                    .any(|r| r.waiting_hours[l.index()] >= 0.005)
+                    .any(|r| r.waiting_hours.get(l.as_str()).is_some_and(|h| *h >= 0.005))
             })
             .collect();
         let mut header = vec!["platform".to_string(), "policy".to_string()];
@@ -167,11 +180,12 @@ impl Summary {
         let mut t = vec![header];
         for r in &self.rows {
             let mut line = vec![r.platform.clone(), r.policy.clone()];
-            line.extend(
-                labels
-                    .iter()
-                    .map(|l| format!("{:.2}", r.waiting_hours[l.index()])),
-            );
+            line.extend(labels.iter().map(|l| {
+                if r.shipped == 0 {
+                    return "–".to_string();
+                }
+                hours(r.waiting_hours.get(l.as_str()).copied(), 2)
+            }));
             t.push(line);
         }
         out.push_str(&render(&t));
@@ -189,19 +203,54 @@ impl Summary {
                 .to_vec(),
             ];
             for s in &self.savings {
+                let ci = match (s.saving_ci95_low_hours, s.saving_ci95_high_hours) {
+                    (Some(lo), Some(hi)) => {
+                        format!("[{}, {}]", hours(Some(lo), 2), hours(Some(hi), 2))
+                    }
+                    _ => "–".into(),
+                };
                 t.push(vec![
                     s.policy.clone(),
                     s.platform.clone(),
                     s.pairs.to_string(),
-                    format!("{:.2}", s.mean),
-                    format!("[{:.2}, {:.2}]", s.ci_low, s.ci_high),
-                    format!("{:.2}", s.p50),
-                    format!("{:.2}", s.p90),
+                    hours(s.saving_mean_hours, 2),
+                    ci,
+                    hours(s.saving_p50_hours, 2),
+                    hours(s.saving_p90_hours, 2),
                 ]);
             }
             out.push_str(&render(&t));
         }
         out
+    }
+}
+
+/// `n` with the singular or plural noun.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `seeds 1-200` (or `seed 7`).
+fn seed_span(first: u64, n: u64) -> String {
+    if n == 1 {
+        format!("seed {first}")
+    } else {
+        format!(
+            "seeds {first}-{}",
+            first.saturating_add(n.saturating_sub(1))
+        )
+    }
+}
+
+/// Hours with `digits` decimals, `–` when absent, never `-0.00`.
+pub fn hours(h: Option<f64>, digits: usize) -> String {
+    match h {
+        None => "–".into(),
+        Some(h) => {
+            let scale = 10f64.powi(digits as i32);
+            let r = (h * scale).round() / scale;
+            format!("{:.digits$}", if r == 0.0 { 0.0 } else { r })
+        }
     }
 }
 
@@ -220,12 +269,8 @@ fn row(runs: &[RunResult], policy: &str, platform: usize, name: &str) -> Row {
     let waiting_hours = WaitingOn::ALL
         .iter()
         .map(|l| {
-            nan_or(stats::mean(
-                &shipped
-                    .iter()
-                    .map(|t| t.waiting_hours(*l))
-                    .collect::<Vec<_>>(),
-            ))
+            let per: Vec<f64> = shipped.iter().map(|t| t.waiting_hours(*l)).collect();
+            (l.as_str(), stats::mean(&per).unwrap_or(0.0))
         })
         .collect();
     // The season's longest weekday manual wait, per seed (all platforms), then the median.
@@ -240,23 +285,20 @@ fn row(runs: &[RunResult], policy: &str, platform: usize, name: &str) -> Row {
         per_seed.insert(r.seed, longest);
     }
     let per_seed: Vec<f64> = per_seed.into_values().collect();
+    let blockers: Vec<f64> = tracks.iter().map(|t| f64::from(t.blockers)).collect();
     Row {
         platform: name.to_string(),
         policy: policy.to_string(),
-        releases: tracks.len(),
-        shipped_percent: 100.0 * shipped.len() as f64 / tracks.len().max(1) as f64,
-        cycle_p50: nan_or(stats::quantile_sorted(&cycles, 0.50)),
-        cycle_p85: nan_or(stats::quantile_sorted(&cycles, 0.85)),
-        cycle_p95: nan_or(stats::quantile_sorted(&cycles, 0.95)),
-        cycle_mean: nan_or(stats::mean(&cycles)),
-        mean_blockers: nan_or(stats::mean(
-            &tracks
-                .iter()
-                .map(|t| f64::from(t.blockers))
-                .collect::<Vec<_>>(),
-        )),
+        tracks: tracks.len(),
+        shipped: shipped.len(),
+        success_rate: shipped.len() as f64 / tracks.len().max(1) as f64,
+        cycle_p50_hours: stats::quantile_sorted(&cycles, 0.50),
+        cycle_p85_hours: stats::quantile_sorted(&cycles, 0.85),
+        cycle_p95_hours: stats::quantile_sorted(&cycles, 0.95),
+        cycle_mean_hours: stats::mean(&cycles),
+        blockers_per_release: stats::mean(&blockers).unwrap_or(0.0),
         waiting_hours,
-        longest_weekday_manual_wait: nan_or(stats::quantile(&per_seed, 0.5)),
+        longest_weekday_manual_wait_hours: stats::quantile(&per_seed, 0.5),
     }
 }
 
@@ -298,18 +340,17 @@ fn saving(runs: &[RunResult], policy: &str, platform: Option<usize>, name: &str)
         .iter()
         .map(|g| (g.1.iter().sum(), g.1.len()))
         .collect();
-    let (ci_low, ci_high) = stats::clustered_mean_ci95(&clusters)
-        .or_else(|| stats::mean_ci95(&all))
-        .unwrap_or((f64::NAN, f64::NAN));
+    let ci = stats::clustered_mean_ci95(&clusters).or_else(|| stats::mean_ci95(&all));
     Saving {
         policy: policy.to_string(),
+        baseline: "manual".into(),
         platform: name.to_string(),
         pairs: all.len(),
-        mean: nan_or(stats::mean(&all)),
-        p50: nan_or(stats::quantile(&all, 0.5)),
-        p90: nan_or(stats::quantile(&all, 0.9)),
-        ci_low,
-        ci_high,
+        saving_mean_hours: stats::mean(&all),
+        saving_p50_hours: stats::quantile(&all, 0.5),
+        saving_p90_hours: stats::quantile(&all, 0.9),
+        saving_ci95_low_hours: ci.map(|c| c.0),
+        saving_ci95_high_hours: ci.map(|c| c.1),
     }
 }
 

@@ -1,6 +1,6 @@
-//! `check` output: the human table, JUnit XML and a Markdown job summary.
+//! `check` output: the human table, JSON, JUnit XML and a Markdown job summary.
 //!
-//! All three are pure functions of an [`Outcome`] and deterministic to the byte (no clock,
+//! All four are pure functions of an [`Outcome`] and deterministic to the byte (no clock,
 //! no map iteration), so CI artifacts and snapshot tests never differ between runs.
 
 use std::fmt::Write;
@@ -44,6 +44,61 @@ pub fn table(outcome: &Outcome) -> String {
     for r in failures(outcome) {
         let _ = writeln!(s, "FAIL {}", r.message(outcome.confidence));
     }
+    s
+}
+
+/// JSON for other tools (docs/formats.md, "JSON output"): the input, the counts, and one
+/// object per result with the metric's value in its unit (hours, or a 0–1 rate), its
+/// interval at `confidence`, the bound and the verdict (`pass`, `fail`, `no_data`).
+pub fn json(outcome: &Outcome) -> String {
+    use serde_json::json;
+    let c = Counts::of(outcome);
+    let results: Vec<serde_json::Value> = outcome
+        .results
+        .iter()
+        .map(|r| {
+            json!({
+                "metric": r.metric.name(),
+                "policy": r.policy,
+                "platform": r.platform,
+                "value": r.value,
+                "ci_low": r.ci.map(|c| c.0),
+                "ci_high": r.ci.map(|c| c.1),
+                "side": match r.side {
+                    Side::AtMost => "at_most",
+                    Side::AtLeast => "at_least",
+                },
+                "bound": r.bound,
+                "rule": r.rule,
+                "status": match r.status {
+                    Status::Pass => "pass",
+                    Status::Fail => "fail",
+                    Status::NoData => "no_data",
+                },
+                "excess": r.excess,
+                "message": r.message(outcome.confidence),
+            })
+        })
+        .collect();
+    let v = json!({
+        "input": outcome.input,
+        "kind": match outcome.kind {
+            InputKind::Scenario => "scenario",
+            InputKind::RunDir => "run",
+            InputKind::EventLog => "event_log",
+        },
+        "baseline": outcome.baseline,
+        "confidence": outcome.confidence,
+        "seeds": outcome.seeds,
+        "limits": c.total,
+        "passed": c.passed,
+        "failed": c.failed,
+        "no_data": c.no_data,
+        "results": results,
+    });
+    let v = crate::report::format::rounded(&v).unwrap_or(v);
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
     s
 }
 
@@ -207,7 +262,11 @@ fn cells(r: &CheckResult, status: &str) -> Vec<String> {
 fn ci(r: &CheckResult) -> String {
     let unit = r.metric.unit();
     match r.ci {
-        Some((lo, hi)) if r.value.is_some() => format!("{} to {}", fmt(lo, unit), fmt(hi, unit)),
+        // One unit for both ends keeps the column narrow: `138.0–144.9 h`, `91.0–93.5%`.
+        Some((lo, hi)) if r.value.is_some() => match unit {
+            "%" => format!("{:.1}–{:.1}%", lo * 100.0, hi * 100.0),
+            u => format!("{lo:.1}–{hi:.1} {u}"),
+        },
         _ => NONE.to_string(),
     }
 }
@@ -414,13 +473,27 @@ mod tests {
                over its limit 130.0 h (at most 130) by 8.0 h even at the interval's low end"
             ]
         );
-        let fail_row = lines
+        // The table fits 100 columns: wider, it is split into blocks that repeat the keys.
+        let table_lines = lines
             .iter()
-            .find(|l| l.starts_with("FAIL ") && l.contains("  "))
-            .unwrap();
-        assert!(fail_row.contains("138.0 h to 144.9 h"), "{fail_row}");
-        assert!(fail_row.contains("≤ 130.0 h (at most 130)"), "{fail_row}");
-        assert!(fail_row.contains("+8.0 h over"), "{fail_row}");
+            .skip(2)
+            .take_while(|l| !l.contains("limits checked"));
+        assert!(
+            table_lines.into_iter().all(|l| l.chars().count() <= 100),
+            "{t}"
+        );
+        let fail_rows: Vec<&&str> = lines
+            .iter()
+            .filter(|l| l.starts_with("FAIL ") && l.contains("  "))
+            .collect();
+        let row = |part: &str| {
+            fail_rows
+                .iter()
+                .any(|l| l.contains("cycle_p85_hours") && l.contains(part))
+        };
+        assert!(row("138.0–144.9 h"), "{t}");
+        assert!(row("≤ 130.0 h (at most 130)"), "{t}");
+        assert!(row("+8.0 h over"), "{t}");
         assert!(t.contains("25.1 h to spare"), "{t}");
         let no_data = lines.iter().find(|l| l.starts_with("no data")).unwrap();
         assert!(no_data.contains("cycle_p95_hours"), "{no_data}");
@@ -481,7 +554,7 @@ mod tests {
         assert_eq!(failure.attr("type"), Some("regression"));
         assert!(failure.attr("message").unwrap().contains("by 8.0 h"));
         assert!(
-            failure.text.contains("95% CI: 138.0 h to 144.9 h"),
+            failure.text.contains("95% CI: 138.0–144.9 h"),
             "{}",
             failure.text
         );

@@ -54,6 +54,15 @@ pub struct CheckArgs {
     /// Worker threads (0 = one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
 }
 
 /// Runs the command; a failed limit is [`CliError::Regression`] (exit 1).
@@ -116,7 +125,11 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         let md = render::markdown(&outcome);
         atomic_write(path, |f| f.write_all(md.as_bytes()))?;
     }
-    out.write_all(render::table(&outcome).as_bytes())?;
+    let text = match args.format {
+        Format::Table => render::table(&outcome),
+        Format::Json => render::json(&outcome),
+    };
+    out.write_all(text.as_bytes())?;
     if outcome.failed() {
         let failed = outcome
             .results

@@ -118,7 +118,7 @@ pub fn execute(args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
     let runs = pool.install(|| sweep.run());
-    let summary = Summary::new(&scenario, &runs, args.seeds, weeks);
+    let summary = Summary::new(&scenario, &runs, args.seed, args.seeds, weeks);
     match args.format {
         Format::Table => out.write_all(summary.to_table().as_bytes())?,
         Format::Json => {

@@ -2,15 +2,17 @@
 //! `segments` and `cycles`. One function per table turns the runs of one part into one batch whose rows
 //! are already in the dataset's sort order (seed, version, platform in scenario order, ts).
 //!
-//! Partition columns (`policy`) are not stored in the files: they live in the Hive path
-//! (`policy=robot/`), as Spark, polars, pyarrow and DuckDB expect.
+//! The partition column (`policy`) lives in the Hive path (`policy=robot/`) and in the files
+//! too, so that a reader that does not discover partitions (Spark reading two run
+//! directories at once, a single file opened alone) still sees it. Integers are signed
+//! (Spark, Trino and Java have no unsigned types).
 
 use std::sync::Arc;
 
 use arrow_array::types::UInt8Type;
 use arrow_array::{
-    ArrayRef, BooleanArray, DictionaryArray, Float32Array, Float64Array, RecordBatch, StringArray,
-    TimestampMillisecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
+    ArrayRef, BooleanArray, DictionaryArray, Float32Array, Float64Array, Int16Array, Int32Array,
+    Int64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt8Array,
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use jiff::{SignedDuration, Timestamp};
@@ -29,8 +31,9 @@ fn ts_type() -> DataType {
 fn key_fields() -> Vec<Field> {
     vec![
         Field::new("scenario", DataType::Utf8, false),
-        Field::new("seed", DataType::UInt64, false),
-        Field::new("version", DataType::UInt32, false),
+        Field::new("policy", DataType::Utf8, false),
+        Field::new("seed", DataType::Int64, false),
+        Field::new("version", DataType::Int32, false),
         Field::new("platform", DataType::Utf8, false),
     ]
 }
@@ -61,22 +64,23 @@ fn dict_type() -> DataType {
 pub fn snapshots_schema() -> SchemaRef {
     let mut f = vec![
         Field::new("scenario", dict_type(), false),
-        Field::new("seed", DataType::UInt64, false),
-        Field::new("version", DataType::UInt32, false),
+        Field::new("policy", dict_type(), false),
+        Field::new("seed", DataType::Int64, false),
+        Field::new("version", DataType::Int32, false),
         Field::new("platform", dict_type(), false),
     ];
     f.extend([
         Field::new("ts", ts_type(), false),
         Field::new("state", dict_type(), false),
         Field::new("waiting_on", dict_type(), false),
-        Field::new("rollout_percent", DataType::UInt8, false),
-        Field::new("open_blockers", DataType::UInt16, false),
-        Field::new("signoffs_done", DataType::UInt8, false),
-        Field::new("signoffs_required", DataType::UInt8, false),
-        Field::new("latest_build", DataType::UInt16, false),
+        Field::new("rollout_percent", DataType::Int16, false),
+        Field::new("open_blockers", DataType::Int32, false),
+        Field::new("signoffs_done", DataType::Int16, false),
+        Field::new("signoffs_required", DataType::Int16, false),
+        Field::new("latest_build", DataType::Int32, false),
         Field::new("build_status", dict_type(), false),
         Field::new("crash_rate_percent", DataType::Float32, true),
-        Field::new("usage_percent", DataType::UInt8, false),
+        Field::new("usage_percent", DataType::Int16, false),
     ]);
     f.extend(Gate::ALL.map(|g| Field::new(gate_column(g), DataType::Boolean, false)));
     Arc::new(Schema::new(f))
@@ -124,13 +128,18 @@ pub fn cycles_schema() -> SchemaRef {
     ]);
     f.extend(WaitingOn::ALL.map(|l| Field::new(hours_column(l), DataType::Float64, false)));
     f.extend([
-        Field::new("blockers", DataType::UInt16, false),
-        Field::new("late_bugs", DataType::UInt16, false),
-        Field::new("rejections", DataType::UInt16, false),
-        Field::new("resubmissions", DataType::UInt16, false),
-        Field::new("pauses", DataType::UInt16, false),
+        Field::new("blockers", DataType::Int32, false),
+        Field::new("late_bugs", DataType::Int32, false),
+        Field::new("rejections", DataType::Int32, false),
+        Field::new("resubmissions", DataType::Int32, false),
+        Field::new("pauses", DataType::Int32, false),
     ]);
     Arc::new(Schema::new(f))
+}
+
+/// A count as the signed 32-bit columns hold it.
+fn small_count(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 fn millis(t: Timestamp) -> i64 {
@@ -163,27 +172,42 @@ const BUILD_STATUSES: [BuildStatus; 3] = [
 #[derive(Default)]
 struct Keys<'a> {
     scenario: Vec<&'a str>,
-    seed: Vec<u64>,
-    version: Vec<u32>,
+    policy: Vec<&'a str>,
+    seed: Vec<i64>,
+    version: Vec<i32>,
     platform: Vec<&'a str>,
 }
 
 impl<'a> Keys<'a> {
-    fn push(&mut self, sc: &'a Scenario, run: &RunResult, t: &TrackResult) {
+    fn push(&mut self, sc: &'a Scenario, run: &'a RunResult, t: &TrackResult) {
         self.scenario.push(&sc.name);
-        self.seed.push(run.seed);
-        self.version.push(t.version);
+        self.policy.push(&run.policy);
+        self.seed.push(seed_column(run.seed));
+        self.version.push(version_column(t.version));
         self.platform.push(&sc.platforms[t.platform].name);
     }
 
     fn columns(self) -> Vec<ArrayRef> {
         vec![
             Arc::new(StringArray::from(self.scenario)),
-            Arc::new(UInt64Array::from(self.seed)),
-            Arc::new(UInt32Array::from(self.version)),
+            Arc::new(StringArray::from(self.policy)),
+            Arc::new(Int64Array::from(self.seed)),
+            Arc::new(Int32Array::from(self.version)),
             Arc::new(StringArray::from(self.platform)),
         ]
     }
+}
+
+/// A seed as the signed `seed` column holds it. Seeds are bounded to `0..=i64::MAX` where
+/// they are given (arguments, event logs), so the conversion never saturates in practice.
+pub fn seed_column(seed: u64) -> i64 {
+    i64::try_from(seed).unwrap_or(i64::MAX)
+}
+
+/// A version number as the signed `version` column holds it (versions are bounded far below
+/// `i32::MAX` where they are given).
+pub fn version_column(version: u32) -> i32 {
+    i32::try_from(version).unwrap_or(i32::MAX)
 }
 
 /// The first tick (a multiple of five minutes since the epoch) at or after `t`.
@@ -260,17 +284,17 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
                     k += 1;
                 }
                 let o = &t.timeline[k];
-                seed.push(run.seed);
-                version.push(t.version);
+                seed.push(seed_column(run.seed));
+                version.push(version_column(t.version));
                 platform.push(t.platform as u8);
                 ts.push(tick * 1000);
                 state.push(o.state.index() as u8);
                 waiting.push(o.waiting_on.map_or(WaitingOn::COUNT, WaitingOn::index) as u8);
-                rollout.push(o.state.rollout_percent());
-                blockers.push(o.open_blockers.min(u32::from(u16::MAX)) as u16);
-                done.push(o.signoffs_done.min(255) as u8);
-                required.push(o.signoffs_required.min(255) as u8);
-                build.push(o.latest_build.min(u32::from(u16::MAX)) as u16);
+                rollout.push(i16::from(o.state.rollout_percent()));
+                blockers.push(small_count(o.open_blockers));
+                done.push(o.signoffs_done.min(i16::MAX as u32) as i16);
+                required.push(o.signoffs_required.min(i16::MAX as u32) as i16);
+                build.push(small_count(o.latest_build));
                 status.push(
                     BUILD_STATUSES
                         .iter()
@@ -278,10 +302,10 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
                         .unwrap_or(0) as u8,
                 );
                 crash.push(o.crash_rate_percent.map(|c| c as f32));
-                usage.push(usage_percent(
+                usage.push(i16::from(usage_percent(
                     at.duration_since(t.branch_cut),
                     t.usage_after,
-                ));
+                )));
                 for (col, g) in gates.iter_mut().zip(Gate::ALL) {
                     col.push(o.gates.contains(g));
                 }
@@ -293,22 +317,26 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
     let states = State::ALL.map(State::as_str);
     let statuses = BUILD_STATUSES.map(BuildStatus::as_str);
     let n = seed.len();
+    // A part holds one policy's runs.
+    let policy = runs.first().map_or("", |r| r.policy.as_str());
+    debug_assert!(runs.iter().all(|r| r.policy == policy));
     let mut cols: Vec<ArrayRef> = vec![
         dict_array(vec![0; n], &[sc.name.as_str()])?,
-        Arc::new(UInt64Array::from(seed)),
-        Arc::new(UInt32Array::from(version)),
+        dict_array(vec![0; n], &[policy])?,
+        Arc::new(Int64Array::from(seed)),
+        Arc::new(Int32Array::from(version)),
         dict_array(platform, &platforms)?,
         ts_array(ts),
         dict_array(state, &states)?,
         dict_array(waiting, &labels)?,
-        Arc::new(UInt8Array::from(rollout)),
-        Arc::new(UInt16Array::from(blockers)),
-        Arc::new(UInt8Array::from(done)),
-        Arc::new(UInt8Array::from(required)),
-        Arc::new(UInt16Array::from(build)),
+        Arc::new(Int16Array::from(rollout)),
+        Arc::new(Int32Array::from(blockers)),
+        Arc::new(Int16Array::from(done)),
+        Arc::new(Int16Array::from(required)),
+        Arc::new(Int32Array::from(build)),
         dict_array(status, &statuses)?,
         Arc::new(Float32Array::from(crash)),
-        Arc::new(UInt8Array::from(usage)),
+        Arc::new(Int16Array::from(usage)),
     ];
     cols.extend(
         gates
@@ -395,8 +423,7 @@ pub fn cycles(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowErr
     let mut entered: Vec<Vec<Option<i64>>> = State::ALL.iter().map(|_| vec![]).collect();
     let (mut ended, mut outcome, mut cycle) = (vec![], vec![], vec![]);
     let mut hours: Vec<Vec<f64>> = WaitingOn::ALL.iter().map(|_| vec![]).collect();
-    let mut counts: [Vec<u16>; 5] = Default::default();
-    let small = |n: u32| n.min(u32::from(u16::MAX)) as u16;
+    let mut counts: [Vec<i32>; 5] = Default::default();
     for run in runs {
         for t in &run.tracks {
             keys.push(sc, run, t);
@@ -416,7 +443,7 @@ pub fn cycles(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowErr
                 t.resubmissions,
                 t.pauses,
             ]) {
-                col.push(small(n));
+                col.push(small_count(n));
             }
         }
     }
@@ -435,7 +462,7 @@ pub fn cycles(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowErr
     cols.extend(
         counts
             .into_iter()
-            .map(|c| Arc::new(UInt16Array::from(c)) as ArrayRef),
+            .map(|c| Arc::new(Int32Array::from(c)) as ArrayRef),
     );
     RecordBatch::try_new(cycles_schema(), cols)
 }

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{
-    ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt32Array,
-    UInt64Array,
+    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    TimestampMillisecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use jiff::Timestamp;
@@ -121,8 +121,8 @@ fn batch(rows: &[Out]) -> Result<RecordBatch, arrow_schema::ArrowError> {
             DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
             false,
         ),
-        Field::new("seed", DataType::UInt64, false),
-        Field::new("version", DataType::UInt32, false),
+        Field::new("seed", DataType::Int64, false),
+        Field::new("version", DataType::Int32, false),
         Field::new("platform", DataType::Utf8, false),
         Field::new("kind", DataType::Utf8, false),
         Field::new("ref", DataType::Utf8, true),
@@ -137,11 +137,15 @@ fn batch(rows: &[Out]) -> Result<RecordBatch, arrow_schema::ArrowError> {
             )
             .with_timezone("UTC"),
         ),
-        Arc::new(UInt64Array::from(
-            rows.iter().map(|r| r.seed).collect::<Vec<_>>(),
+        Arc::new(Int64Array::from(
+            rows.iter()
+                .map(|r| crate::dataset::tables::seed_column(r.seed))
+                .collect::<Vec<_>>(),
         )),
-        Arc::new(UInt32Array::from(
-            rows.iter().map(|r| r.version).collect::<Vec<_>>(),
+        Arc::new(Int32Array::from(
+            rows.iter()
+                .map(|r| crate::dataset::tables::version_column(r.version))
+                .collect::<Vec<_>>(),
         )),
         Arc::new(StringArray::from(
             rows.iter().map(|r| r.platform).collect::<Vec<_>>(),

@@ -2,10 +2,10 @@
 //! formats (table, Markdown, HTML) lay out the same [`Section`]s; JSON and CSV carry every
 //! row, per platform and pooled.
 
-mod csv;
-mod html;
+pub(crate) mod csv;
+pub(crate) mod html;
 mod json;
-mod markdown;
+pub(crate) mod markdown;
 pub(crate) mod table;
 
 use std::collections::BTreeMap;
@@ -50,7 +50,7 @@ pub fn render(report: &Report, format: Format) -> Result<String, ReportError> {
 #[derive(Debug, Clone)]
 pub struct Section {
     /// A short identifier (HTML anchors).
-    pub id: &'static str,
+    pub id: String,
     /// The heading.
     pub title: String,
     /// How to read it.
@@ -77,7 +77,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
     let mut out = vec![];
 
     out.push(Section {
-        id: "cycle-time",
+        id: "cycle-time".into(),
         title: "Cycle time".into(),
         note: format!(
             "Hours from branch cut to 100% rollout, over track-cycles that shipped. \
@@ -98,10 +98,10 @@ pub fn sections(report: &Report) -> Vec<Section> {
                     r.group.platform.clone(),
                     r.tracks.to_string(),
                     r.shipped.to_string(),
-                    hours(r.p50_hours),
-                    hours(r.p85_hours),
-                    hours(r.p95_hours),
-                    hours(r.mean_hours),
+                    hours(r.cycle_p50_hours),
+                    hours(r.cycle_p85_hours),
+                    hours(r.cycle_p95_hours),
+                    hours(r.cycle_mean_hours),
                 ]
             })
             .collect(),
@@ -110,7 +110,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
 
     if !report.savings.is_empty() {
         out.push(Section {
-            id: "savings",
+            id: "savings".into(),
             title: format!("Hours saved against {}", report.baseline),
             note: format!(
                 "Paired on scenario, seed, version and platform: {} cycle hours minus the \
@@ -129,7 +129,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
                 .savings
                 .iter()
                 .map(|r| {
-                    let ci = match (r.ci95_low, r.ci95_high) {
+                    let ci = match (r.saving_ci95_low_hours, r.saving_ci95_high_hours) {
                         (Some(l), Some(h)) => format!("{l:.1} to {h:.1}"),
                         _ => "–".into(),
                     };
@@ -137,10 +137,10 @@ pub fn sections(report: &Report) -> Vec<Section> {
                         namer.name(&r.scenario, &r.policy),
                         r.platform.clone(),
                         r.pairs.to_string(),
-                        hours(r.mean_hours),
+                        hours(r.saving_mean_hours),
                         ci,
-                        hours(r.p50_hours),
-                        hours(r.p90_hours),
+                        hours(r.saving_p50_hours),
+                        hours(r.saving_p90_hours),
                     ]
                 })
                 .collect(),
@@ -157,7 +157,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
                 .then(b.saving_hours.total_cmp(&a.saving_hours))
         });
         out.push(Section {
-            id: "step-savings",
+            id: "step-savings".into(),
             title: "Saving per transition".into(),
             note: format!(
                 "Hours each step waited once its gates held (wait_minutes in transitions), \
@@ -191,7 +191,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
     }
 
     out.push(Section {
-        id: "outcomes",
+        id: "outcomes".into(),
         title: "Outcomes, bugs and store review".into(),
         note: "Shipped: share of track-cycles that reached 100%. Paused: track-cycles paused \
                at 1% at least once. Blockers: bugs found before submission; late bugs ride \
@@ -272,7 +272,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
         header.push(format!("{n} share"));
     }
     out.push(Section {
-        id: "bottlenecks",
+        id: "bottlenecks".into(),
         title: "Bottlenecks: where the time goes".into(),
         note: format!(
             "Hours per track-cycle spent waiting on each label (the first failing gate of \
@@ -307,7 +307,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
         .filter(|s| report.states.iter().any(|r| r.state == *s))
         .collect();
     out.push(Section {
-        id: "states",
+        id: "states".into(),
         title: "Time per state".into(),
         note: "Hours per track-cycle in each state, all platforms.".into(),
         header,
@@ -335,7 +335,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
     });
 
     out.push(Section {
-        id: "state-bottlenecks",
+        id: "state-bottlenecks".into(),
         title: "Bottlenecks per state".into(),
         note: "Within each state, hours per track-cycle on each waiting-on label and their \
                share of the state's time, all platforms, ranked."
@@ -369,7 +369,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
     });
 
     out.push(Section {
-        id: "idle",
+        id: "idle".into(),
         title: "Off-hours idle (manual_action)".into(),
         note: "Hours per track-cycle in which every gate held and nobody advanced the \
                release, their distribution over track-cycles, and the longest single wait."
@@ -393,11 +393,11 @@ pub fn sections(report: &Report) -> Vec<Section> {
                 vec![
                     namer.name(&r.group.scenario, &r.group.policy),
                     r.group.platform.clone(),
-                    format!("{:.2}", r.mean_hours),
-                    format!("{:.2}", r.p50_hours),
-                    format!("{:.2}", r.p90_hours),
-                    format!("{:.2}", r.p99_hours),
-                    format!("{:.2}", r.max_hours),
+                    format!("{:.2}", r.idle_mean_hours),
+                    format!("{:.2}", r.idle_p50_hours),
+                    format!("{:.2}", r.idle_p90_hours),
+                    format!("{:.2}", r.idle_p99_hours),
+                    format!("{:.2}", r.idle_max_hours),
                     format!("{:.2}", r.longest_wait_hours),
                 ]
             })
@@ -413,13 +413,26 @@ pub fn describe_runs(report: &Report) -> Vec<String> {
         .runs
         .iter()
         .map(|r| {
-            let partial = if r.parts_complete < r.parts_total {
+            let partial = if r.complete {
+                String::new()
+            } else {
+                let shards = if r.missing_shards.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; shards missing: {}",
+                        r.missing_shards
+                            .iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
                 format!(
-                    " (incomplete: {} of {} parts)",
+                    ". PARTIAL: {} of {} parts complete{shards}. Every figure covers only the \
+                     complete parts; a saving pairs only seeds complete under both policies",
                     r.parts_complete, r.parts_total
                 )
-            } else {
-                String::new()
             };
             format!(
                 "{}: scenario {}, policies {}, seeds {}–{}, {} versions{partial}",
@@ -437,7 +450,12 @@ pub fn describe_runs(report: &Report) -> Vec<String> {
 /// The report as JSON with every float rounded to 4 decimals (0.36 s of an hour), so that
 /// the output does not depend on the order polars' threads summed in.
 pub fn rounded_json(report: &Report) -> Result<serde_json::Value, ReportError> {
-    let mut v = serde_json::to_value(report).map_err(|e| ReportError::Query(e.to_string()))?;
+    rounded(report).map_err(|e| ReportError::Query(e.to_string()))
+}
+
+/// Any output as JSON with every float rounded to 4 decimals (see [`rounded_json`]).
+pub(crate) fn rounded(value: &impl serde::Serialize) -> serde_json::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(value)?;
     round_floats(&mut v);
     Ok(v)
 }

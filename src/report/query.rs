@@ -3,15 +3,13 @@
 //! way the runs list them.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use polars::prelude::*;
-use rand::RngExt;
 
 use super::{
-    ALL_PLATFORMS, BOOTSTRAP_RESAMPLES, BottleneckRow, CycleRow, Distributions, Group, IdleRow,
-    Options, OutcomeRow, PERCENTILE_METHOD, Report, ReportError, RunInfo, SavingRow, Span,
-    StateBottleneckRow, StateRow, StepSavingRow, Timeline, TimelineRow,
+    ALL_PLATFORMS, BottleneckRow, CycleRow, Distributions, Group, IdleRow, Options, OutcomeRow,
+    PERCENTILE_METHOD, Report, ReportError, RunInfo, SavingRow, Span, StateBottleneckRow, StateRow,
+    StepSavingRow, Timeline, TimelineRow,
 };
 use crate::dataset::RunDir;
 use crate::model::{State, WaitingOn};
@@ -55,46 +53,15 @@ fn groups(df: &DataFrame) -> Result<Vec<Group>, ReportError> {
         .collect())
 }
 
-/// Every run directory's `table`, one lazy frame, with `policy` from the Hive path.
+/// `columns` of every run directory's `table` (complete parts only, `--policy` filtered),
+/// read into memory as one lazy frame.
 pub(crate) fn scan(
     runs: &[RunDir],
     table: &str,
+    columns: &[&str],
     policies: &[String],
 ) -> Result<LazyFrame, ReportError> {
-    let hive_schema = Schema::from_iter([Field::new("policy".into(), DataType::String)]);
-    let frames = runs
-        .iter()
-        .map(|r| {
-            // The table's Parquet files by a glob, not the folder: a folder scan fails on the
-            // hidden `.<name>.tmp` of a part being written (or left by a killed run), since
-            // polars refuses a folder of mixed file extensions. A path that holds glob
-            // characters itself is scanned as a folder, without globbing.
-            let folder = r.path.join(table);
-            let folder = folder
-                .to_str()
-                .ok_or_else(|| ReportError::Path(folder.clone()))?;
-            let glob = !folder.contains(['*', '?', '[', ']', '{', '}']);
-            let path = if glob {
-                format!("{folder}/*/*.parquet")
-            } else {
-                folder.to_string()
-            };
-            let args = ScanArgsParquet {
-                glob,
-                hive_options: HiveOptions {
-                    schema: Some(Arc::new(hive_schema.clone())),
-                    ..HiveOptions::new_enabled()
-                },
-                ..Default::default()
-            };
-            Ok(LazyFrame::scan_parquet(PlRefPath::new(&path), args)?)
-        })
-        .collect::<Result<Vec<_>, ReportError>>()?;
-    let lf = concat(frames, UnionArgs::default())?;
-    Ok(match policy_filter(policies) {
-        Some(f) => lf.filter(f),
-        None => lf,
-    })
+    Ok(super::scan::read_table(runs, table, columns, policies)?.lazy())
 }
 
 /// One row per track-cycle of `run`: (policy, platform, seed, version, cycle hours).
@@ -102,15 +69,13 @@ pub(crate) type CycleSample = (String, String, u64, u32, Option<f64>);
 
 /// Every track-cycle of `run`, for `conductor check`.
 pub(crate) fn cycle_samples(run: &RunDir) -> Result<Vec<CycleSample>, ReportError> {
-    let df = scan(std::slice::from_ref(run), "cycles", &[])?
-        .select(cols(&[
-            "policy",
-            "platform",
-            "seed",
-            "version",
-            "cycle_hours",
-        ]))
-        .collect()?;
+    let df = scan(
+        std::slice::from_ref(run),
+        "cycles",
+        &["policy", "platform", "seed", "version", "cycle_hours"],
+        &[],
+    )?
+    .collect()?;
     let (policy, platform) = (strs(&df, "policy")?, strs(&df, "platform")?);
     let (seed, version) = (f64s(&df, "seed")?, f64s(&df, "version")?);
     let hours = f64s(&df, "cycle_hours")?;
@@ -125,13 +90,6 @@ pub(crate) fn cycle_samples(run: &RunDir) -> Result<Vec<CycleSample>, ReportErro
             )
         })
         .collect())
-}
-
-fn policy_filter(policies: &[String]) -> Option<Expr> {
-    policies
-        .iter()
-        .map(|p| col("policy").eq(lit(p.as_str())))
-        .reduce(|a, b| a.or(b))
 }
 
 /// `aggs` per (scenario, policy, platform, `extra`…) and pooled over platforms (platform
@@ -285,7 +243,7 @@ fn check_arguments(runs: &[RunDir], opts: &Options) -> Result<String, ReportErro
 pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
     let baseline = check_arguments(runs, opts)?;
     for r in runs {
-        if r.manifest.parts_complete.is_empty() {
+        if r.complete_parts().is_empty() {
             return Err(ReportError::Empty(r.path.clone()));
         }
     }
@@ -313,26 +271,24 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
     .to_vec();
     cycle_columns.extend(WaitingOn::ALL.map(|l| format!("hours_{}", l.as_str())));
     let cycle_columns: Vec<&str> = cycle_columns.iter().map(String::as_str).collect();
-    let cycles = scan(runs, "cycles", policies)?
-        .select(cols(&cycle_columns))
-        .collect()?
-        .lazy();
-    let segment_scan = scan(runs, "segments", policies)?;
-    let segments = segment_scan
-        .clone()
-        .select(cols(&[
+    let cycles = scan(runs, "cycles", &cycle_columns, policies)?;
+    let segments = scan(
+        runs,
+        "segments",
+        &[
             "scenario",
             "policy",
             "platform",
             "state",
             "waiting_on",
             "hours",
-        ]))
-        .collect()?
-        .lazy();
-    let transitions = scan(runs, "transitions", policies)?
-        .filter(col("wait_minutes").is_not_null())
-        .select(cols(&[
+        ],
+        policies,
+    )?;
+    let transitions = scan(
+        runs,
+        "transitions",
+        &[
             "scenario",
             "policy",
             "seed",
@@ -341,9 +297,12 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
             "from_state",
             "to_state",
             "wait_minutes",
-        ]))
-        .collect()?
-        .lazy();
+        ],
+        policies,
+    )?
+    .filter(col("wait_minutes").is_not_null())
+    .collect()?
+    .lazy();
 
     let (cycle_time, outcomes_base, bottlenecks, idle_base, tracks) =
         cycle_tables(cycles.clone(), &order)?;
@@ -394,8 +353,8 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
             &order,
         )?);
     }
-    // The timeline reads one seed's rows: row-group statistics skip the rest.
-    let timeline = timeline(segment_scan, runs, opts, &order)?;
+    // The timeline reads only the part files holding its seed.
+    let timeline = timeline(runs, opts, &order)?;
     Ok(Report {
         runs: runs.iter().map(run_info).collect(),
         percentile_method: PERCENTILE_METHOD,
@@ -423,8 +382,16 @@ fn run_info(r: &RunDir) -> RunInfo {
         first_seed: m.first_seed,
         seeds: m.seeds,
         weeks: m.weeks,
-        parts_complete: m.parts_complete.len(),
-        parts_total: m.parts_total,
+        parts_complete: r.complete_parts().len(),
+        parts_total: r.all_parts().len(),
+        complete: r.is_complete(),
+        missing_shards: r.missing_shards(),
+        missing_parts: r
+            .all_parts()
+            .into_iter()
+            .filter(|(_, id)| !r.is_complete_part(id))
+            .map(|(_, id)| id)
+            .collect(),
     }
 }
 
@@ -512,10 +479,10 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
             group: group.clone(),
             tracks: t,
             shipped: count(shipped_n[i]),
-            p50_hours: p50[i],
-            p85_hours: p85[i],
-            p95_hours: p95[i],
-            mean_hours: mean[i],
+            cycle_p50_hours: p50[i],
+            cycle_p85_hours: p85[i],
+            cycle_p95_hours: p95[i],
+            cycle_mean_hours: mean[i],
         });
         let subs = count(submissions[i]);
         outcome_rows.push(OutcomeRow {
@@ -553,11 +520,11 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
         }
         idle_rows.push(IdleRow {
             group,
-            mean_hours: n(idle[0][i]),
-            p50_hours: n(idle[1][i]),
-            p90_hours: n(idle[2][i]),
-            p99_hours: n(idle[3][i]),
-            max_hours: n(idle[4][i]),
+            idle_mean_hours: n(idle[0][i]),
+            idle_p50_hours: n(idle[1][i]),
+            idle_p90_hours: n(idle[2][i]),
+            idle_p99_hours: n(idle[3][i]),
+            idle_max_hours: n(idle[4][i]),
             longest_wait_hours: 0.0,
         });
     }
@@ -783,18 +750,18 @@ fn paired_savings(
             .values()
             .map(|v| (v.iter().sum(), v.len()))
             .collect();
-        let ci = bootstrap_mean_ci95(&clusters, &format!("{scenario}/{other}/{platform}"));
+        let ci = stats::bootstrap_mean_ci95(&clusters, &format!("{scenario}/{other}/{platform}"));
         rows.push(SavingRow {
             scenario: scenario.clone(),
             baseline: baseline.to_string(),
             policy: other.to_string(),
             platform: platform.clone(),
             pairs: all.len() as u64,
-            mean_hours: stats::mean(&all),
-            p50_hours: stats::quantile(&all, 0.5),
-            p90_hours: stats::quantile(&all, 0.9),
-            ci95_low: ci.map(|c| c.0),
-            ci95_high: ci.map(|c| c.1),
+            saving_mean_hours: stats::mean(&all),
+            saving_p50_hours: stats::quantile(&all, 0.5),
+            saving_p90_hours: stats::quantile(&all, 0.9),
+            saving_ci95_low_hours: ci.map(|c| c.0),
+            saving_ci95_high_hours: ci.map(|c| c.1),
         });
         if platform == ALL_PLATFORMS {
             dists.push((scenario, other.to_string(), all));
@@ -808,33 +775,6 @@ fn paired_savings(
         })
     });
     Ok((rows, dists))
-}
-
-/// A 95% percentile-bootstrap interval for the mean of clustered observations: resamples
-/// whole clusters (seeds) with replacement, [`BOOTSTRAP_RESAMPLES`] times, from a generator
-/// seeded by `label` so that the interval is reproducible. `clusters` holds (sum, count).
-pub fn bootstrap_mean_ci95(clusters: &[(f64, usize)], label: &str) -> Option<(f64, f64)> {
-    if clusters.len() < 2 {
-        return None;
-    }
-    let mut rng = stats::labelled_rng(label);
-    let k = clusters.len();
-    let mut means: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
-        .filter_map(|_| {
-            let (mut sum, mut n) = (0.0, 0usize);
-            for _ in 0..k {
-                let c = clusters[rng.random_range(0..k)];
-                sum += c.0;
-                n += c.1;
-            }
-            (n > 0).then(|| sum / n as f64)
-        })
-        .collect();
-    means.sort_by(f64::total_cmp);
-    Some((
-        stats::quantile_sorted(&means, 0.025)?,
-        stats::quantile_sorted(&means, 0.975)?,
-    ))
 }
 
 /// Hours each policy step waited once its gates held, per track and step.
@@ -927,7 +867,6 @@ fn step_saving_rows(
 
 /// The states of every track of one version of one seed, for the timeline chart.
 fn timeline(
-    segments: LazyFrame,
     runs: &[RunDir],
     opts: &Options,
     order: &Order,
@@ -941,21 +880,27 @@ fn timeline(
         .iter()
         .find(|r| (r.manifest.first_seed..r.manifest.first_seed + r.manifest.seeds).contains(&seed))
         .unwrap_or(first);
-    let df = segments
-        .filter(
-            col("scenario")
-                .eq(lit(run.scenario.name.as_str()))
-                .and(col("seed").eq(lit(seed)))
-                .and(col("version").eq(lit(version))),
-        )
-        .select([
-            col("policy"),
-            col("platform"),
-            col("state"),
-            col("start").cast(DataType::Int64),
-            col("end").cast(DataType::Int64),
-        ])
-        .collect()?;
+    let files: Vec<std::path::PathBuf> = run
+        .manifest
+        .policies
+        .iter()
+        .filter(|p| opts.policies.is_empty() || opts.policies.contains(p))
+        .filter(|p| run.has_seed(seed) && run.is_complete_part(&part_id(run, p, seed)))
+        .map(|p| run.part_file("segments", p, seed))
+        .collect();
+    let df = super::scan::read_files(
+        &files,
+        &[
+            "seed", "version", "policy", "platform", "state", "start", "end",
+        ],
+    )?
+    .lazy()
+    .filter(
+        col("seed")
+            .eq(lit(seed as i64))
+            .and(col("version").eq(lit(i64::from(version)))),
+    )
+    .collect()?;
     if df.height() == 0 {
         return Ok(None);
     }
@@ -1014,6 +959,16 @@ fn timeline(
     }))
 }
 
+/// The manifest id of the part holding `seed` under `policy`.
+fn part_id(run: &RunDir, policy: &str, seed: u64) -> String {
+    let file = run.part_file("segments", policy, seed);
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("policy={policy}/{stem}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1025,12 +980,12 @@ mod tests {
             .collect();
         let n: usize = clusters.iter().map(|c| c.1).sum();
         let mean = clusters.iter().map(|c| c.0).sum::<f64>() / n as f64;
-        let (lo, hi) = bootstrap_mean_ci95(&clusters, "x").unwrap();
+        let (lo, hi) = stats::bootstrap_mean_ci95(&clusters, "x").unwrap();
         assert!(lo < mean && mean < hi, "{lo} < {mean} < {hi}");
-        assert_eq!(bootstrap_mean_ci95(&clusters, "x"), Some((lo, hi)));
+        assert_eq!(stats::bootstrap_mean_ci95(&clusters, "x"), Some((lo, hi)));
         // Close to the cluster-robust t interval.
         let (tlo, thi) = stats::clustered_mean_ci95(&clusters).unwrap();
         assert!(((hi - lo) / (thi - tlo) - 1.0).abs() < 0.2);
-        assert_eq!(bootstrap_mean_ci95(&clusters[..1], "x"), None);
+        assert_eq!(stats::bootstrap_mean_ci95(&clusters[..1], "x"), None);
     }
 }

@@ -19,8 +19,8 @@ fn a_tick(dir: &Path) -> i64 {
         .filter(
             col("policy")
                 .eq(lit("manual"))
-                .and(col("seed").eq(lit(1u64)))
-                .and(col("version").eq(lit(1u32))),
+                .and(col("seed").eq(lit(1i64)))
+                .and(col("version").eq(lit(1i64))),
         )
         .collect()
         .unwrap();
@@ -76,7 +76,7 @@ fn the_dashboard_shows_the_snapshot_state_of_every_live_track() {
     .filter(
         col("policy")
             .eq(lit("manual"))
-            .and(col("seed").eq(lit(1u64)))
+            .and(col("seed").eq(lit(1i64)))
             .and(col("ts").eq(lit(at_ms))),
     )
     .collect()
@@ -158,12 +158,16 @@ fn bad_dashboard_requests_are_clear_errors() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text.replace("\"schema_version\": 3", "\"schema_version\": 99"),
+        text.replace(
+            &format!("\"schema_version\": {}", conductor::dataset::SCHEMA_VERSION),
+            "\"schema_version\": 99",
+        ),
     )
     .unwrap();
     dashboard(&dir, &["--at", &at])
         .code(2)
-        .stderr(predicate::str::contains(
-            "schema version 99, but this conductor reads version 3",
-        ));
+        .stderr(predicate::str::contains(format!(
+            "schema version 99, but this conductor reads version {}",
+            conductor::dataset::SCHEMA_VERSION
+        )));
 }

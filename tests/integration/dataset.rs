@@ -50,44 +50,27 @@ fn parquet_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
-/// A table of a run directory as one data frame, Hive partition columns included, with
-/// timestamps as integer milliseconds.
+/// A table of a run directory as one data frame (the complete parts the manifests list),
+/// read the way `conductor report` reads it: integers as Int64, timestamps as integer
+/// milliseconds.
 pub fn read(dir: &Path, table: &str, columns: &[&str]) -> DataFrame {
-    let path = dir.join(table);
-    let args = ScanArgsParquet {
-        hive_options: HiveOptions::new_enabled(),
-        ..Default::default()
-    };
-    let exprs: Vec<Expr> = columns
-        .iter()
-        .map(|c| {
-            if c.ends_with("_at") || ["ts", "start", "end"].contains(c) {
-                col(*c).cast(DataType::Int64)
-            } else {
-                col(*c)
-            }
-        })
-        .collect();
-    LazyFrame::scan_parquet(PlRefPath::new(path.to_str().unwrap()), args)
-        .unwrap()
-        .select(exprs)
-        .collect()
-        .unwrap()
+    let run = conductor::dataset::RunDir::open(dir).unwrap();
+    conductor::report::scan::read_table(&[run], table, columns, &[]).unwrap()
 }
 
 type Key = (String, u64, u32, String);
 
 fn keys(df: &DataFrame) -> Vec<Key> {
     let policy = df.column("policy").unwrap().str().unwrap();
-    let seed = df.column("seed").unwrap().u64().unwrap();
-    let version = df.column("version").unwrap().u32().unwrap();
+    let seed = df.column("seed").unwrap().i64().unwrap();
+    let version = df.column("version").unwrap().i64().unwrap();
     let platform = df.column("platform").unwrap().str().unwrap();
     (0..df.height())
         .map(|i| {
             (
                 policy.get(i).unwrap().to_string(),
-                seed.get(i).unwrap(),
-                version.get(i).unwrap(),
+                seed.get(i).unwrap() as u64,
+                version.get(i).unwrap() as u32,
                 platform.get(i).unwrap().to_string(),
             )
         })
@@ -102,16 +85,20 @@ pub fn f64s(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     df.column(name).unwrap().f64().unwrap().iter().collect()
 }
 
-/// A column without nulls.
+/// An integer column without nulls, none negative.
 pub fn u32s(df: &DataFrame, name: &str) -> Vec<u32> {
-    let c = df.column(name).unwrap().u32().unwrap();
-    c.into_no_null_iter().collect()
+    let c = df.column(name).unwrap().i64().unwrap();
+    c.into_no_null_iter()
+        .map(|v| u32::try_from(v).unwrap())
+        .collect()
 }
 
-/// A column without nulls.
+/// An integer column without nulls, none negative.
 pub fn u64s(df: &DataFrame, name: &str) -> Vec<u64> {
-    let c = df.column(name).unwrap().u64().unwrap();
-    c.into_no_null_iter().collect()
+    let c = df.column(name).unwrap().i64().unwrap();
+    c.into_no_null_iter()
+        .map(|v| u64::try_from(v).unwrap())
+        .collect()
 }
 
 pub fn strs(df: &DataFrame, name: &str) -> Vec<String> {
@@ -178,12 +165,12 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
             .unwrap()
             .unwrap()
             .path();
-        let mut f = std::fs::File::open(file).unwrap();
-        ParquetReader::new(&mut f)
-            .schema()
+        conductor::dataset::read::open_parquet(&file)
             .unwrap()
-            .iter_names()
-            .map(|n| n.to_string())
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().to_string())
             .collect()
     };
     let hour_cols: Vec<&str> = schema_cols
@@ -233,20 +220,8 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
     let ended = i64s(&cycles, "ended_at");
     let outcome = strs(&cycles, "outcome");
     let cycle_hours = f64s(&cycles, "cycle_hours");
-    let pauses: Vec<u16> = cycles
-        .column("pauses")
-        .unwrap()
-        .u16()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
-    let resubmissions: Vec<u16> = cycles
-        .column("resubmissions")
-        .unwrap()
-        .u16()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
+    let pauses = u32s(&cycles, "pauses");
+    let resubmissions = u32s(&cycles, "resubmissions");
     let mut expected_ticks: HashMap<Key, (i64, i64)> = HashMap::new();
     for (i, k) in ck.iter().enumerate() {
         let list = by_track.get(k).expect("every track has transitions");
@@ -289,10 +264,10 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
             (a, b) => assert_eq!(a, b, "{k:?}"),
         }
         let n_paused = list.iter().filter(|t| t.2 == "paused").count();
-        assert_eq!(usize::from(pauses[i]), n_paused, "{k:?}");
+        assert_eq!(pauses[i] as usize, n_paused, "{k:?}");
         let n_submitted = list.iter().filter(|t| t.2 == "submitted").count();
         assert_eq!(
-            usize::from(resubmissions[i]),
+            resubmissions[i] as usize,
             n_submitted.saturating_sub(1),
             "{k:?}"
         );
@@ -313,13 +288,7 @@ fn a_run_reads_back_with_polars_and_its_tables_agree() {
     let sk = keys(&snaps);
     let s_ts = i64s(&snaps, "ts");
     let s_state = strs(&snaps, "state");
-    let s_rollout: Vec<u8> = snaps
-        .column("rollout_percent")
-        .unwrap()
-        .u8()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
+    let s_rollout = u32s(&snaps, "rollout_percent");
     let mut counts: HashMap<&Key, usize> = HashMap::new();
     let mut mismatches = 0;
     for i in 0..snaps.height() {

@@ -157,14 +157,22 @@ fn figures_equal_an_independent_computation_from_the_transitions_table() {
             );
             assert_eq!(row["tracks"], mine.len(), "{what}");
             assert_eq!(row["shipped"], cycles.len(), "{what}");
-            for (key, p) in [("p50_hours", 0.5), ("p85_hours", 0.85), ("p95_hours", 0.95)] {
+            for (key, p) in [
+                ("cycle_p50_hours", 0.5),
+                ("cycle_p85_hours", 0.85),
+                ("cycle_p95_hours", 0.95),
+            ] {
                 close(
                     row[key].as_f64().unwrap(),
                     type7(&cycles, p),
                     &format!("{what} {key}"),
                 );
             }
-            close(row["mean_hours"].as_f64().unwrap(), mean(&cycles), &what);
+            close(
+                row["cycle_mean_hours"].as_f64().unwrap(),
+                mean(&cycles),
+                &what,
+            );
 
             // Time per state, and its share of all track time.
             let life: f64 = mine.iter().map(|h| h.life_hours()).sum();
@@ -254,20 +262,24 @@ fn figures_equal_an_independent_computation_from_the_transitions_table() {
             );
             assert_eq!(row["baseline"], "manual");
             assert_eq!(row["pairs"], diffs.len(), "{what}");
-            close(row["mean_hours"].as_f64().unwrap(), mean(&diffs), &what);
             close(
-                row["p50_hours"].as_f64().unwrap(),
+                row["saving_mean_hours"].as_f64().unwrap(),
+                mean(&diffs),
+                &what,
+            );
+            close(
+                row["saving_p50_hours"].as_f64().unwrap(),
                 type7(&diffs, 0.5),
                 &what,
             );
             close(
-                row["p90_hours"].as_f64().unwrap(),
+                row["saving_p90_hours"].as_f64().unwrap(),
                 type7(&diffs, 0.9),
                 &what,
             );
             let (lo, hi) = (
-                row["ci95_low"].as_f64().unwrap(),
-                row["ci95_high"].as_f64().unwrap(),
+                row["saving_ci95_low_hours"].as_f64().unwrap(),
+                row["saving_ci95_high_hours"].as_f64().unwrap(),
             );
             assert!(
                 lo <= mean(&diffs) && mean(&diffs) <= hi,
@@ -296,7 +308,7 @@ fn figures_equal_an_independent_computation_from_the_transitions_table() {
         &json["savings"],
         &[("policy", "robot"), ("platform", "all")],
     );
-    assert!(all["mean_hours"].as_f64().unwrap() > 2.0, "{all}");
+    assert!(all["saving_mean_hours"].as_f64().unwrap() > 2.0, "{all}");
 }
 
 /// A small run whose reports the snapshot tests pin, written into `tmp/run` and reported
@@ -530,12 +542,18 @@ fn bad_report_requests_are_clear_errors() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text.replace("\"schema_version\": 3", "\"schema_version\": 1"),
+        text.replace(
+            &format!("\"schema_version\": {}", conductor::dataset::SCHEMA_VERSION),
+            "\"schema_version\": 1",
+        ),
     )
     .unwrap();
-    report(&dir, &[]).code(2).stderr(predicate::str::contains(
-        "schema version 1, but this conductor reads version 3",
-    ));
+    report(&dir, &[])
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "schema version 1, but this conductor reads version {}",
+            conductor::dataset::SCHEMA_VERSION
+        )));
 }
 
 #[test]

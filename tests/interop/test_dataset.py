@@ -20,7 +20,7 @@ import pytest
 from conftest import rows_by
 
 TABLES = ["snapshots", "transitions", "segments", "cycles"]
-PERCENTILES = {"p50_hours": 0.5, "p85_hours": 0.85, "p95_hours": 0.95}
+PERCENTILES = {"cycle_p50_hours": 0.5, "cycle_p85_hours": 0.85, "cycle_p95_hours": 0.95}
 ROUNDING = 0.5e-4 + 1e-9  # the report's 4 decimals
 
 
@@ -120,7 +120,7 @@ def duckdb_cycle_time(runs, quantile: str) -> list[dict]:
                       for name, q in PERCENTILES.items())
     return duck_rows(f"""
         SELECT scenario, policy, coalesce(platform, 'all') AS platform,
-               {cols}, avg(cycle_hours) AS mean_hours
+               {cols}, avg(cycle_hours) AS cycle_mean_hours
         FROM {duck_scan(runs, 'cycles')}
         WHERE outcome = 'shipped'
         GROUP BY GROUPING SETS ((scenario, policy, platform), (scenario, policy))""")
@@ -133,7 +133,7 @@ def test_duckdb_quantile_cont_gives_the_reports_percentiles(runs, report):
     assert len(rows) == len(expected)
     for row in rows:
         want = expected[(row["scenario"], row["policy"], row["platform"])]
-        for name in [*PERCENTILES, "mean_hours"]:
+        for name in [*PERCENTILES, "cycle_mean_hours"]:
             assert close(row[name], want[name]), (row, name, want[name])
 
 
@@ -167,7 +167,7 @@ def test_pyarrow_linear_quantiles_give_the_reports_percentiles(runs, report):
             got = pc.quantile(hours, q=list(PERCENTILES.values()), interpolation="linear")
             for name, value in zip(PERCENTILES, got.to_pylist()):
                 assert close(value, want[name]), (scenario, policy, platform, name)
-            assert close(pc.mean(hours).as_py(), want["mean_hours"])
+            assert close(pc.mean(hours).as_py(), want["cycle_mean_hours"])
             checked += 1
     assert checked == len(expected)
 

@@ -22,7 +22,7 @@ const TABLES: [&str; 8] = [
     "idle",
 ];
 
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{Render, describe_runs, sections};
+use super::{Render, Section, describe_runs, sections};
 use crate::dashboard::escape;
 use crate::report::charts::{self, Chart};
 use crate::report::{ALL_PLATFORMS, Namer, Report, ReportError};
@@ -38,7 +38,9 @@ fn headline(report: &Report) -> String {
         .iter()
         .filter(|r| r.group.platform == ALL_PLATFORMS)
     {
-        let median = r.p50_hours.map_or("–".into(), |h| format!("{h:.1} h"));
+        let median = r
+            .cycle_p50_hours
+            .map_or("–".into(), |h| format!("{h:.1} h"));
         let _ = writeln!(
             s,
             "<div class=\"card\"><div class=\"value\">{median}</div><div class=\"label\">median cycle, {}<br>{} of {} track-cycles shipped</div></div>",
@@ -52,8 +54,10 @@ fn headline(report: &Report) -> String {
         .iter()
         .filter(|r| r.platform == ALL_PLATFORMS)
     {
-        let mean = r.mean_hours.map_or("–".into(), |h| format!("{h:.1} h"));
-        let ci = match (r.ci95_low, r.ci95_high) {
+        let mean = r
+            .saving_mean_hours
+            .map_or("–".into(), |h| format!("{h:.1} h"));
+        let ci = match (r.saving_ci95_low_hours, r.saving_ci95_high_hours) {
             (Some(l), Some(h)) => format!("95% CI {l:.1} to {h:.1} h"),
             _ => String::new(),
         };
@@ -71,17 +75,7 @@ fn headline(report: &Report) -> String {
 impl Render for Html {
     fn render(&self, report: &Report) -> Result<String, ReportError> {
         let title = format!("Release report: {}", report.scenarios().join(", "));
-        let mut s = String::new();
-        let _ = write!(
-            s,
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style></head><body>\n<h1>{}</h1>\n<div class=\"runs\">\n",
-            escape(&title),
-            escape(&title)
-        );
-        for line in describe_runs(report) {
-            let _ = writeln!(s, "<div>{}</div>", escape(&line));
-        }
-        s.push_str("</div>\n");
+        let mut s = page_start(&title, &describe_runs(report));
         s.push_str(&headline(report));
         for chart in Chart::ALL {
             if let Some(svg) = charts::svg(chart, report)? {
@@ -94,44 +88,68 @@ impl Render for Html {
                 );
             }
         }
-        for sec in sections(report) {
-            let _ = write!(
-                s,
-                "<h2 id=\"{}\">{}</h2>\n<p class=\"note\">{}</p>\n<table>\n<tr>",
-                sec.id,
-                escape(&sec.title),
-                escape(&sec.note)
-            );
-            for (c, h) in sec.header.iter().enumerate() {
-                let class = if c >= sec.numeric_from {
-                    " class=\"num\""
-                } else {
-                    ""
-                };
-                let _ = write!(s, "<th{class}>{}</th>", escape(h));
-            }
-            s.push_str("</tr>\n");
-            for r in &sec.rows {
-                s.push_str("<tr>");
-                for (c, v) in r.iter().enumerate() {
-                    let class = if c >= sec.numeric_from {
-                        " class=\"num\""
-                    } else {
-                        ""
-                    };
-                    let _ = write!(s, "<td{class}>{}</td>", escape(v));
-                }
-                s.push_str("</tr>\n");
-            }
-            s.push_str("</table>\n");
-        }
+        s.push_str(&tables(&sections(report)));
         s.push_str("</body></html>\n");
         Ok(s)
     }
 }
 
+/// Each section as a heading, its note and its table.
+pub(crate) fn tables(sections: &[Section]) -> String {
+    let mut s = String::new();
+    for sec in sections {
+        let _ = write!(
+            s,
+            "<h2 id=\"{}\">{}</h2>\n<p class=\"note\">{}</p>\n<table>\n<tr>",
+            sec.id,
+            escape(&sec.title),
+            escape(&sec.note)
+        );
+        for (c, h) in sec.header.iter().enumerate() {
+            let class = if c >= sec.numeric_from {
+                " class=\"num\""
+            } else {
+                ""
+            };
+            let _ = write!(s, "<th{class}>{}</th>", escape(h));
+        }
+        s.push_str("</tr>\n");
+        for r in &sec.rows {
+            s.push_str("<tr>");
+            for (c, v) in r.iter().enumerate() {
+                let class = if c >= sec.numeric_from {
+                    " class=\"num\""
+                } else {
+                    ""
+                };
+                let _ = write!(s, "<td{class}>{}</td>", escape(v));
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</table>\n");
+    }
+    s
+}
+
+/// The start of a page: the document head with the shared style, the `<h1>` title and
+/// the preamble lines.
+pub(crate) fn page_start(title: &str, preamble: &[String]) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style></head><body>\n<h1>{}</h1>\n<div class=\"runs\">\n",
+        escape(title),
+        escape(title)
+    );
+    for line in preamble {
+        let _ = writeln!(s, "<div>{}</div>", escape(line));
+    }
+    s.push_str("</div>\n");
+    s
+}
+
 /// An SVG document without its XML declaration, for inlining.
-fn svg_body(svg: &str) -> &str {
+pub(crate) fn svg_body(svg: &str) -> &str {
     match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => svg,

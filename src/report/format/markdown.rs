@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Render, describe_runs, sections};
+use super::{Render, Section, describe_runs, sections};
 use crate::report::{Report, ReportError};
 
 /// Markdown tables.
@@ -14,33 +14,43 @@ fn cell(s: &str) -> String {
 
 impl Render for Markdown {
     fn render(&self, report: &Report) -> Result<String, ReportError> {
-        let mut s = String::from("# Release report\n\n");
-        for line in describe_runs(report) {
-            let _ = writeln!(s, "- {}", cell(&line));
-        }
-        for sec in sections(report) {
-            let _ = write!(s, "\n## {}\n\n{}\n\n", sec.title, sec.note);
+        Ok(document(
+            "Release report",
+            &describe_runs(report),
+            &sections(report),
+        ))
+    }
+}
+
+/// A `# title`, the preamble as a list, then each section as a `##` heading, its note and
+/// its table.
+pub(crate) fn document(title: &str, preamble: &[String], sections: &[Section]) -> String {
+    let mut s = format!("# {title}\n\n");
+    for line in preamble {
+        let _ = writeln!(s, "- {}", cell(line));
+    }
+    for sec in sections {
+        let _ = write!(s, "\n## {}\n\n{}\n\n", sec.title, sec.note);
+        let _ = writeln!(
+            s,
+            "| {} |",
+            sec.header
+                .iter()
+                .map(|h| cell(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        let align: Vec<&str> = (0..sec.header.len())
+            .map(|c| if c < sec.numeric_from { "---" } else { "---:" })
+            .collect();
+        let _ = writeln!(s, "| {} |", align.join(" | "));
+        for r in &sec.rows {
             let _ = writeln!(
                 s,
                 "| {} |",
-                sec.header
-                    .iter()
-                    .map(|h| cell(h))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
+                r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
             );
-            let align: Vec<&str> = (0..sec.header.len())
-                .map(|c| if c < sec.numeric_from { "---" } else { "---:" })
-                .collect();
-            let _ = writeln!(s, "| {} |", align.join(" | "));
-            for r in &sec.rows {
-                let _ = writeln!(
-                    s,
-                    "| {} |",
-                    r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
-                );
-            }
         }
-        Ok(s)
     }
+    s
 }

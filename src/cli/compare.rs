@@ -1,0 +1,104 @@
+//! `conductor compare`: one arm against another on the same seeds and worlds.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use crate::compare::{self, Options, SideSpec, format};
+use crate::dataset::atomic_write;
+use crate::sweep;
+
+/// Arguments of `conductor compare`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each side is a scenario file (simulated here) or a run directory (read), optionally with one
+policy: PATH:POLICY. With two sides, each policy they share is compared (or the one named);
+with one side, each of its policies against the first (or --baseline).
+
+Examples:
+  conductor compare scenarios/baseline.toml scenarios/bake-12h.toml
+  conductor compare scenarios/baseline.toml:manual scenarios/baseline.toml:robot
+  conductor compare data/runs/baseline --baseline manual --format markdown
+  conductor compare data/runs/baseline scenarios/fewer-manual-signoffs.toml --policy manual")]
+pub struct CompareArgs {
+    /// The baseline side: a scenario (.toml) or run directory, optionally `:POLICY`.
+    #[arg(value_name = "BASE")]
+    base: String,
+    /// The side whose change is measured (default: the base side's other policies).
+    #[arg(value_name = "OTHER")]
+    other: Option<String>,
+    /// Only these policies, when a side names none (repeatable).
+    #[arg(long = "policy", value_name = "P")]
+    policies: Vec<String>,
+    /// With one side: the policy the others are compared against (default: its first).
+    #[arg(long, value_name = "P")]
+    baseline: Option<String>,
+    /// Seeds a scenario side runs (default: a run side's seeds, else 200).
+    #[arg(long, value_name = "N")]
+    seeds: Option<u64>,
+    /// First seed of a scenario side (default: a run side's, else 1).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Versions per season of a scenario side (default: a run side's, else the scenario's).
+    #[arg(long, value_name = "N")]
+    weeks: Option<u32>,
+    /// Worker threads (0 = one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+    Html,
+}
+
+impl From<Format> for format::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => format::Format::Table,
+            Format::Json => format::Format::Json,
+            Format::Csv => format::Format::Csv,
+            Format::Markdown => format::Format::Markdown,
+            Format::Html => format::Format::Html,
+        }
+    }
+}
+
+/// Runs the command.
+pub fn execute(args: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let sides: Vec<SideSpec> = std::iter::once(&args.base)
+        .chain(&args.other)
+        .map(|s| SideSpec::parse(s))
+        .collect();
+    let opts = Options {
+        seeds: args.seeds,
+        first_seed: args.seed,
+        weeks: args.weeks,
+        policies: args.policies.clone(),
+        baseline: args.baseline.clone(),
+    };
+    let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
+    let result = pool.install(|| compare::run(&sides, &opts))?;
+    let text = format::render(&result, args.format.into())?;
+    match &args.out {
+        Some(path) => {
+            atomic_write(path, |f| f.write_all(text.as_bytes()))
+                .with_context(|| format!("--out {}", path.display()))?;
+            eprintln!("{}: comparison written", path.display());
+        }
+        None => out.write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
