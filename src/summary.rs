@@ -358,3 +358,18 @@ fn saving(runs: &[RunResult], policy: &str, platform: Option<usize>, name: &str)
 fn render(rows: &[Vec<String>]) -> String {
     crate::report::format::table::aligned(rows, 2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regression_hours_never_print_minus_zero() {
+        assert_eq!(hours(Some(-0.001), 2), "0.00");
+        assert_eq!(hours(Some(-0.04), 1), "0.0");
+        assert_eq!(hours(Some(-0.06), 1), "-0.1");
+        assert_eq!(hours(None, 2), "–");
+        assert_eq!(plural(1, "seed", "seeds"), "1 seed");
+        assert_eq!(plural(2, "seed", "seeds"), "2 seeds");
+    }
+}

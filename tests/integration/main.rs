@@ -5,12 +5,14 @@
 mod browser;
 mod calibration;
 mod check;
+mod compare;
 mod dashboard;
 mod dataset;
 mod determinism;
 mod export;
 mod fit;
 mod invariants;
+mod json_vocabulary;
 mod replay;
 mod report;
 mod scenario_errors;

@@ -576,3 +576,51 @@ fn a_part_being_written_does_not_stop_the_report() {
     }
     assert_eq!(report_in(tmp.path(), &["--format", "json"]), before);
 }
+
+#[test]
+fn regression_a_report_on_one_shard_says_it_is_partial_and_which_parts_are_missing() {
+    // One shard of four holds a quarter of each policy's parts: the report used to say
+    // "parts_complete 2 of 2" and drop the savings silently.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shard");
+    write_run(
+        &dir,
+        &[
+            "--seeds", "32", "--weeks", "2", "--policy", "manual", "--policy", "robot", "--shard",
+            "1/4",
+        ],
+    );
+    let v = report_json(&dir, &[]);
+    let run = &v["runs"][0];
+    assert_eq!(run["complete"], false, "{run}");
+    assert_eq!(run["parts_total"], 8, "{run}");
+    assert_eq!(run["parts_complete"], 2, "{run}");
+    assert_eq!(run["missing_shards"], serde_json::json!([2, 3, 4]), "{run}");
+    let missing: Vec<&str> = run["missing_parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(missing.len(), 6, "{missing:?}");
+    // Shard 1 holds parts 1 and 5: seeds 1-8 under both policies, so savings pair those.
+    assert!(
+        missing.contains(&"policy=robot/seeds-00000009-00000016"),
+        "{missing:?}"
+    );
+    assert!(
+        !missing.contains(&"policy=robot/seeds-00000001-00000008"),
+        "{missing:?}"
+    );
+    let robot = find(&v["savings"], &[("policy", "robot"), ("platform", "all")]);
+    // At most 8 seeds x 2 versions x 3 platforms, less any release cancelled under one.
+    let pairs = robot["pairs"].as_u64().unwrap();
+    assert!(pairs > 40 && pairs <= 48, "{robot}");
+    let table = String::from_utf8(report(&dir, &[]).success().get_output().stdout.clone()).unwrap();
+    let headline = table.split("\n\n").next().unwrap().replace('\n', " ");
+    assert!(
+        headline.contains("PARTIAL: 2 of 8 parts complete")
+            && headline.contains("shards missing: 2, 3, 4"),
+        "{table}"
+    );
+}

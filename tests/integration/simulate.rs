@@ -84,3 +84,55 @@ fn zero_seeds_and_bad_numbers_are_usage_errors() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn regression_one_seed_is_not_1_seeds() {
+    conductor()
+        .args(["simulate", "--seeds", "1", "--weeks", "2", "--seed", "7"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "scenario baseline: 1 seed x 2 versions per policy (seed 7)",
+        ))
+        .stdout(predicate::str::contains("1 seeds").not());
+}
+
+#[test]
+fn regression_nothing_shipped_prints_dashes_and_nulls_not_nan() {
+    // Beta usage is never enough within a week: every release is cancelled at the next cut.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("never.toml");
+    let text = crate::util::baseline_with(
+        "hours_to_enough = { dist = \"lognormal\", median = 60.0, sigma = 0.15 }",
+        "hours_to_enough = { dist = \"fixed\", value = 400.0 }",
+    );
+    std::fs::write(&path, text).unwrap();
+    let table = conductor()
+        .arg("simulate")
+        .arg(&path)
+        .args(["--seeds", "2", "--weeks", "3"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).unwrap();
+    assert!(!table.contains("NaN"), "{table}");
+    assert!(table.contains("0.0%"), "{table}");
+    assert!(!table.contains("-0.0"), "{table}");
+    let json = conductor()
+        .arg("simulate")
+        .arg(&path)
+        .args(["--seeds", "2", "--weeks", "3", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let row = &v["rows"][0];
+    assert_eq!(row["shipped"], 0, "{row}");
+    assert!(row["cycle_p50_hours"].is_null(), "{row}");
+    assert!(row["cycle_mean_hours"].is_null(), "{row}");
+    assert!(v["savings"][0]["saving_mean_hours"].is_null(), "{v}");
+}
