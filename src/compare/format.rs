@@ -71,7 +71,7 @@ fn arm_line(role: &str, a: &super::ArmInfo) -> String {
         "simulated"
     };
     format!(
-        "{role} {}: {}, policy {}, {how}: seeds {}–{} × {} versions ({} track-cycles)",
+        "{role} {}: {}, policy {}, {how}, seeds {}–{} × {} versions ({} track-cycles)",
         a.label,
         a.source,
         a.policy,
@@ -113,12 +113,11 @@ fn sections(c: &Comparison, k: usize) -> Vec<Section> {
         id: format!("comparison-{k}"),
         title: format!("{o} against {b} ({})", context(c)),
         note: format!(
-            "{}. {}. {}. Hours: branch cut to 100% over the pairs (releases that shipped \
-             in both arms); saved = base − other; sooner: the share of pairs the other arm \
+            "{}. {}. Hours: branch cut to 100% over the pairs (releases that shipped in \
+             both arms); saved = base − other; sooner: the share of pairs the other arm \
              shipped sooner; shipped: the share of releases reaching 100% in each arm.",
             arm_line("Base", &c.base),
             arm_line("Other", &c.other),
-            c.verdict
         ),
         header: [
             "platform",
@@ -160,7 +159,8 @@ fn sections(c: &Comparison, k: usize) -> Vec<Section> {
         id: format!("comparison-{k}-waiting"),
         title: format!("Where it changed: {o} against {b}"),
         note: "Mean hours per pair waiting on each label (what the release waited for), \
-               all platforms; the largest change first. The changes add up to the saving."
+               all platforms; the largest change first; labels that changed by less than \
+               0.05 h are left out. The changes add up to the saving."
             .into(),
         header: ["waiting on", "base h", "other h", "saved h"]
             .map(String::from)
@@ -168,6 +168,7 @@ fn sections(c: &Comparison, k: usize) -> Vec<Section> {
         rows: c
             .waiting
             .iter()
+            .filter(|r| r.saving_hours.abs() >= 0.05)
             .map(|r| {
                 vec![
                     r.waiting_on.clone(),
@@ -192,8 +193,57 @@ fn all_sections(compare: &Compare) -> Vec<Section> {
 }
 
 impl Render for Table {
+    /// Per comparison, hyperfine-style: the question, the one-sentence answer, the arms,
+    /// then the platform table and where the hours changed; the method once at the end.
     fn render(&self, compare: &Compare) -> Result<String, CompareError> {
-        Ok(table::document(&preamble(compare), &all_sections(compare)))
+        let mut s = String::new();
+        for (k, c) in compare.comparisons.iter().enumerate() {
+            if k > 0 {
+                s.push('\n');
+            }
+            let _ = writeln!(
+                s,
+                "{} against {} ({})",
+                c.other.label,
+                c.base.label,
+                context(c)
+            );
+            for line in table::wrap(&format!("{}.", c.verdict), table::WIDTH - 2).lines() {
+                let _ = writeln!(s, "  {line}");
+            }
+            for (role, arm) in [("base ", &c.base), ("other", &c.other)] {
+                let line = arm_line(role, arm);
+                for (i, part) in table::wrap(&line, table::WIDTH - 2).lines().enumerate() {
+                    let indent = if i == 0 { "  " } else { "        " };
+                    let _ = writeln!(s, "{indent}{part}");
+                }
+            }
+            for sec in sections(c, k + 1) {
+                if sec.rows.is_empty() {
+                    continue;
+                }
+                s.push('\n');
+                let mut rows = vec![sec.header.clone()];
+                rows.extend(sec.rows.iter().cloned());
+                s.push_str(&table::aligned(&rows, sec.numeric_from));
+            }
+        }
+        let _ = write!(
+            s,
+            "\n{}\n",
+            table::wrap(
+                &format!(
+                    "Pairs: {}. saved = base − other cycle hours, branch cut to 100%, over \
+                     releases that shipped in both; sooner: share of pairs the other arm \
+                     shipped sooner; shipped: share of releases reaching 100%. Intervals: \
+                     percentile bootstrap of the mean, {} resamples of whole seeds (whole \
+                     versions when there is one seed).",
+                    compare.pairing, compare.bootstrap_resamples
+                ),
+                table::WIDTH
+            )
+        );
+        Ok(s)
     }
 }
 
