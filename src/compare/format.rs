@@ -218,11 +218,14 @@ impl Render for Table {
                     let _ = writeln!(s, "{indent}{part}");
                 }
             }
-            for sec in sections(c, k + 1) {
+            for (i, sec) in sections(c, k + 1).into_iter().enumerate() {
                 if sec.rows.is_empty() {
                     continue;
                 }
                 s.push('\n');
+                if i > 0 {
+                    let _ = writeln!(s, "Where the hours changed, mean per pair, all platforms:");
+                }
                 let mut rows = vec![sec.header.clone()];
                 rows.extend(sec.rows.iter().cloned());
                 s.push_str(&table::aligned(&rows, sec.numeric_from));

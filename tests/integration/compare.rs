@@ -186,7 +186,7 @@ fn every_format_renders_and_the_table_fits_100_columns() {
             "table" => {
                 assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
                 assert!(text.contains("bake-12h ships "), "{text}");
-                assert!(text.contains("Where it changed"), "{text}");
+                assert!(text.contains("Where the hours changed"), "{text}");
             }
             "csv" => assert!(
                 text.starts_with("comparison,base,other,policy,platform,waiting_on,metric,value\n")
