@@ -4,7 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::Args;
+
+use super::report::Format;
 
 use crate::compare::{self, Options, SideSpec, format};
 use crate::dataset::atomic_write;
@@ -53,27 +55,6 @@ pub struct CompareArgs {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     out: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Table,
-    Json,
-    Csv,
-    Markdown,
-    Html,
-}
-
-impl From<Format> for format::Format {
-    fn from(f: Format) -> Self {
-        match f {
-            Format::Table => format::Format::Table,
-            Format::Json => format::Format::Json,
-            Format::Csv => format::Format::Csv,
-            Format::Markdown => format::Format::Markdown,
-            Format::Html => format::Format::Html,
-        }
-    }
 }
 
 /// Runs the command.

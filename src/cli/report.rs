@@ -40,8 +40,9 @@ pub struct ReportArgs {
     timeline_version: Option<u32>,
 }
 
+/// The text formats of `report` and `compare`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Table,
     Json,
     Csv,

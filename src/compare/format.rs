@@ -10,20 +10,8 @@ use serde_json::Value;
 use super::{Compare, CompareError, Comparison, hours, interval, percent, thousands};
 use crate::report::format::{Section, csv::field, html, markdown, rounded, table};
 
-/// An output format of `conductor compare`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Plain text for a terminal.
-    Table,
-    /// One JSON object.
-    Json,
-    /// Tidy CSV: one figure per row.
-    Csv,
-    /// GitHub-flavoured Markdown.
-    Markdown,
-    /// One self-contained HTML page.
-    Html,
-}
+/// The output formats of `conductor compare`: the report's.
+pub use crate::report::Format;
 
 /// Renders a comparison as text.
 pub trait Render {
