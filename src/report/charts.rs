@@ -22,7 +22,8 @@ pub(crate) use histogram::Histograms;
 pub use style::Palette;
 use style::{
     AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem, MUTED,
-    Panels, Series, Swatch, grid, label_font, legend, panels, text_width, title,
+    PANEL_TITLE_SIZE, Panels, ROW_PX, SEP, Series, Swatch, grid, label_font, legend, panels,
+    text_width, title,
 };
 
 use super::{ALL_PLATFORMS, Group, Namer, Report, ReportError};
@@ -312,7 +313,7 @@ impl Figure for Ecdf<'_> {
         let y_label = |v: &f64| format!("{:.0}%", v * 100.0);
         for ((name, lines), panel) in self.panels.iter().zip(panels(&area, self.panels.len())) {
             let mut c = ChartBuilder::on(&panel)
-                .caption(name, (FAMILY, 15))
+                .caption(name, (FAMILY, PANEL_TITLE_SIZE))
                 .margin(10)
                 .x_label_area_size(38)
                 .y_label_area_size(50)
@@ -388,9 +389,6 @@ const OFF_HOURS: RGBColor = RGBColor(236, 236, 236);
 /// Days the squad does not work at all.
 const DAY_OFF: RGBColor = RGBColor(222, 222, 222);
 
-/// Pixels per row unit of a bar chart.
-const ROW_PX: f64 = 28.0;
-
 /// A row of a bar chart.
 struct BarRow {
     label: String,
@@ -417,19 +415,9 @@ struct Bars {
 impl Bars {
     /// Each row's centre in y units (the first row at the top), and the y range.
     fn layout(&self) -> (Vec<f64>, f64) {
-        let mut centres = vec![0.0; self.rows.len()];
-        let mut y = 0.25;
-        for i in (0..self.rows.len()).rev() {
-            if i + 1 < self.rows.len() && self.rows[i].group != self.rows[i + 1].group {
-                y += 0.5;
-            }
-            centres[i] = y + 0.5;
-            y += 1.0;
-        }
-        if !self.top_labels.is_empty() {
-            y += 0.9;
-        }
-        (centres, y + 0.25)
+        let groups: Vec<&str> = self.rows.iter().map(|r| r.group.as_str()).collect();
+        let band = if self.top_labels.is_empty() { 0.0 } else { 0.9 };
+        style::row_layout(&groups, band)
     }
 
     fn height(&self) -> u32 {
@@ -508,7 +496,7 @@ impl Bars {
                 )))?;
             }
         }
-        let text = TextStyle::from((FAMILY, 12)).color(&MUTED).pos(
+        let text = TextStyle::from((FAMILY, LABEL_SIZE)).color(&MUTED).pos(
             plotters::style::text_anchor::Pos::new(
                 plotters::style::text_anchor::HPos::Center,
                 plotters::style::text_anchor::VPos::Center,
@@ -557,7 +545,7 @@ fn bottlenecks(report: &Report) -> Bars {
         let row = rows.len();
         rows.push(BarRow {
             label: format!(
-                "{} · {}",
+                "{}{SEP}{}",
                 platform_title(&g.platform),
                 namer.name(&g.scenario, &g.policy)
             ),
@@ -619,7 +607,7 @@ fn timeline(report: &Report) -> Bars {
     let mut end: f64 = 1.0;
     for (i, r) in t.rows.iter().enumerate() {
         rows.push(BarRow {
-            label: format!("{} · {}", r.platform, r.policy),
+            label: format!("{}{SEP}{}", r.platform, r.policy),
             group: r.platform.clone(),
         });
         for s in &r.spans {

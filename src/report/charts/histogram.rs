@@ -7,8 +7,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{
-    AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem, Palette,
-    Panels, SHARE_STEPS, Series, Swatch, grid, label_font, legend, panels, title,
+    AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem,
+    PANEL_TITLE_SIZE, Palette, Panels, SHARE_STEPS, Series, Swatch, grid, label_font, legend,
+    panels, title,
 };
 
 /// One series in one panel: its index, its shares per bin and its mean.
@@ -120,7 +121,7 @@ impl Figure for Histograms<'_> {
             .zip(panels(&area, self.panels.len()))
         {
             let mut c = ChartBuilder::on(&panel)
-                .caption(name, (FAMILY, 15))
+                .caption(name, (FAMILY, PANEL_TITLE_SIZE))
                 .margin(10)
                 .x_label_area_size(38)
                 .y_label_area_size(50)

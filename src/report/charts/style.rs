@@ -22,10 +22,21 @@ static REGISTER: Once = Once::new();
 pub(crate) const FAMILY: &str = "sans-serif";
 /// Every chart's width in pixels.
 pub(crate) const WIDTH: u32 = 960;
+// Text sizes are even: plotters 0.3.7 places a glyph at `(size / 2 + top) as i32`, which
+// truncates towards zero, so at odd sizes short glyphs (`.`, `,`, `_`) come out a pixel
+// higher than tall ones ("7·4" for "7.4").
+
+/// Between the parts of a row label (`android – manual`). Not a middle dot: plotters
+/// 0.3.7 draws each glyph without its left side bearing, which pulls a `·` (a wide bearing)
+/// against the word before it in PNGs; an en dash's bearing is small.
+pub(crate) const SEP: &str = " – ";
+
 /// Text size of titles.
 pub(crate) const TITLE_SIZE: u32 = 20;
+/// Text size of panel titles.
+pub(crate) const PANEL_TITLE_SIZE: u32 = 14;
 /// Text size of labels, ticks and legends.
-pub(crate) const LABEL_SIZE: u32 = 13;
+pub(crate) const LABEL_SIZE: u32 = 12;
 
 /// Grid lines: light enough that the data stays in front.
 pub(crate) const GRID: RGBColor = RGBColor(232, 232, 232);
@@ -250,6 +261,25 @@ impl Ranged for Ticked {
     }
 }
 
+/// Pixels per row unit of a chart of rows (bars, intervals).
+pub(crate) const ROW_PX: f64 = 28.0;
+
+/// The vertical layout of a chart of rows, the first at the top: each row's centre in row
+/// units (a row is 1 unit, a gap of half a unit separates consecutive rows of different
+/// `groups`), and the units in all, with `top_band` units free above the first row.
+pub(crate) fn row_layout(groups: &[&str], top_band: f64) -> (Vec<f64>, f64) {
+    let mut centres = vec![0.0; groups.len()];
+    let mut y = 0.25;
+    for i in (0..groups.len()).rev() {
+        if i + 1 < groups.len() && groups[i] != groups[i + 1] {
+            y += 0.5;
+        }
+        centres[i] = y + 0.5;
+        y += 1.0;
+    }
+    (centres, y + top_band + 0.25)
+}
+
 /// What a legend entry's swatch is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Swatch {
@@ -460,6 +490,14 @@ mod tests {
         assert_eq!(a.label(0.5), "0.5");
         assert_eq!(a.label(-0.0), "0.0");
         assert_eq!(Axis::fixed(0.0, 48.0, 24.0).label(24.0), "24");
+    }
+
+    #[test]
+    fn rows_stand_top_down_with_a_gap_between_groups() {
+        let (centres, units) = row_layout(&["a", "a", "b"], 0.0);
+        assert_eq!(centres, vec![3.25, 2.25, 0.75]);
+        assert_eq!(units, 4.0);
+        assert_eq!(row_layout(&["a"], 0.9).1, 1.5 + 0.9);
     }
 
     #[test]
