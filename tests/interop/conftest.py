@@ -14,6 +14,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+#: The run directory's tables (docs/formats.md).
+TABLES = ["snapshots", "transitions", "segments", "cycles"]
+#: The report's cycle-time percentiles, by their JSON field.
+PERCENTILES = {"cycle_p50_hours": 0.5, "cycle_p85_hours": 0.85, "cycle_p95_hours": 0.95}
+#: The report rounds to 4 decimals: a figure agrees when it is within half a unit of the
+#: 4th decimal.
+ROUNDING = 0.5e-4 + 1e-9
+
+
+def close(a, b) -> bool:
+    """Whether `a` (a reader's figure) is `b` (the report's) to the report's rounding."""
+    return abs(a - b) <= ROUNDING
+
 # Two small runs, so that queries over several run directories are tested too: the
 # baseline (three policies; some tracks are cancelled, so null cycle times occur) and a
 # what-if with other seeds and weeks.
