@@ -14,50 +14,17 @@ Spark needs a Java 17+ runtime; without one (or without pyspark in the environme
 tests are skipped and say why. `.ci/run` installs Debian's default-jre-headless.
 """
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
-from conftest import PERCENTILES, TABLES, close, rows_by
-
-
-def _missing() -> str | None:
-    java_home = os.environ.get("JAVA_HOME")
-    if not (java_home and (Path(java_home) / "bin" / "java").is_file()) \
-            and not shutil.which("java"):
-        return ("no Java runtime (no `java` on PATH, no JAVA_HOME): Spark needs Java 17 or "
-                "later (Debian: apt-get install default-jre-headless)")
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed in this environment (tests/interop/requirements.txt)"
-    return None
-
+from conftest import PERCENTILES, TABLES, close, rows_by, spark_missing
 
 pytestmark = [
-    pytest.mark.skipif(_missing() is not None, reason=_missing() or ""),
+    pytest.mark.skipif(spark_missing() is not None, reason=spark_missing() or ""),
     # pyspark 4.3 warns that it does not support pandas 3 yet; these tests use no pandas.
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas"),
 ]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("conductor-interop")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def both(spark, runs, table: str):
