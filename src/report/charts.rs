@@ -670,3 +670,88 @@ fn timeline(report: &Report) -> Bars {
         top_labels,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CycleRow, Distributions, PERCENTILE_METHOD};
+
+    fn group(policy: &str, platform: &str) -> Group {
+        Group {
+            scenario: "s".into(),
+            policy: policy.into(),
+            platform: platform.into(),
+        }
+    }
+
+    /// A report with cycle-time distributions only, for `platforms`.
+    fn report(platforms: &[&str]) -> Report {
+        let mut cycle_hours = vec![];
+        let mut cycle_time = vec![];
+        for policy in ["manual", "robot"] {
+            for p in platforms.iter().chain(&[ALL_PLATFORMS]) {
+                let v: Vec<f64> = (0..50).map(|i| 90.0 + f64::from(i)).collect();
+                cycle_hours.push((group(policy, p), v));
+                cycle_time.push(CycleRow {
+                    group: group(policy, p),
+                    tracks: 50,
+                    shipped: 50,
+                    cycle_p50_hours: None,
+                    cycle_p85_hours: None,
+                    cycle_p95_hours: None,
+                    cycle_mean_hours: None,
+                });
+            }
+        }
+        Report {
+            runs: vec![],
+            percentile_method: PERCENTILE_METHOD,
+            baseline: "manual".into(),
+            cycle_time,
+            outcomes: vec![],
+            states: vec![],
+            bottlenecks: vec![],
+            state_bottlenecks: vec![],
+            idle: vec![],
+            savings: vec![],
+            step_savings: vec![],
+            timeline: None,
+            distributions: Distributions {
+                cycle_hours,
+                savings: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn one_platform_gets_one_panel_and_several_get_a_pooled_one_too() {
+        let one = report(&["ios"]);
+        let (series, panels) = small_multiples(&one, &one.distributions.cycle_hours);
+        assert_eq!(series.len(), 2);
+        assert_eq!(
+            panels.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+            ["ios"]
+        );
+        let three = report(&["android", "ios", "desktop"]);
+        let (_, panels) = small_multiples(&three, &three.distributions.cycle_hours);
+        assert_eq!(
+            panels.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+            ["android", "ios", "desktop", "all platforms"]
+        );
+        assert!(
+            panels.iter().all(|p| p.1.len() == 2),
+            "both policies in each"
+        );
+    }
+
+    #[test]
+    fn charts_without_data_are_left_out_and_the_rest_draw_the_same_bytes_twice() {
+        let r = report(&["ios"]);
+        assert!(svg(Chart::Savings, &r).unwrap().is_none(), "no second arm");
+        assert!(png(Chart::Timeline, &r).unwrap().is_none(), "no timeline");
+        let a = png(Chart::CycleTime, &r).unwrap().unwrap();
+        assert_eq!(Some(a), png(Chart::CycleTime, &r).unwrap());
+        let s = svg(Chart::CycleTime, &r).unwrap().unwrap();
+        assert!(s.contains(">\nios\n</text>"), "the panel is named");
+    }
+}
