@@ -25,7 +25,7 @@ import numpy as np
 
 LABELS = [
     "bug_fix", "build_and_test", "signoff", "crash_rate", "beta_usage", "store_review",
-    "pause_fix", "bake", "itgc", "manual_action", "robot_poll",
+    "pause_fix", "bake", "itgc", "manual_action", "robot_poll", "unknown",
 ]
 
 
@@ -72,9 +72,10 @@ def duckdb_report(run, baseline="manual", seed=1, version=0):
     out["longest"] = con.sql(f"""
         SELECT scenario, policy, coalesce(platform, 'all'), max(hours)
         FROM {segments} WHERE waiting_on = 'manual_action' GROUP BY {sets}""").fetchall()
+    # The charts' distributions: per platform and pooled, as the report's small multiples.
     out["ecdf"] = con.sql(f"""
-        SELECT scenario, policy, list(cycle_hours ORDER BY cycle_hours)
-        FROM {cycles} WHERE outcome = 'shipped' GROUP BY ALL""").fetchall()
+        SELECT scenario, policy, coalesce(platform, 'all'), list(cycle_hours ORDER BY cycle_hours)
+        FROM {cycles} WHERE outcome = 'shipped' GROUP BY {sets}""").fetchall()
     policies = [r[0] for r in con.sql(
         f"SELECT DISTINCT policy FROM {cycles} ORDER BY policy").fetchall()]
     out["savings"] = {}

@@ -254,6 +254,32 @@ impl Calendar {
         total
     }
 
+    /// The working intervals inside `[a, b)`, as instants in time order, clipped to
+    /// `[a, b)`, with intervals that touch (a window ending at midnight and the next day's
+    /// starting then) merged. Empty when `b <= a`. Linear in the days spanned.
+    pub fn working_intervals(&self, a: Timestamp, b: Timestamp) -> Vec<(Timestamp, Timestamp)> {
+        let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
+        if b <= a {
+            return out;
+        }
+        for day in self.days_from(a) {
+            if self.at(day, Time::MIN) >= b {
+                break;
+            }
+            for (s, e) in self.intervals_on(day) {
+                let (lo, hi) = (s.max(a), e.min(b));
+                if hi <= lo {
+                    continue;
+                }
+                match out.last_mut() {
+                    Some(last) if last.1 >= lo => last.1 = last.1.max(hi),
+                    _ => out.push((lo, hi)),
+                }
+            }
+        }
+        out
+    }
+
     /// The windows of `date`: none on holidays.
     fn windows(&self, date: Date) -> &[Window] {
         if self.holidays.contains(&date) {
@@ -310,6 +336,29 @@ mod tests {
 
     fn h(n: i64) -> SignedDuration {
         SignedDuration::from_hours(n)
+    }
+
+    #[test]
+    fn working_intervals_are_the_windows_clipped_and_skip_weekends_and_holidays() {
+        // Fri 2026-03-13 12:00Z to Tue 2026-03-17 10:00Z; Monday a holiday. 09-17 CET.
+        let c = office("Europe/Stockholm", vec![date(2026, 3, 16)]);
+        assert_eq!(
+            c.working_intervals(ts("2026-03-13T12:00:00Z"), ts("2026-03-17T10:00:00Z")),
+            vec![
+                (ts("2026-03-13T12:00:00Z"), ts("2026-03-13T16:00:00Z")),
+                (ts("2026-03-17T08:00:00Z"), ts("2026-03-17T10:00:00Z")),
+            ]
+        );
+        assert!(
+            c.working_intervals(ts("2026-03-14T00:00:00Z"), ts("2026-03-14T00:00:00Z"))
+                .is_empty()
+        );
+        // An always-working calendar is one interval, however many days it spans.
+        let a = Calendar::always();
+        assert_eq!(
+            a.working_intervals(ts("2026-03-13T12:00:00Z"), ts("2026-03-17T10:00:00Z")),
+            vec![(ts("2026-03-13T12:00:00Z"), ts("2026-03-17T10:00:00Z"))]
+        );
     }
 
     #[test]

@@ -10,8 +10,10 @@
 //! ```
 //!
 //! [`load`] resolves the sides and reads or simulates their track-cycles; [`compare`] pairs
-//! them; [`format`] renders the result as a table, JSON, CSV, Markdown or HTML.
+//! them; [`format`](mod@format) renders the result as a table, JSON, CSV, Markdown or HTML, and
+//! [`charts`] draws it (a forest plot of the mean savings and the per-pair histograms).
 
+pub mod charts;
 pub mod format;
 mod source;
 

@@ -316,7 +316,32 @@ pub struct TimelineRow {
     pub spans: Vec<Span>,
 }
 
-/// Every track of one version of one seed, state by state.
+/// A stretch outside the release squad's working hours (a night, a weekend, a holiday) on
+/// the release timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OffHours {
+    /// Hours since the version's branch cut.
+    pub start_hours: f64,
+    /// Hours since the version's branch cut.
+    pub end_hours: f64,
+}
+
+/// A local calendar day of the release squad on the release timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Day {
+    /// The day's local midnight, in hours since the branch cut (negative for the day of
+    /// the cut itself).
+    pub start_hours: f64,
+    /// The local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// The weekday, abbreviated (`Mon` … `Sun`).
+    pub weekday: String,
+    /// Whether the squad works that day at all (false on weekends and holidays).
+    pub working: bool,
+}
+
+/// Every track of one version of one seed, state by state, with the release squad's
+/// off-hours: the time when a manual policy's next step waits for the morning.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timeline {
     /// Scenario name.
@@ -329,15 +354,23 @@ pub struct Timeline {
     pub branch_cut: String,
     /// Tracks, by platform then policy.
     pub rows: Vec<TimelineRow>,
+    /// The release squad's time zone (IANA name), in which `days` and `off_hours` fall.
+    pub time_zone: String,
+    /// The local days from the branch cut to the last track's end, in order.
+    pub days: Vec<Day>,
+    /// The squad's off-hours between the branch cut and the last track's end, in order.
+    pub off_hours: Vec<OffHours>,
 }
 
-/// Raw values behind the distribution charts.
+/// Raw values behind the distribution charts, one entry per group: each platform, then the
+/// platforms pooled ([`ALL_PLATFORMS`]), in the report's row order.
 #[derive(Debug, Clone, Default)]
 pub struct Distributions {
-    /// Sorted cycle hours of shipped track-cycles per (scenario, policy), all platforms.
-    pub cycle_hours: Vec<(String, String, Vec<f64>)>,
-    /// Paired savings per (scenario, policy) against the baseline, all platforms.
-    pub savings: Vec<(String, String, Vec<f64>)>,
+    /// Sorted cycle hours of the group's shipped track-cycles.
+    pub cycle_hours: Vec<(Group, Vec<f64>)>,
+    /// Sorted paired savings (baseline minus policy cycle hours) of the group's policy
+    /// against the baseline.
+    pub savings: Vec<(Group, Vec<f64>)>,
 }
 
 /// Everything `conductor report` shows.

@@ -23,6 +23,7 @@ Examples:
   conductor compare scenarios/baseline.toml scenarios/bake-12h.toml
   conductor compare scenarios/baseline.toml:manual scenarios/baseline.toml:robot
   conductor compare data/runs/baseline --baseline manual --format markdown
+  conductor compare data/runs/baseline data/runs/bake-12h --format html -o whatif.html --charts charts/
   conductor compare data/runs/baseline scenarios/fewer-manual-signoffs.toml --policy manual")]
 pub struct CompareArgs {
     /// The baseline side: a scenario (.toml) or run directory, optionally `:POLICY`.
@@ -55,6 +56,10 @@ pub struct CompareArgs {
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Also write the charts (the savings' forest plot and histograms) as SVG and PNG into
+    /// DIR.
+    #[arg(long, value_name = "DIR")]
+    charts: Option<PathBuf>,
 }
 
 /// Runs the command.
@@ -73,6 +78,20 @@ pub fn execute(args: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
     let result = pool.install(|| compare::run(&sides, &opts))?;
     let text = format::render(&result, args.format.into())?;
+    if let Some(dir) = &args.charts {
+        let written = compare::charts::write_all(&result, dir)?;
+        eprintln!(
+            "{}: {} chart files written ({})",
+            dir.display(),
+            written.len(),
+            written
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     match &args.out {
         Some(path) => {
             atomic_write(path, |f| f.write_all(text.as_bytes()))

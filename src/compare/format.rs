@@ -1,13 +1,14 @@
 //! The outputs of `conductor compare`, one per format behind one trait, [`Render`]. The text
 //! formats lay out the same sections as the report (a verdict per comparison, then its
 //! platform table and where the hours changed) through the report's table, Markdown and
-//! HTML layouts; JSON carries every figure; CSV is tidy, one figure per row.
+//! HTML layouts (HTML also inlines the [`charts`] as SVG); JSON carries every figure; CSV is
+//! tidy, one figure per row.
 
 use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::{Compare, CompareError, Comparison, hours, interval, percent, thousands};
+use super::{Compare, CompareError, Comparison, charts, hours, interval, percent, thousands};
 use crate::report::format::{Section, csv::field, html, markdown, rounded, table};
 
 /// The output formats of `conductor compare`: the report's.
@@ -277,6 +278,17 @@ impl Render for Html {
                 crate::dashboard::escape(&context(c)),
                 crate::dashboard::escape(&c.verdict)
             );
+        }
+        for chart in charts::Chart::ALL {
+            if let Some(svg) = charts::svg(chart, compare)? {
+                let _ = write!(
+                    s,
+                    "<figure id=\"chart-{}\">\n{}\n<figcaption>{}</figcaption></figure>\n",
+                    chart.name(),
+                    html::svg_body(&svg),
+                    crate::dashboard::escape(&chart.caption(compare))
+                );
+            }
         }
         s.push_str(&html::tables(&all_sections(compare)));
         s.push_str("</body></html>\n");

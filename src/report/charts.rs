@@ -1,36 +1,44 @@
 //! The report's charts, drawn with plotters as SVG (inlined in the HTML report) and PNG
-//! (`--charts DIR`): the cycle-time distribution per policy, stacked bottleneck bars, the
-//! paired-saving histogram and a release timeline.
+//! (`--charts DIR`): the cycle-time distribution and the paired savings as small multiples
+//! (one panel per platform and one pooled, since pooled curves hide how differently the
+//! platforms ship), stacked bottleneck bars, and the timeline of one release with the
+//! release squad's off-hours shaded.
 //!
-//! Text in PNGs is drawn with an embedded subset of DejaVu Sans (no system fonts needed);
-//! SVGs name the font and let the viewer draw it.
+//! Every chart of a page colours a series (a policy, or `scenario / policy`) alike, from one
+//! [`Palette`] keyed by series ([`palette`]); `conductor compare`'s charts use the same
+//! palette and look ([`style`]). Axes start near the data, grids are light. Text in PNGs is
+//! drawn with an embedded subset of DejaVu Sans (no system fonts needed); SVGs name the font
+//! and let the viewer draw it. SVG and PNG bytes depend only on the report.
+
+mod histogram;
+pub mod style;
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ALL_PLATFORMS, Namer, Report, ReportError};
-use crate::dataset::atomic_write;
+pub(crate) use histogram::Histograms;
+pub use style::Palette;
+use style::{
+    AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem, MUTED,
+    PANEL_TITLE_SIZE, Panels, ROW_PX, SEP, Series, Swatch, grid, label_font, legend, panels,
+    text_width, title,
+};
+
+use super::{ALL_PLATFORMS, Group, Namer, Report, ReportError};
 use crate::model::{State, WaitingOn};
-
-static FONT: &[u8] = include_bytes!("DejaVuSans-subset.ttf");
-static REGISTER: Once = Once::new();
-
-const FAMILY: &str = "sans-serif";
-const WIDTH: u32 = 960;
 
 /// A chart of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chart {
-    /// Empirical CDF of cycle time per policy.
+    /// Empirical CDF of cycle time per policy: a panel per platform and one pooled.
     CycleTime,
-    /// Hours per cycle on each waiting-on label, stacked, per policy and platform.
+    /// Hours per cycle on each waiting-on label, stacked, per platform and policy.
     Bottlenecks,
-    /// Histogram of paired savings per policy.
+    /// Histograms of paired savings per policy: a panel per platform and one pooled.
     Savings,
-    /// Each track's states over one version (a Gantt chart).
+    /// Each track's states over one version (a Gantt chart), over the squad's off-hours.
     Timeline,
 }
 
@@ -57,34 +65,30 @@ impl Chart {
     pub fn caption(self, report: &Report) -> String {
         match self {
             Chart::CycleTime => "Cycle time, branch cut to 100%: the share of shipped \
-                track-cycles (all platforms) done within each number of hours. A curve \
-                further left ships sooner."
+                track-cycles done within each number of hours, per platform and pooled; a dot \
+                marks each median. A curve further left ships sooner; grid lines are a day \
+                apart when the range allows."
                 .into(),
             Chart::Bottlenecks => "Where the time goes: hours per track-cycle on each \
-                waiting-on label, per policy and platform."
+                waiting-on label, per platform and policy."
                 .into(),
             Chart::Savings => format!(
                 "Hours saved per release against {}, paired on the same seed, version and \
-                 platform: how often each saving occurs.",
+                 platform: the share of pairs saving each number of hours, per platform and \
+                 pooled (the 0.5th to 99.5th percentiles; unchanged releases are the bar at \
+                 0). Dashed: each policy's mean saving.",
                 report.baseline
             ),
             Chart::Timeline => match &report.timeline {
                 Some(t) => format!(
                     "Release timeline of version {} (seed {}, scenario {}): each track's \
-                     state, in hours since the branch cut at {}.",
-                    t.version, t.seed, t.scenario, t.branch_cut
+                     state, in hours since the branch cut at {}. Shaded: the release squad's \
+                     off-hours ({}), darker on days it does not work (weekends, holidays), \
+                     when a manual step waits for the morning.",
+                    t.version, t.seed, t.scenario, t.branch_cut, t.time_zone
                 ),
                 None => String::new(),
             },
-        }
-    }
-
-    fn height(self, report: &Report) -> u32 {
-        let bars = |n: usize| (150 + 34 * n as u32).max(280);
-        match self {
-            Chart::CycleTime | Chart::Savings => 480,
-            Chart::Bottlenecks => bars(report.cycle_time.iter().filter(|r| r.tracks > 0).count()),
-            Chart::Timeline => bars(report.timeline.as_ref().map_or(0, |t| t.rows.len())),
         }
     }
 
@@ -94,19 +98,24 @@ impl Chart {
                 .distributions
                 .cycle_hours
                 .iter()
-                .any(|d| !d.2.is_empty()),
+                .any(|d| !d.1.is_empty()),
             Chart::Bottlenecks => !report.bottlenecks.is_empty(),
-            Chart::Savings => report.distributions.savings.iter().any(|d| !d.2.is_empty()),
+            Chart::Savings => report.distributions.savings.iter().any(|d| !d.1.is_empty()),
             Chart::Timeline => report.timeline.is_some(),
         }
     }
 }
 
-fn register_font() {
-    REGISTER.call_once(|| {
-        // The font is compiled in and known to parse (a unit test draws with it).
-        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
-    });
+/// The report's palette: its series (policies, or `scenario / policy` for several
+/// scenarios) in row order, the baseline first when the runs list it first.
+pub fn palette(report: &Report) -> Palette {
+    let namer = Namer::new(report);
+    Palette::new(
+        report
+            .cycle_time
+            .iter()
+            .map(|r| namer.name(&r.group.scenario, &r.group.policy)),
+    )
 }
 
 fn chart_error(chart: Chart, e: impl std::fmt::Display) -> ReportError {
@@ -119,15 +128,10 @@ pub fn svg(chart: Chart, report: &Report) -> Result<Option<String>, ReportError>
     if !chart.applies(report) {
         return Ok(None);
     }
-    register_font();
-    let mut s = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut s, (WIDTH, chart.height(report))).into_drawing_area();
-        draw(chart, report, &root).map_err(|e| chart_error(chart, e))?;
-        root.present().map_err(|e| chart_error(chart, e))?;
-    }
-    Ok(Some(s))
+    let palette = palette(report);
+    style::to_svg(&figure(chart, report, &palette))
+        .map(Some)
+        .map_err(|e| chart_error(chart, e))
 }
 
 /// The chart as a PNG image; `None` when there is nothing to draw.
@@ -135,88 +139,223 @@ pub fn png(chart: Chart, report: &Report) -> Result<Option<Vec<u8>>, ReportError
     if !chart.applies(report) {
         return Ok(None);
     }
-    register_font();
-    let (w, h) = (WIDTH, chart.height(report));
-    let mut rgb = vec![0u8; (w * h * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        draw(chart, report, &root).map_err(|e| chart_error(chart, e))?;
-        root.present().map_err(|e| chart_error(chart, e))?;
-    }
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().map_err(|e| chart_error(chart, e))?;
-        writer
-            .write_image_data(&rgb)
-            .map_err(|e| chart_error(chart, e))?;
-    }
-    Ok(Some(out))
+    let palette = palette(report);
+    style::to_png(&figure(chart, report, &palette))
+        .map(Some)
+        .map_err(|e| chart_error(chart, e))
 }
 
 /// Writes every applicable chart into `dir` as `<name>.svg` and `<name>.png` (each file
 /// atomically); returns the files written.
 pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        ReportError::Argument(format!("--charts {}: cannot create it: {e}", dir.display()))
-    })?;
-    let mut rendered = vec![];
+    let mut files = vec![];
     for chart in Chart::ALL {
         if let (Some(svg), Some(png)) = (svg(chart, report)?, png(chart, report)?) {
-            rendered.push((format!("{}.svg", chart.name()), svg.into_bytes()));
-            rendered.push((format!("{}.png", chart.name()), png));
+            files.push((format!("{}.svg", chart.name()), svg.into_bytes()));
+            files.push((format!("{}.png", chart.name()), png));
         }
     }
-    let mut written = vec![];
-    for (name, bytes) in rendered {
-        let path = dir.join(name);
-        atomic_write(&path, |f| std::io::Write::write_all(f, &bytes))
-            .map_err(|e| ReportError::Argument(format!("--charts {}: {e}", dir.display())))?;
-        written.push(path);
-    }
-    Ok(written)
+    style::write_files(dir, files, "--charts").map_err(ReportError::Argument)
 }
 
-type DrawResult = Result<(), Box<dyn std::error::Error>>;
+/// The figure a chart is drawn as.
+enum ReportFigure<'a> {
+    Ecdf(Ecdf<'a>),
+    Histograms(Histograms<'a>),
+    Bars(Bars),
+}
 
-fn draw<DB: DrawingBackend>(
-    chart: Chart,
-    report: &Report,
-    root: &DrawingArea<DB, Shift>,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&WHITE)?;
+impl Figure for ReportFigure<'_> {
+    fn height(&self) -> u32 {
+        match self {
+            ReportFigure::Ecdf(f) => f.height(),
+            ReportFigure::Histograms(f) => f.height(),
+            ReportFigure::Bars(f) => f.height(),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        match self {
+            ReportFigure::Ecdf(f) => f.draw(root),
+            ReportFigure::Histograms(f) => f.draw(root),
+            ReportFigure::Bars(f) => f.draw(root),
+        }
+    }
+}
+
+fn figure<'a>(chart: Chart, report: &'a Report, palette: &'a Palette) -> ReportFigure<'a> {
     match chart {
-        Chart::CycleTime => cycle_time(report, root),
-        Chart::Bottlenecks => bottlenecks(report, root),
-        Chart::Savings => savings(report, root),
-        Chart::Timeline => timeline(report, root),
+        Chart::CycleTime => {
+            let (series, panels) = small_multiples(report, &report.distributions.cycle_hours);
+            ReportFigure::Ecdf(Ecdf {
+                title: "Cycle time distribution".into(),
+                x_desc: "hours from branch cut to 100%".into(),
+                series,
+                panels,
+                palette,
+            })
+        }
+        Chart::Savings => {
+            let (series, panels) = small_multiples(report, &report.distributions.savings);
+            ReportFigure::Histograms(Histograms {
+                title: format!("Hours saved per release against {}", report.baseline),
+                x_desc: format!("{} cycle hours minus the policy's", report.baseline),
+                series,
+                panels,
+                palette,
+            })
+        }
+        Chart::Bottlenecks => ReportFigure::Bars(bottlenecks(report)),
+        Chart::Timeline => ReportFigure::Bars(timeline(report)),
     }
 }
 
-/// Colours for series (policies), readable on white and for common colour blindness
-/// (Okabe & Ito).
-const SERIES: [RGBColor; 7] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(120, 120, 120),
-];
+/// A panel's title: the platform, or "all platforms".
+fn platform_title(platform: &str) -> String {
+    if platform == ALL_PLATFORMS {
+        "all platforms".into()
+    } else {
+        platform.to_string()
+    }
+}
 
-fn series_colour(i: usize) -> RGBColor {
-    SERIES[i % SERIES.len()]
+/// Series and panels of per-group distributions: a panel per platform in the report's
+/// order, then the pooled one (left out when there is a single platform, which it would
+/// repeat); in each, the series that have values there.
+fn small_multiples<'a>(
+    report: &Report,
+    dists: &'a [(Group, Vec<f64>)],
+) -> (Vec<Series>, Panels<'a>) {
+    let namer = Namer::new(report);
+    let mut series: Vec<Series> = vec![];
+    let mut platforms: Vec<&str> = vec![];
+    for (g, _) in dists {
+        let name = namer.name(&g.scenario, &g.policy);
+        if !series.iter().any(|s| s.key == name) {
+            series.push(Series {
+                key: name.clone(),
+                name,
+            });
+        }
+        if g.platform != ALL_PLATFORMS && !platforms.contains(&g.platform.as_str()) {
+            platforms.push(&g.platform);
+        }
+    }
+    if platforms.len() > 1 {
+        platforms.push(ALL_PLATFORMS);
+    }
+    let panels = platforms
+        .iter()
+        .map(|p| {
+            let lines = dists
+                .iter()
+                .filter(|(g, v)| g.platform == *p && !v.is_empty())
+                .filter_map(|(g, v)| {
+                    let name = namer.name(&g.scenario, &g.policy);
+                    let i = series.iter().position(|s| s.key == name)?;
+                    Some((i, v.as_slice()))
+                })
+                .collect();
+            (platform_title(p), lines)
+        })
+        .collect();
+    (series, panels)
+}
+
+/// Height of one row of ECDF panels, in pixels.
+const ECDF_PANEL_HEIGHT: u32 = 260;
+
+/// Empirical CDFs as small multiples: one panel per platform and one pooled, one line per
+/// series, on one shared x axis.
+struct Ecdf<'a> {
+    title: String,
+    x_desc: String,
+    series: Vec<Series>,
+    panels: Panels<'a>,
+    palette: &'a Palette,
+}
+
+impl Figure for Ecdf<'_> {
+    fn height(&self) -> u32 {
+        36 + 26 + grid(self.panels.len()).0 as u32 * ECDF_PANEL_HEIGHT
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = title(root, &self.title)?;
+        let items: Vec<LegendItem> = self
+            .series
+            .iter()
+            .map(|s| LegendItem {
+                name: s.name.clone(),
+                colour: self.palette.colour(&s.key),
+                swatch: Swatch::Line,
+            })
+            .collect();
+        let area = legend(&area, &items)?;
+        // The x axis spans every panel's 0.5th to 99.5th percentiles (values are sorted),
+        // so that a few extreme cycles do not squash the rest, and starts near them.
+        let lines = || self.panels.iter().flat_map(|p| p.1.iter());
+        let lo = lines()
+            .filter_map(|(_, v)| crate::stats::quantile_sorted(v, 0.005))
+            .fold(f64::INFINITY, f64::min);
+        let hi = lines()
+            .filter_map(|(_, v)| crate::stats::quantile_sorted(v, 0.995))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let x = Axis::near(lo, hi, &HOUR_STEPS, 8, None);
+        let y = Axis::fixed(0.0, 1.0, 0.25);
+        let x_label = |v: &f64| x.label(*v);
+        let y_label = |v: &f64| format!("{:.0}%", v * 100.0);
+        for ((name, lines), panel) in self.panels.iter().zip(panels(&area, self.panels.len())) {
+            let mut c = ChartBuilder::on(&panel)
+                .caption(name, (FAMILY, PANEL_TITLE_SIZE))
+                .margin(10)
+                .x_label_area_size(38)
+                .y_label_area_size(50)
+                .build_cartesian_2d(x.range(), y.range())?;
+            c.configure_mesh()
+                .bold_line_style(GRID)
+                .light_line_style(TRANSPARENT)
+                .axis_style(AXIS)
+                .x_desc(self.x_desc.as_str())
+                .y_desc("shipped within")
+                .x_label_formatter(&x_label)
+                .y_label_formatter(&y_label)
+                .label_style(label_font())
+                .axis_desc_style((FAMILY, LABEL_SIZE))
+                .draw()?;
+            for (i, v) in lines {
+                let colour = self.palette.colour(&self.series[*i].key);
+                // 400 quantiles keep the curve's shape at a fraction of the points.
+                let n = 400;
+                let points: Vec<(f64, f64)> = (0..=n)
+                    .filter_map(|k| {
+                        let p = f64::from(k) / f64::from(n);
+                        crate::stats::quantile_sorted(v, p).map(|h| (h.clamp(x.lo, x.hi), p))
+                    })
+                    .collect();
+                c.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
+                if let Some(m) = crate::stats::quantile_sorted(v, 0.5) {
+                    c.draw_series(std::iter::once(Circle::new(
+                        (m.clamp(x.lo, x.hi), 0.5),
+                        4,
+                        colour.filled(),
+                    )))?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One colour per waiting-on label.
 fn label_colour(l: WaitingOn) -> RGBColor {
-    const C: [RGBColor; 11] = [
+    const C: [RGBColor; 12] = [
         RGBColor(213, 94, 0),    // bug_fix
         RGBColor(230, 159, 0),   // build_and_test
         RGBColor(204, 121, 167), // signoff
@@ -228,6 +367,7 @@ fn label_colour(l: WaitingOn) -> RGBColor {
         RGBColor(150, 150, 150), // itgc
         RGBColor(40, 40, 40),    // manual_action
         RGBColor(200, 200, 200), // robot_poll
+        RGBColor(255, 255, 255), // unknown (outlined)
     ];
     C[l.index() % C.len()]
 }
@@ -244,242 +384,173 @@ fn state_colour(s: &str) -> RGBColor {
     }
 }
 
-fn cycle_time<DB: DrawingBackend>(report: &Report, root: &DrawingArea<DB, Shift>) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let dists = &report.distributions.cycle_hours;
-    let namer = Namer::new(report);
-    // Up to the largest 99.5th percentile, so a few extreme cycles do not squash the rest.
-    let x_max = dists
-        .iter()
-        .filter_map(|d| crate::stats::quantile_sorted(&d.2, 0.995))
-        .fold(1.0f64, f64::max)
-        .ceil();
-    let mut c = ChartBuilder::on(root)
-        .caption("Cycle time distribution", (FAMILY, 20))
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0f64..x_max, 0f64..1f64)?;
-    c.configure_mesh()
-        .x_desc("hours from branch cut to 100%")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_desc("share of shipped track-cycles")
-        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-        .label_style((FAMILY, 13))
-        .draw()?;
-    for (i, (scenario, policy, v)) in dists.iter().enumerate() {
-        if v.is_empty() {
-            continue;
-        }
-        // 400 quantiles keep the curve's shape at a fraction of the points.
-        let n = 400;
-        let points: Vec<(f64, f64)> = (0..=n)
-            .filter_map(|k| {
-                let p = k as f64 / n as f64;
-                crate::stats::quantile_sorted(v, p).map(|x| (x.min(x_max), p))
-            })
-            .collect();
-        let colour = series_colour(i);
-        c.draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(namer.name(scenario, policy))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-            });
-    }
-    c.configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FAMILY, 13))
-        .draw()?;
-    Ok(())
+/// The squad's off-hours on the timeline.
+const OFF_HOURS: RGBColor = RGBColor(236, 236, 236);
+/// Days the squad does not work at all.
+const DAY_OFF: RGBColor = RGBColor(222, 222, 222);
+
+/// A row of a bar chart.
+struct BarRow {
+    label: String,
+    /// Rows of one group stand together; a gap separates groups.
+    group: String,
 }
 
-fn savings<DB: DrawingBackend>(report: &Report, root: &DrawingArea<DB, Shift>) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let dists = &report.distributions.savings;
-    let namer = Namer::new(report);
-    let all: Vec<f64> = dists.iter().flat_map(|d| d.2.iter().copied()).collect();
-    let mut sorted = all.clone();
-    sorted.sort_by(f64::total_cmp);
-    let lo = crate::stats::quantile_sorted(&sorted, 0.001)
-        .unwrap_or(0.0)
-        .floor();
-    let hi = crate::stats::quantile_sorted(&sorted, 0.999)
-        .unwrap_or(1.0)
-        .ceil();
-    let (lo, hi) = (lo.min(0.0), hi.max(lo + 1.0));
-    // About 60 bins of a round width.
-    let width = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 24.0]
-        .into_iter()
-        .find(|w| (hi - lo) / w <= 60.0)
-        .unwrap_or(48.0);
-    let bins = ((hi - lo) / width).ceil() as usize + 1;
-    let counts: Vec<Vec<usize>> = dists
-        .iter()
-        .map(|d| {
-            let mut c = vec![0usize; bins];
-            for x in &d.2 {
-                let b = ((x.clamp(lo, hi) - lo) / width).floor() as usize;
-                c[b.min(bins - 1)] += 1;
-            }
-            c
-        })
-        .collect();
-    let y_max = counts.iter().flatten().copied().max().unwrap_or(1).max(1) as f64 * 1.05;
-    let mut c = ChartBuilder::on(root)
-        .caption(
-            format!("Hours saved per release against {}", report.baseline),
-            (FAMILY, 20),
-        )
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(lo..lo + width * bins as f64, 0f64..y_max)?;
-    c.configure_mesh()
-        .x_desc(format!(
-            "{} cycle hours minus the policy's",
-            report.baseline
-        ))
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_desc("track-cycles")
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .label_style((FAMILY, 13))
-        .draw()?;
-    let n = dists.len().max(1) as f64;
-    for (i, ((scenario, policy, _), counts)) in dists.iter().zip(&counts).enumerate() {
-        let colour = series_colour(i + 1);
-        let style = colour.mix(0.75).filled();
-        c.draw_series(
-            counts
-                .iter()
-                .enumerate()
-                .filter(|(_, k)| **k > 0)
-                .map(|(b, k)| {
-                    // Side by side within a bin when several policies are compared.
-                    let x0 = lo + width * b as f64 + width * i as f64 / n;
-                    Rectangle::new([(x0, 0.0), (x0 + width / n, *k as f64)], style)
-                }),
-        )?
-        .label(namer.name(scenario, policy))
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
-    }
-    c.draw_series(std::iter::once(PathElement::new(
-        vec![(0.0, 0.0), (0.0, y_max)],
-        BLACK.mix(0.6).stroke_width(1),
-    )))?;
-    c.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FAMILY, 13))
-        .draw()?;
-    Ok(())
-}
-
-/// Horizontal bars: one row per name, each a list of (start, end, colour key) pieces, with a
-/// legend of keys.
+/// Horizontal bars: rows of (start, end, colour) pieces, a legend of colours, and behind
+/// them optional vertical bands with labels along the top (the timeline's days).
 struct Bars {
     title: String,
     x_desc: String,
-    rows: Vec<String>,
-    pieces: Vec<(usize, f64, f64, String)>,
-    keys: Vec<(String, RGBColor)>,
+    x: Axis,
+    rows: Vec<BarRow>,
+    /// (row, start, end, colour)
+    pieces: Vec<(usize, f64, f64, RGBColor)>,
+    keys: Vec<LegendItem>,
+    /// (start, end, colour), full height, behind the bars.
+    bands: Vec<(f64, f64, RGBColor)>,
+    /// (start, end, text): written centred over the visible part of `[start, end)`.
+    top_labels: Vec<(f64, f64, String)>,
 }
 
-fn bars<DB: DrawingBackend>(b: Bars, root: &DrawingArea<DB, Shift>) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let x_max = b.pieces.iter().map(|p| p.2).fold(1.0f64, f64::max).ceil();
-    let n = b.rows.len();
-    let font: TextStyle = (FAMILY, 13).into();
-    let text_width = |t: &str| {
-        root.estimate_text_size(t, &font)
-            .map_or(8 * t.len() as u32, |s| s.0)
-    };
-    // The legend: swatches and names in rows above the chart.
-    let (width, _) = root.dim_in_pixel();
-    let mut places = vec![];
-    let (mut x, mut y) = (12i32, 8i32);
-    for (key, colour) in &b.keys {
-        let w = 18 + text_width(key) as i32 + 18;
-        if x + w > width as i32 - 12 {
-            (x, y) = (12, y + 22);
-        }
-        places.push((x, y, key.clone(), *colour));
-        x += w;
+impl Bars {
+    /// Each row's centre in y units (the first row at the top), and the y range.
+    fn layout(&self) -> (Vec<f64>, f64) {
+        let groups: Vec<&str> = self.rows.iter().map(|r| r.group.as_str()).collect();
+        let band = if self.top_labels.is_empty() { 0.0 } else { 0.9 };
+        style::row_layout(&groups, band)
     }
-    let (legend, plot) = root.split_vertically(y as u32 + 26);
-    for (x, y, key, colour) in places {
-        legend.draw(&Rectangle::new(
-            [(x, y + 2), (x + 13, y + 15)],
-            colour.filled(),
-        ))?;
-        legend.draw(&Text::new(key, (x + 18, y + 2), font.clone()))?;
+
+    fn height(&self) -> u32 {
+        let (_, units) = self.layout();
+        // Title, up to two legend rows, the x axis.
+        36 + 46 + 52 + (units * ROW_PX) as u32
     }
-    let label_width = b.rows.iter().map(|r| text_width(r)).max().unwrap_or(0) + 16;
-    let mut c = ChartBuilder::on(&plot)
-        .caption(&b.title, (FAMILY, 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(label_width)
-        .build_cartesian_2d(0f64..x_max, (0..n).into_segmented())?;
-    let rows = b.rows.clone();
-    c.configure_mesh()
-        .disable_y_mesh()
-        .x_desc(b.x_desc.as_str())
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_labels(n)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
-                rows.get(*i).cloned().unwrap_or_default()
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = title(root, &self.title)?;
+        let area = legend(&area, &self.keys)?;
+        let (centres, top) = self.layout();
+        let label_width = self
+            .rows
+            .iter()
+            .map(|r| text_width(&area, &r.label))
+            .max()
+            .unwrap_or(0)
+            + 18;
+        let y = Axis::fixed(0.0, top, top);
+        let mut c = ChartBuilder::on(&area)
+            .margin_left(10)
+            .margin_right(24)
+            .margin_bottom(6)
+            .x_label_area_size(44)
+            .y_label_area_size(label_width)
+            .build_cartesian_2d(
+                self.x.range(),
+                style::Ticked::new(y.lo, y.hi, centres.clone()),
+            )?;
+        let x_label = |v: &f64| self.x.label(*v);
+        let y_label = |v: &f64| {
+            centres
+                .iter()
+                .position(|c| (c - v).abs() < 1e-9)
+                .map(|i| self.rows[i].label.clone())
+                .unwrap_or_default()
+        };
+        for (a, b, colour) in &self.bands {
+            let (a, b) = (a.max(self.x.lo), b.min(self.x.hi));
+            if b > a {
+                c.draw_series(std::iter::once(Rectangle::new(
+                    [(a, y.lo), (b, y.hi)],
+                    colour.filled(),
+                )))?;
             }
-            SegmentValue::Last => String::new(),
-        })
-        .label_style((FAMILY, 13))
-        .draw()?;
-    for (key, colour) in &b.keys {
-        let style = colour.filled();
-        c.draw_series(b.pieces.iter().filter(|p| p.3 == *key).map(|p| {
-            let mut r = Rectangle::new(
-                [
-                    (p.1, SegmentValue::Exact(p.0)),
-                    (p.2, SegmentValue::Exact(p.0 + 1)),
-                ],
-                style,
-            );
-            r.set_margin(5, 5, 0, 0);
-            r
-        }))?;
+        }
+        c.configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(GRID.mix(0.9))
+            .light_line_style(TRANSPARENT)
+            .axis_style(AXIS)
+            .x_desc(self.x_desc.as_str())
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .label_style(label_font())
+            .axis_desc_style((FAMILY, LABEL_SIZE))
+            .draw()?;
+        for (row, a, b, colour) in &self.pieces {
+            let (a, b) = (a.max(self.x.lo), b.min(self.x.hi));
+            if b <= a {
+                continue;
+            }
+            let (lo, hi) = (centres[*row] - 0.36, centres[*row] + 0.36);
+            c.draw_series(std::iter::once(Rectangle::new(
+                [(a, lo), (b, hi)],
+                colour.filled(),
+            )))?;
+            if *colour == RGBColor(255, 255, 255) {
+                c.draw_series(std::iter::once(Rectangle::new(
+                    [(a, lo), (b, hi)],
+                    AXIS.stroke_width(1),
+                )))?;
+            }
+        }
+        let text = TextStyle::from((FAMILY, LABEL_SIZE)).color(&MUTED).pos(
+            plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Center,
+            ),
+        );
+        let band_y = top - 0.25 - 0.45;
+        for (a, b, label) in &self.top_labels {
+            let (a, b) = (a.max(self.x.lo), b.min(self.x.hi));
+            // Only where the label fits: a day cut short at either end stays unnamed.
+            let px = (c.backend_coord(&(b, band_y)).0 - c.backend_coord(&(a, band_y)).0) as u32;
+            if px > text_width(root, label) + 6 {
+                c.draw_series(std::iter::once(Text::new(
+                    label.clone(),
+                    ((a + b) / 2.0, band_y),
+                    text.clone(),
+                )))?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-fn bottlenecks<DB: DrawingBackend>(report: &Report, root: &DrawingArea<DB, Shift>) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let mut rows: Vec<String> = vec![];
+fn bottlenecks(report: &Report) -> Bars {
+    let namer = Namer::new(report);
+    let mut rows = vec![];
     let mut pieces = vec![];
     let mut used: Vec<WaitingOn> = vec![];
-    let namer = Namer::new(report);
-    for r in report.cycle_time.iter().filter(|r| r.tracks > 0) {
-        let g = &r.group;
+    // Platform by platform (pooled last), each policy's bar under the other's, so that the
+    // policies compare within a platform.
+    let mut groups: Vec<&Group> = report
+        .cycle_time
+        .iter()
+        .filter(|r| r.tracks > 0)
+        .map(|r| &r.group)
+        .collect();
+    let platform_rank = |g: &Group| {
+        report
+            .cycle_time
+            .iter()
+            .position(|r| r.group.platform == g.platform)
+            .unwrap_or(usize::MAX)
+    };
+    groups.sort_by_key(|g| (g.platform == ALL_PLATFORMS, platform_rank(g)));
+    let mut x_max: f64 = 1.0;
+    for g in groups {
         let row = rows.len();
-        let platform = if g.platform == ALL_PLATFORMS {
-            "all platforms"
-        } else {
-            &g.platform
-        };
-        rows.push(format!(
-            "{} · {platform}",
-            namer.name(&g.scenario, &g.policy)
-        ));
+        rows.push(BarRow {
+            label: format!(
+                "{}{SEP}{}",
+                platform_title(&g.platform),
+                namer.name(&g.scenario, &g.policy)
+            ),
+            group: g.platform.clone(),
+        });
         let mut x = 0.0;
         for l in WaitingOn::ALL {
             let h = report
@@ -488,67 +559,199 @@ where
                 .find(|b| b.group == *g && b.waiting_on == l.as_str())
                 .map_or(0.0, |b| b.hours_per_cycle);
             if h > 0.0 {
-                pieces.push((row, x, x + h, l.as_str().to_string()));
+                pieces.push((row, x, x + h, label_colour(l)));
                 x += h;
                 if !used.contains(&l) {
                     used.push(l);
                 }
             }
         }
+        x_max = x_max.max(x);
     }
     used.sort_by_key(|l| l.index());
-    // Top row first.
-    let n = rows.len();
-    rows.reverse();
-    for p in &mut pieces {
-        p.0 = n - 1 - p.0;
+    Bars {
+        title: "Where the time goes".into(),
+        x_desc: "hours per track-cycle".into(),
+        // Stacked bars measure from zero.
+        x: Axis::near(0.0, x_max, &HOUR_STEPS, 10, Some(0.0)),
+        rows,
+        pieces,
+        keys: used
+            .into_iter()
+            .map(|l| LegendItem {
+                name: l.as_str().to_string(),
+                colour: label_colour(l),
+                swatch: Swatch::Block,
+            })
+            .collect(),
+        bands: vec![],
+        top_labels: vec![],
     }
-    bars(
-        Bars {
-            title: "Where the time goes".into(),
-            x_desc: "hours per track-cycle".into(),
-            rows,
-            pieces,
-            keys: used
-                .into_iter()
-                .map(|l| (l.as_str().to_string(), label_colour(l)))
-                .collect(),
-        },
-        root,
-    )
 }
 
-fn timeline<DB: DrawingBackend>(report: &Report, root: &DrawingArea<DB, Shift>) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
+fn timeline(report: &Report) -> Bars {
     let Some(t) = &report.timeline else {
-        return Ok(());
+        return Bars {
+            title: String::new(),
+            x_desc: String::new(),
+            x: Axis::fixed(0.0, 1.0, 1.0),
+            rows: vec![],
+            pieces: vec![],
+            keys: vec![],
+            bands: vec![],
+            top_labels: vec![],
+        };
     };
-    let n = t.rows.len();
     let mut rows = vec![];
     let mut pieces = vec![];
+    let mut end: f64 = 1.0;
     for (i, r) in t.rows.iter().enumerate() {
-        rows.push(format!("{} · {}", r.platform, r.policy));
+        rows.push(BarRow {
+            label: format!("{}{SEP}{}", r.platform, r.policy),
+            group: r.platform.clone(),
+        });
         for s in &r.spans {
-            pieces.push((n - 1 - i, s.start_hours, s.end_hours, s.state.clone()));
+            pieces.push((i, s.start_hours, s.end_hours, state_colour(&s.state)));
+            end = end.max(s.end_hours);
         }
     }
-    rows.reverse();
-    let keys = State::ALL
+    let mut keys: Vec<LegendItem> = State::ALL
         .iter()
         .map(|s| s.as_str())
-        .filter(|s| pieces.iter().any(|p| p.3 == *s))
-        .map(|s| (s.to_string(), state_colour(s)))
+        .filter(|s| t.rows.iter().flat_map(|r| &r.spans).any(|p| p.state == *s))
+        .map(|s| LegendItem {
+            name: s.to_string(),
+            colour: state_colour(s),
+            swatch: Swatch::Block,
+        })
         .collect();
-    bars(
-        Bars {
-            title: format!("Release timeline: version {}, seed {}", t.version, t.seed),
-            x_desc: "hours since the branch cut".into(),
-            rows,
-            pieces,
-            keys,
-        },
-        root,
-    )
+    let mut bands: Vec<(f64, f64, RGBColor)> = t
+        .off_hours
+        .iter()
+        .map(|o| (o.start_hours, o.end_hours, OFF_HOURS))
+        .collect();
+    let day_end = |i: usize| t.days.get(i + 1).map_or(end, |d| d.start_hours);
+    for (i, d) in t.days.iter().enumerate() {
+        if !d.working {
+            bands.push((d.start_hours, day_end(i), DAY_OFF));
+        }
+    }
+    if !t.off_hours.is_empty() {
+        keys.push(LegendItem {
+            name: "squad off-hours".into(),
+            colour: OFF_HOURS,
+            swatch: Swatch::Block,
+        });
+    }
+    if t.days.iter().any(|d| !d.working) {
+        keys.push(LegendItem {
+            name: "squad day off".into(),
+            colour: DAY_OFF,
+            swatch: Swatch::Block,
+        });
+    }
+    let top_labels = t
+        .days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let day = d.date.get(8..).unwrap_or_default().trim_start_matches('0');
+            (d.start_hours, day_end(i), format!("{} {day}", d.weekday))
+        })
+        .collect();
+    Bars {
+        title: format!("Release timeline: version {}, seed {}", t.version, t.seed),
+        x_desc: "hours since the branch cut".into(),
+        x: Axis::near(0.0, end, &HOUR_STEPS, 12, Some(0.0)),
+        rows,
+        pieces,
+        keys,
+        bands,
+        top_labels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CycleRow, Distributions, PERCENTILE_METHOD};
+
+    fn group(policy: &str, platform: &str) -> Group {
+        Group {
+            scenario: "s".into(),
+            policy: policy.into(),
+            platform: platform.into(),
+        }
+    }
+
+    /// A report with cycle-time distributions only, for `platforms`.
+    fn report(platforms: &[&str]) -> Report {
+        let mut cycle_hours = vec![];
+        let mut cycle_time = vec![];
+        for policy in ["manual", "robot"] {
+            for p in platforms.iter().chain(&[ALL_PLATFORMS]) {
+                let v: Vec<f64> = (0..50).map(|i| 90.0 + f64::from(i)).collect();
+                cycle_hours.push((group(policy, p), v));
+                cycle_time.push(CycleRow {
+                    group: group(policy, p),
+                    tracks: 50,
+                    shipped: 50,
+                    cycle_p50_hours: None,
+                    cycle_p85_hours: None,
+                    cycle_p95_hours: None,
+                    cycle_mean_hours: None,
+                });
+            }
+        }
+        Report {
+            runs: vec![],
+            percentile_method: PERCENTILE_METHOD,
+            baseline: "manual".into(),
+            cycle_time,
+            outcomes: vec![],
+            states: vec![],
+            bottlenecks: vec![],
+            state_bottlenecks: vec![],
+            idle: vec![],
+            savings: vec![],
+            step_savings: vec![],
+            timeline: None,
+            distributions: Distributions {
+                cycle_hours,
+                savings: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn one_platform_gets_one_panel_and_several_get_a_pooled_one_too() {
+        let one = report(&["ios"]);
+        let (series, panels) = small_multiples(&one, &one.distributions.cycle_hours);
+        assert_eq!(series.len(), 2);
+        assert_eq!(
+            panels.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+            ["ios"]
+        );
+        let three = report(&["android", "ios", "desktop"]);
+        let (_, panels) = small_multiples(&three, &three.distributions.cycle_hours);
+        assert_eq!(
+            panels.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+            ["android", "ios", "desktop", "all platforms"]
+        );
+        assert!(
+            panels.iter().all(|p| p.1.len() == 2),
+            "both policies in each"
+        );
+    }
+
+    #[test]
+    fn charts_without_data_are_left_out_and_the_rest_draw_the_same_bytes_twice() {
+        let r = report(&["ios"]);
+        assert!(svg(Chart::Savings, &r).unwrap().is_none(), "no second arm");
+        assert!(png(Chart::Timeline, &r).unwrap().is_none(), "no timeline");
+        let a = png(Chart::CycleTime, &r).unwrap().unwrap();
+        assert_eq!(Some(a), png(Chart::CycleTime, &r).unwrap());
+        let s = svg(Chart::CycleTime, &r).unwrap().unwrap();
+        assert!(s.contains(">\nios\n</text>"), "the panel is named");
+    }
 }

@@ -4,13 +4,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use jiff::Timestamp;
 use polars::prelude::*;
 
 use super::{
-    ALL_PLATFORMS, BottleneckRow, CycleRow, Distributions, Group, IdleRow, Options, OutcomeRow,
-    PERCENTILE_METHOD, Report, ReportError, RunInfo, SavingRow, Span, StateBottleneckRow, StateRow,
-    StepSavingRow, Timeline, TimelineRow,
+    ALL_PLATFORMS, BottleneckRow, CycleRow, Day, Distributions, Group, IdleRow, OffHours, Options,
+    OutcomeRow, PERCENTILE_METHOD, Report, ReportError, RunInfo, SavingRow, Span,
+    StateBottleneckRow, StateRow, StepSavingRow, Timeline, TimelineRow,
 };
+use crate::calendar::Calendar;
 use crate::dataset::RunDir;
 use crate::model::{State, WaitingOn};
 use crate::stats;
@@ -650,41 +652,42 @@ fn segment_extremes(segments: LazyFrame) -> Result<(Reviews, HashMap<Group, f64>
     Ok((reviews, idle))
 }
 
-/// Sorted cycle hours of shipped track-cycles per (scenario, policy), platforms pooled.
+/// Sorted cycle hours of shipped track-cycles per (scenario, policy, platform) and pooled
+/// over platforms, in report order.
 fn cycle_distributions(
     cycles: LazyFrame,
     order: &Order,
-) -> Result<Vec<(String, String, Vec<f64>)>, ReportError> {
+) -> Result<Vec<(Group, Vec<f64>)>, ReportError> {
     let df = cycles
         .filter(col("outcome").eq(lit("shipped")))
-        .select(cols(&["scenario", "policy", "cycle_hours"]))
+        .select(cols(&["scenario", "policy", "platform", "cycle_hours"]))
         .collect()?;
-    let (s, p, h) = (
-        strs(&df, "scenario")?,
-        strs(&df, "policy")?,
-        f64s(&df, "cycle_hours")?,
-    );
-    let mut by: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-    for i in 0..s.len() {
-        if let Some(h) = h[i] {
-            by.entry((s[i].clone(), p[i].clone())).or_default().push(h);
-        }
+    let groups = groups(&df)?;
+    let h = f64s(&df, "cycle_hours")?;
+    let mut by: BTreeMap<Group, Vec<f64>> = BTreeMap::new();
+    for (g, h) in groups.into_iter().zip(h) {
+        let Some(h) = h else { continue };
+        let all = Group {
+            platform: ALL_PLATFORMS.into(),
+            ..g.clone()
+        };
+        by.entry(g).or_default().push(h);
+        by.entry(all).or_default().push(h);
     }
-    let mut out: Vec<(String, String, Vec<f64>)> = by
+    Ok(sorted_distributions(by, order))
+}
+
+/// The distributions of `by`, each sorted, in report order.
+fn sorted_distributions(by: BTreeMap<Group, Vec<f64>>, order: &Order) -> Vec<(Group, Vec<f64>)> {
+    let mut out: Vec<(Group, Vec<f64>)> = by
         .into_iter()
-        .map(|((s, p), mut v)| {
+        .map(|(g, mut v)| {
             v.sort_by(f64::total_cmp);
-            (s, p, v)
+            (g, v)
         })
         .collect();
-    out.sort_by_key(|(s, p, _)| {
-        order.key(&Group {
-            scenario: s.clone(),
-            policy: p.clone(),
-            platform: ALL_PLATFORMS.into(),
-        })
-    });
-    Ok(out)
+    out.sort_by_key(|(g, _)| order.key(g));
+    out
 }
 
 /// Shipped track-cycles of `policy`: track keys and cycle hours as `name`.
@@ -712,7 +715,7 @@ fn pairs(cycles: LazyFrame, baseline: &str, other: &str) -> LazyFrame {
         .sort(TRACK, SortMultipleOptions::default())
 }
 
-type Savings = (Vec<SavingRow>, Vec<(String, String, Vec<f64>)>);
+type Savings = (Vec<SavingRow>, Vec<(Group, Vec<f64>)>);
 
 fn paired_savings(
     df: &DataFrame,
@@ -743,7 +746,7 @@ fn paired_savings(
         }
     }
     let mut rows = vec![];
-    let mut dists = vec![];
+    let mut dists = BTreeMap::new();
     for ((scenario, platform), by_unit) in by {
         let all: Vec<f64> = by_unit.values().flatten().copied().collect();
         let clusters: Vec<(f64, usize)> = by_unit
@@ -763,9 +766,12 @@ fn paired_savings(
             saving_ci95_low_hours: ci.map(|c| c.0),
             saving_ci95_high_hours: ci.map(|c| c.1),
         });
-        if platform == ALL_PLATFORMS {
-            dists.push((scenario, other.to_string(), all));
-        }
+        let group = Group {
+            scenario,
+            policy: other.to_string(),
+            platform,
+        };
+        dists.insert(group, all);
     }
     rows.sort_by_key(|r| {
         order.key(&Group {
@@ -774,7 +780,7 @@ fn paired_savings(
             platform: r.platform.clone(),
         })
     });
-    Ok((rows, dists))
+    Ok((rows, sorted_distributions(dists, order)))
 }
 
 /// Hours each policy step waited once its gates held, per track and step.
@@ -947,6 +953,15 @@ fn timeline(
         });
         (k.2, k.1)
     });
+    let last = end.iter().flatten().fold(cut, |a, b| a.max(*b));
+    let squad = &run.scenario.release_squad;
+    let (days, off_hours) = match (
+        jiff::Timestamp::from_millisecond(cut as i64),
+        jiff::Timestamp::from_millisecond(last as i64),
+    ) {
+        (Ok(a), Ok(b)) => squad_hours(squad, a, b),
+        _ => (vec![], vec![]),
+    };
     let branch_cut = jiff::Timestamp::from_millisecond(cut as i64)
         .map(|t| t.to_string())
         .unwrap_or_default();
@@ -956,7 +971,48 @@ fn timeline(
         version,
         branch_cut,
         rows,
+        time_zone: squad.time_zone().iana_name().unwrap_or("UTC").to_string(),
+        days,
+        off_hours,
     }))
+}
+
+/// The squad's local days and off-hours from `cut` to `end`, in hours since `cut`: the
+/// gaps between its working intervals (nights, weekends, holidays).
+fn squad_hours(squad: &Calendar, cut: Timestamp, end: Timestamp) -> (Vec<Day>, Vec<OffHours>) {
+    let hours = |t: Timestamp| t.duration_since(cut).as_secs_f64() / 3600.0;
+    let mut days = vec![];
+    let mut date = squad.local_date(cut);
+    while squad.at(date, jiff::civil::Time::MIN) < end {
+        days.push(Day {
+            start_hours: hours(squad.at(date, jiff::civil::Time::MIN)),
+            date: date.to_string(),
+            weekday: date.strftime("%a").to_string(),
+            working: squad.is_working_day(date),
+        });
+        match date.tomorrow() {
+            Ok(d) => date = d,
+            Err(_) => break,
+        }
+    }
+    let mut off = vec![];
+    let mut from = cut;
+    for (s, e) in squad.working_intervals(cut, end) {
+        if s > from {
+            off.push(OffHours {
+                start_hours: hours(from),
+                end_hours: hours(s),
+            });
+        }
+        from = e;
+    }
+    if end > from {
+        off.push(OffHours {
+            start_hours: hours(from),
+            end_hours: hours(end),
+        });
+    }
+    (days, off)
 }
 
 /// The manifest id of the part holding `seed` under `policy`.

@@ -4,6 +4,7 @@
 
 mod browser;
 mod calibration;
+mod charts;
 mod check;
 mod compare;
 mod dashboard;

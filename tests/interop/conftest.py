@@ -6,6 +6,7 @@ The binary is $CONDUCTOR_BIN (notebooks/run sets it), else target/{debug,release
 
 import json
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+#: The run directory's tables (docs/formats.md).
+TABLES = ["snapshots", "transitions", "segments", "cycles"]
+#: The report's cycle-time percentiles, by their JSON field.
+PERCENTILES = {"cycle_p50_hours": 0.5, "cycle_p85_hours": 0.85, "cycle_p95_hours": 0.95}
+#: The report rounds to 4 decimals: a figure agrees when it is within half a unit of the
+#: 4th decimal.
+ROUNDING = 0.5e-4 + 1e-9
+
+
+def close(a, b) -> bool:
+    """Whether `a` (a reader's figure) is `b` (the report's) to the report's rounding."""
+    return abs(a - b) <= ROUNDING
 
 # Two small runs, so that queries over several run directories are tested too: the
 # baseline (three policies; some tracks are cancelled, so null cycle times occur) and a
@@ -83,3 +97,41 @@ def report(runs) -> dict:
 def rows_by(table: list[dict], *keys: str) -> dict:
     """A report table's rows keyed by the values of `keys`."""
     return {tuple(r[k] for k in keys): r for r in table}
+
+
+def spark_missing() -> str | None:
+    """Why Spark cannot run here (no Java runtime, no pyspark), or None."""
+    java_home = os.environ.get("JAVA_HOME")
+    if not (java_home and (Path(java_home) / "bin" / "java").is_file()) \
+            and not shutil.which("java"):
+        return ("no Java runtime (no `java` on PATH, no JAVA_HOME): Spark needs Java 17 or "
+                "later (Debian: apt-get install default-jre-headless)")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed in this environment (tests/interop/requirements.txt)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (two worker threads, UTC, loopback only) for every Spark
+    test."""
+    from pyspark.sql import SparkSession
+
+    # Local mode talks to itself over RPC: keep it on the loopback interface (Spark would
+    # otherwise pick the machine's first non-loopback address and say so).
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("conductor-interop")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

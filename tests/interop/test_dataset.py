@@ -17,15 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pytest
 
-from conftest import rows_by
-
-TABLES = ["snapshots", "transitions", "segments", "cycles"]
-PERCENTILES = {"cycle_p50_hours": 0.5, "cycle_p85_hours": 0.85, "cycle_p95_hours": 0.95}
-ROUNDING = 0.5e-4 + 1e-9  # the report's 4 decimals
-
-
-def close(a, b) -> bool:
-    return abs(a - b) <= ROUNDING
+from conftest import PERCENTILES, TABLES, close, rows_by
 
 
 def hive(path) -> ds.Dataset:
@@ -189,6 +181,25 @@ def test_polars_linear_quantiles_give_the_reports_percentiles(run, report):
             assert close(row[name], want[name]), (row, name)
 
 
+def test_polars_scans_several_run_directories_in_one_scan(runs, report):
+    """docs/formats.md: a list of the runs' globs is one frame; the scenario column tells
+    the runs apart (group sizes and medians against the report)."""
+    got = (
+        pl.scan_parquet([r.glob("cycles") for r in runs.values()], hive_partitioning=True)
+        .group_by("scenario", "policy", "platform")
+        .agg(pl.len().alias("tracks"),
+             pl.col("cycle_hours").filter(pl.col("outcome") == "shipped")
+             .quantile(0.5, interpolation="linear").alias("cycle_p50_hours"))
+        .collect()
+    )
+    expected = rows_by(report["cycle_time"], "scenario", "policy", "platform")
+    assert got.height == 2 * 3 * 3
+    for row in got.iter_rows(named=True):
+        want = expected[(row["scenario"], row["policy"], row["platform"])]
+        assert row["tracks"] == want["tracks"], row
+        assert close(row["cycle_p50_hours"], want["cycle_p50_hours"]), row
+
+
 # ---------------------------------------------------------------------------------------
 # Where the time goes
 
@@ -240,20 +251,25 @@ def test_cycles_hours_columns_sum_to_the_segments(run):
 
 
 def test_documented_types_are_what_readers_see(run):
-    """docs/formats.md: timestamps as timestamp[ms, UTC], keys as unsigned integers,
-    strings as plain UTF-8 (no dictionary types), small counts as uint8/uint16."""
+    """docs/formats.md: timestamps as timestamp[ms, UTC], keys and counts as signed
+    integers (int64 seed, int32 version, int16/int32 counts: every reader, Spark and Java
+    tools included, has them), strings as plain UTF-8 (no dictionary types), the policy
+    stored in the files as well as in the Hive path."""
     snapshots = hive(run.path / "snapshots").schema
     expected = {
+        "policy": pa.string(),
         "ts": pa.timestamp("ms", tz="UTC"),
-        "seed": pa.uint64(),
-        "version": pa.uint32(),
+        "seed": pa.int64(),
+        "version": pa.int32(),
         "platform": pa.string(),
         "state": pa.string(),
         "waiting_on": pa.string(),
-        "rollout_percent": pa.uint8(),
-        "open_blockers": pa.uint16(),
-        "latest_build": pa.uint16(),
+        "rollout_percent": pa.int16(),
+        "open_blockers": pa.int32(),
+        "signoffs_done": pa.int16(),
+        "latest_build": pa.int32(),
         "crash_rate_percent": pa.float32(),
+        "usage_percent": pa.int16(),
         "gate_bake": pa.bool_(),
     }
     for name, type_ in expected.items():
@@ -261,4 +277,8 @@ def test_documented_types_are_what_readers_see(run):
     cycles = hive(run.path / "cycles").schema
     assert cycles.field("cycle_hours").type == pa.float64()
     assert cycles.field("rollout_100_at").type == pa.timestamp("ms", tz="UTC")
-    assert cycles.field("pauses").type == pa.uint16()
+    assert cycles.field("pauses").type == pa.int32()
+    # A file read alone, without its folder's Hive path, still says which policy it holds.
+    one = next((run.path / "cycles" / "policy=robot").glob("*.parquet"))
+    alone = ds.dataset(one, format="parquet").to_table(columns=["policy"])
+    assert pc.unique(alone["policy"]).to_pylist() == ["robot"]
