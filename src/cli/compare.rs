@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
+use super::console::{self, Notes};
 use crate::compare::{self, Options, SideSpec, format};
 use crate::dataset::atomic_write;
 use crate::sweep;
@@ -77,7 +78,7 @@ impl From<Format> for format::Format {
 }
 
 /// Runs the command.
-pub fn execute(args: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn execute(args: CompareArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Result<()> {
     let sides: Vec<SideSpec> = std::iter::once(&args.base)
         .chain(&args.other)
         .map(|s| SideSpec::parse(s))
@@ -94,9 +95,11 @@ pub fn execute(args: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let text = format::render(&result, args.format.into())?;
     match &args.out {
         Some(path) => {
-            atomic_write(path, |f| f.write_all(text.as_bytes()))
-                .with_context(|| format!("--out {}", path.display()))?;
-            eprintln!("{}: comparison written", path.display());
+            atomic_write(path, |f| f.write_all(text.as_bytes())).context("cannot write --out")?;
+            notes.wrote(
+                path,
+                format_args!("comparison written ({})", console::bytes(text.len() as u64)),
+            );
         }
         None => out.write_all(text.as_bytes())?,
     }

@@ -173,7 +173,7 @@ pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, ReportErro
     for (name, bytes) in rendered {
         let path = dir.join(name);
         atomic_write(&path, |f| std::io::Write::write_all(f, &bytes))
-            .map_err(|e| ReportError::Argument(format!("--charts {}: {e}", dir.display())))?;
+            .map_err(ReportError::Dataset)?;
         written.push(path);
     }
     Ok(written)

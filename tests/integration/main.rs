@@ -5,12 +5,16 @@
 mod browser;
 mod calibration;
 mod check;
+mod conventions;
 mod dashboard;
 mod dataset;
 mod determinism;
+mod errors;
 mod export;
 mod fit;
 mod invariants;
+mod pipes;
+mod progress;
 mod replay;
 mod report;
 mod scenario_errors;
