@@ -19,4 +19,5 @@ mod replay;
 mod report;
 mod scenario_errors;
 mod simulate;
+mod tour;
 mod util;
