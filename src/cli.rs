@@ -1,25 +1,47 @@
 //! The command line: argument structs (clap) and one module per subcommand, each with an
 //! `execute`. Errors here are `anyhow` with context; the binary prints the chain and exits 2.
+//! Data goes to standard output; progress and the one-line confirmations of files written
+//! go to standard error ([`console`]).
 
 mod check;
 mod compare;
+mod completions;
+mod console;
 mod dashboard;
 mod export;
 mod fit;
+mod man;
 mod replay;
 mod report;
 mod simulate;
+
+pub use console::{Notes, Stdout, eprint_line};
 
 use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+use crate::engine::RunResult;
+use crate::progress::{Job, Progress};
 use crate::scenario::{Policy, Scenario};
+use crate::sweep::Sweep;
 
 /// conductor: simulate a release train and see where release time goes.
 #[derive(Debug, Parser)]
-#[command(name = "conductor", version, about, long_about = None)]
+#[command(name = "conductor", version, about, long_about = None, after_help = "\
+Examples:
+  conductor simulate                           # the baseline scenario under every policy
+  conductor simulate --seeds 100 --out         # the five-minute history as Parquet
+  conductor report data/runs/baseline
+  conductor compare scenarios/baseline.toml scenarios/bake-12h.toml
+
+`conductor COMMAND --help` shows each command's options and examples; `conductor man`
+prints the manual pages.")]
 pub struct Cli {
+    /// No progress and no confirmations of files written on standard error (errors and
+    /// warnings still show).
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +65,10 @@ enum Command {
     Export(export::ExportArgs),
     /// Fail (exit 1) when cycle-time metrics pass a committed baseline's limits (for CI).
     Check(check::CheckArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print a manual page as roff, or write every page into a directory.
+    Man(man::ManArgs),
 }
 
 /// Parses `args` (including the program name) and runs the command. Data goes to `out`.
@@ -55,16 +81,33 @@ where
         Ok(cli) => cli,
         Err(e) => return Err(CliError::Usage(e).into()),
     };
+    let notes = Notes { quiet: cli.quiet };
     match cli.command {
-        Command::Simulate(args) => simulate::execute(args, out),
-        Command::Report(args) => report::execute(args, out),
-        Command::Compare(args) => compare::execute(args, out),
+        Command::Simulate(args) => simulate::execute(args, out, &notes),
+        Command::Report(args) => report::execute(args, out, &notes),
+        Command::Compare(args) => compare::execute(args, out, &notes),
         Command::Dashboard(args) => dashboard::execute(args, out),
-        Command::Replay(args) => replay::execute(args, out),
-        Command::Fit(args) => fit::execute(args, out),
-        Command::Export(args) => export::execute(args, out),
-        Command::Check(args) => check::execute(args, out),
+        Command::Replay(args) => replay::execute(args, &notes),
+        Command::Fit(args) => fit::execute(args, out, &notes),
+        Command::Export(args) => export::execute(args, out, &notes),
+        Command::Check(args) => check::execute(args, out, &notes),
+        Command::Completions(args) => completions::execute(args, out),
+        Command::Man(args) => man::execute(args, out, &notes),
     }
+}
+
+/// Runs `sweep` on the current pool, reporting progress (runs done) unless `--quiet`.
+fn run_sweep(sweep: &Sweep, notes: &Notes) -> Vec<RunResult> {
+    let progress = Progress::start(
+        Job {
+            label: format!("scenario {}", sweep.scenario.name),
+            total: sweep.jobs().len() as u64,
+            unit: "runs",
+            rows: false,
+        },
+        notes.progress(),
+    );
+    sweep.run_reporting(Some(&progress))
 }
 
 /// Errors the binary reports specially.

@@ -37,7 +37,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::RecordBatch;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
@@ -51,6 +50,7 @@ pub use read::RunDir;
 
 use crate::engine::{self, Detail, RunResult};
 use crate::eventlog::recorded::RecordedSeason;
+use crate::progress::{Job, Progress};
 #[cfg(test)]
 use crate::scenario::Scenario;
 use crate::sweep::Sweep;
@@ -74,8 +74,9 @@ pub const SCENARIO_FILE: &str = "scenario.toml";
 /// files already complete stay valid and `--resume` can continue.
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {
-    /// A file-system operation failed.
-    #[error("{}: {source}", path.display())]
+    /// A file-system operation failed. The message names the path; the cause is the
+    /// error's source (printed after it in the cause chain).
+    #[error("{}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -343,7 +344,8 @@ pub struct Options {
     pub force: bool,
     /// Finish the run the directory's manifest describes.
     pub resume: bool,
-    /// Draw a progress bar on stderr.
+    /// Report progress on stderr ([`crate::progress`]: a bar on a terminal, else a plain
+    /// line every few seconds).
     pub progress: bool,
 }
 
@@ -405,7 +407,15 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
         .filter(|p| !manifest.parts_complete.contains(&p.id()))
         .collect();
     let skipped = manifest.parts_complete.len();
-    let bar = progress_bar(todo.len() as u64, opts.progress);
+    let progress = Progress::start(
+        Job {
+            label: dir.display().to_string(),
+            total: todo.len() as u64,
+            unit: "parts",
+            rows: true,
+        },
+        opts.progress,
+    );
     let counts = TABLES.map(|_| AtomicU64::new(0));
     let manifest = Mutex::new(manifest);
     todo.par_iter().try_for_each(|part| {
@@ -423,6 +433,7 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
             ("cycles", tables::cycles(spec.sweep.scenario, &runs)),
         ];
         drop(runs);
+        let mut rows = 0;
         for ((table, batch), count) in batches.into_iter().zip(&counts) {
             let path = dir.join(table).join(part.partition()).join(&name);
             let batch = batch.map_err(|e| DatasetError::Parquet {
@@ -431,15 +442,16 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
             })?;
             write_parquet(&path, &batch)?;
             count.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+            rows += batch.num_rows() as u64;
         }
         let mut m = manifest.lock().unwrap_or_else(|e| e.into_inner());
         m.parts_complete.insert(part.id());
         m.complete = m.parts_complete.len() == m.parts_total;
         m.save(&manifest_path)?;
-        bar.inc(1);
+        progress.inc(1, rows);
         Ok::<(), DatasetError>(())
     })?;
-    bar.finish_and_clear();
+    drop(progress);
     let [snapshot_rows, transition_rows, segment_rows, cycle_rows] =
         counts.map(AtomicU64::into_inner);
     Ok(Written {
@@ -592,19 +604,6 @@ fn remove_temporaries(dir: &Path) -> Result<(), DatasetError> {
         }
     }
     Ok(())
-}
-
-fn progress_bar(len: u64, visible: bool) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} parts ({eta} left)",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// Writes `path` atomically: `write` fills a hidden temporary file in the same folder, which

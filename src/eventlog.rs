@@ -330,6 +330,15 @@ pub enum LogError {
     /// Nothing to replay.
     #[error("{}: no events (an event log needs at least one branch_cut)", .0.display())]
     Empty(PathBuf),
+    /// The log could not be written (`simulate --event-log`; the cause, naming the file,
+    /// is the error's source).
+    #[error("cannot write the event log")]
+    Write {
+        /// The log.
+        file: PathBuf,
+        /// Why.
+        source: crate::dataset::DatasetError,
+    },
 }
 
 /// A row `--lenient` skipped, and why.

@@ -29,6 +29,7 @@ pub mod eventlog;
 pub mod export;
 pub mod fit;
 pub mod model;
+pub mod progress;
 pub mod report;
 pub mod scenario;
 pub mod stats;

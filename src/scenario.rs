@@ -6,6 +6,7 @@
 //! and the value.
 
 pub(crate) mod raw;
+pub mod toml_error;
 mod validate;
 
 use std::path::Path;
@@ -143,15 +144,16 @@ impl Policy {
 /// Why a scenario could not be loaded. Always fatal for the run; the CLI exits with code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("{file}: cannot read the scenario: {source}")]
+    /// The file could not be read (the cause is the error's source).
+    #[error("{file}: cannot read the scenario")]
     Read {
         /// The path given.
         file: String,
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The file is not valid TOML or does not match the scenario's shape.
+    /// The file is not valid TOML or does not match the scenario's shape. The message is
+    /// several lines: the position, the line with a caret under the span, what is wrong.
     #[error("{file}: {message}")]
     Parse {
         /// The path given.
@@ -197,7 +199,7 @@ impl Scenario {
     pub fn from_toml(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         let raw: raw::RawScenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
             file: file.to_string(),
-            message: e.to_string().trim_end().replace('\n', " "),
+            message: toml_error::describe(&e, text),
         })?;
         validate::validate(raw, text, file)
     }

@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use crate::engine::{self, Detail, RunResult};
+use crate::progress::Progress;
 use crate::scenario::{Policy, Scenario};
 
 /// What to run.
@@ -33,16 +34,25 @@ impl Sweep<'_> {
     /// Runs every job on the current rayon pool. The result is in [`Sweep::jobs`] order and
     /// is the same whatever the number of threads: each run draws only from its own streams.
     pub fn run(&self) -> Vec<RunResult> {
+        self.run_reporting(None)
+    }
+
+    /// [`Sweep::run`], counting each finished run in `progress`.
+    pub fn run_reporting(&self, progress: Option<&Progress>) -> Vec<RunResult> {
         self.jobs()
             .par_iter()
             .map(|&(p, seed)| {
-                engine::run(
+                let run = engine::run(
                     self.scenario,
                     self.policies[p],
                     seed,
                     self.weeks,
                     self.detail,
-                )
+                );
+                if let Some(progress) = progress {
+                    progress.inc(1, 0);
+                }
+                run
             })
             .collect()
     }

@@ -66,8 +66,8 @@ pub struct Baseline {
 /// A baseline file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    /// Missing or unreadable.
-    #[error("{}: cannot read the baseline: {source}", file.display())]
+    /// Missing or unreadable (the cause is the error's source).
+    #[error("{}: cannot read the baseline", file.display())]
     Read {
         /// The file.
         file: PathBuf,
@@ -107,7 +107,7 @@ impl Baseline {
         let raw: RawBaseline = if json {
             serde_json::from_str(&text).map_err(|e| e.to_string())
         } else {
-            toml::from_str(&text).map_err(|e| e.to_string().trim_end().replace('\n', " "))
+            toml::from_str(&text).map_err(|e| crate::scenario::toml_error::describe(&e, &text))
         }
         .map_err(|message| BaselineError::Parse {
             file: path.to_path_buf(),

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::CliError;
+use super::console::{self, Notes};
 use crate::check::baseline::{DEFAULT_CONFIDENCE, DEFAULT_SEEDS};
 use crate::check::metrics::Table;
 use crate::check::{Baseline, InputKind, Outcome, Sample, evaluate, render};
@@ -19,6 +20,15 @@ use crate::sweep::{self, Sweep};
 
 /// Arguments of `conductor check`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Exit status: 0 when every limit holds, 1 when one fails, 2 on an error.
+
+Examples:
+  conductor check --baseline scenarios/check/baseline.toml scenarios/baseline.toml
+  conductor check --baseline scenarios/check/baseline.toml scenarios/bake-12h.toml \\
+      --junit check.xml
+  conductor check data/sample-events.csv --write-baseline recorded.check.toml
+  conductor check --baseline recorded.check.toml data/sample-events.csv --format json")]
 pub struct CheckArgs {
     /// What to check: a scenario (.toml, simulated here), a run directory, or an event log
     /// (.csv, .jsonl or .parquet, replayed as it happened).
@@ -66,7 +76,7 @@ enum Format {
 }
 
 /// Runs the command; a failed limit is [`CliError::Regression`] (exit 1).
-pub fn execute(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Result<()> {
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let confidence = args
         .confidence
@@ -80,7 +90,7 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .or(baseline.as_ref().map(|b| b.seeds))
         .unwrap_or(DEFAULT_SEEDS);
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
-    let (kind, samples, seeds_run) = pool.install(|| load(&args, seeds))?;
+    let (kind, samples, seeds_run) = pool.install(|| load(&args, seeds, notes))?;
     if samples.is_empty() {
         bail!("{}: no track-cycles to check", args.input.display());
     }
@@ -103,7 +113,14 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         let seeds_key = (kind == InputKind::Scenario).then_some(seeds);
         let text = Baseline::record(&table, confidence, seeds_key, &header);
         atomic_write(path, |f| f.write_all(text.as_bytes()))?;
-        writeln!(out, "{}: baseline written", path.display())?;
+        notes.wrote(
+            path,
+            format_args!(
+                "baseline written ({} limits, {})",
+                text.lines().filter(|l| l.trim() == "[[limit]]").count(),
+                console::bytes(text.len() as u64)
+            ),
+        );
     }
     let Some(baseline) = baseline else {
         return Ok(());
@@ -120,16 +137,32 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Some(path) = &args.junit {
         let xml = render::junit(&outcome);
         atomic_write(path, |f| f.write_all(xml.as_bytes()))?;
+        notes.wrote(
+            path,
+            format_args!(
+                "JUnit written ({} test cases, {})",
+                outcome.results.len(),
+                console::bytes(xml.len() as u64)
+            ),
+        );
     }
     if let Some(path) = &args.markdown {
         let md = render::markdown(&outcome);
         atomic_write(path, |f| f.write_all(md.as_bytes()))?;
+        notes.wrote(
+            path,
+            format_args!(
+                "Markdown summary written ({})",
+                console::bytes(md.len() as u64)
+            ),
+        );
     }
     let text = match args.format {
         Format::Table => render::table(&outcome),
         Format::Json => render::json(&outcome),
     };
-    out.write_all(text.as_bytes())?;
+    let printed = out.write_all(text.as_bytes());
+    // A failed limit fails the check even when the reader of the table has gone.
     if outcome.failed() {
         let failed = outcome
             .results
@@ -142,11 +175,15 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         ))
         .into());
     }
-    Ok(())
+    Ok(printed?)
 }
 
 /// Reads or runs the input: its kind, its track-cycles, and the seeds behind them.
-fn load(args: &CheckArgs, seeds: u64) -> anyhow::Result<(InputKind, Vec<Sample>, u64)> {
+fn load(
+    args: &CheckArgs,
+    seeds: u64,
+    notes: &Notes,
+) -> anyhow::Result<(InputKind, Vec<Sample>, u64)> {
     let (input, only, first_seed) = (args.input.as_path(), &args.policies, args.seed);
     if input.is_dir() {
         let run = RunDir::open(input)?;
@@ -181,8 +218,7 @@ fn load(args: &CheckArgs, seeds: u64) -> anyhow::Result<(InputKind, Vec<Sample>,
                 weeks: scenario.season.weeks,
                 detail: Detail::Summary,
             };
-            let samples = sweep
-                .run()
+            let samples = super::run_sweep(&sweep, notes)
                 .into_iter()
                 .flat_map(|run| {
                     let policy = run.policy.clone();

@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::report::Format;
 
+use super::console::{self, Notes};
 use crate::compare::{self, Options, SideSpec, format};
 use crate::dataset::atomic_write;
 use crate::sweep;
@@ -23,7 +24,7 @@ Examples:
   conductor compare scenarios/baseline.toml scenarios/bake-12h.toml
   conductor compare scenarios/baseline.toml:manual scenarios/baseline.toml:robot
   conductor compare data/runs/baseline --baseline manual --format markdown
-  conductor compare data/runs/baseline data/runs/bake-12h --format html -o whatif.html --charts charts/
+  conductor compare data/runs/baseline data/runs/bake-12h --format html -o cmp.html --charts c/
   conductor compare data/runs/baseline scenarios/fewer-manual-signoffs.toml --policy manual")]
 pub struct CompareArgs {
     /// The baseline side: a scenario (.toml) or run directory, optionally `:POLICY`.
@@ -63,7 +64,7 @@ pub struct CompareArgs {
 }
 
 /// Runs the command.
-pub fn execute(args: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn execute(args: CompareArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Result<()> {
     let sides: Vec<SideSpec> = std::iter::once(&args.base)
         .chain(&args.other)
         .map(|s| SideSpec::parse(s))
@@ -94,9 +95,11 @@ pub fn execute(args: CompareArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     match &args.out {
         Some(path) => {
-            atomic_write(path, |f| f.write_all(text.as_bytes()))
-                .with_context(|| format!("--out {}", path.display()))?;
-            eprintln!("{}: comparison written", path.display());
+            atomic_write(path, |f| f.write_all(text.as_bytes())).context("cannot write --out")?;
+            notes.wrote(
+                path,
+                format_args!("comparison written ({})", console::bytes(text.len() as u64)),
+            );
         }
         None => out.write_all(text.as_bytes())?,
     }

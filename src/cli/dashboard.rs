@@ -9,6 +9,11 @@ use crate::dashboard::{self, At, Query, Render};
 
 /// Arguments of `conductor dashboard`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  conductor dashboard data/runs/baseline --at 2026-01-19T11:00 --policy manual
+  conductor dashboard data/runs/baseline --at 2026-01-19T10:00:00Z --policy robot --seed 2
+  conductor dashboard data/runs/baseline --at 2026-01-19T11:00 --format html > board.html")]
 pub struct DashboardArgs {
     /// A run directory written by `conductor simulate --out`.
     run_dir: PathBuf,

@@ -5,13 +5,21 @@
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 
-use crate::dataset::{DatasetError, atomic_write};
+use super::console::{self, Notes};
+use crate::dataset::atomic_write;
 use crate::export::{self, ActivityKind, Lifecycle, LogFormat, Options};
 
 /// Arguments of `conductor export`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  conductor export data/runs/sample --format activity-log -o data/runs/sample.xes
+  conductor export data/runs/baseline --format activity-log --activity waiting-on -o log.csv
+  conductor export data/runs/baseline --format activity-log --lifecycle start-complete \\
+      --policy robot -o robot.xes")]
 pub struct ExportArgs {
     /// A run directory written by `conductor simulate --out`.
     #[arg(value_name = "RUN_DIR")]
@@ -21,7 +29,7 @@ pub struct ExportArgs {
     format: Format,
     /// Write to FILE (atomically) instead of standard output; its extension picks the file
     /// format: `.csv` or `.xes` (standard output gets CSV).
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// What one activity is: a state, or a waiting-on label within a state.
     #[arg(long, value_enum, default_value_t = Activity::State)]
@@ -79,7 +87,7 @@ impl From<LifecycleArg> for Lifecycle {
 }
 
 /// Runs the command.
-pub fn execute(args: ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn execute(args: ExportArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Result<()> {
     let Format::ActivityLog = args.format;
     // The file format is checked before the run is read, so a typo fails at once.
     let file_format = args.out.as_deref().map(LogFormat::from_path).transpose()?;
@@ -91,15 +99,21 @@ pub fn execute(args: ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let log = export::activity_log(&args.run_dir, &opts)?;
     match (&args.out, file_format) {
         (Some(path), Some(format)) => {
-            atomic_write(path, |f| export::write(&log, format, f)).map_err(|e| {
-                // The I/O error alone: `DatasetError::Io` names the path and repeats its
-                // source, which the printed cause chain would show twice.
-                let context = format!("cannot write --out {}", path.display());
-                match e {
-                    DatasetError::Io { source, .. } => anyhow::Error::new(source).context(context),
-                    e => anyhow::Error::new(e).context(context),
-                }
-            })?;
+            atomic_write(path, |f| export::write(&log, format, f)).context("cannot write --out")?;
+            let activities: usize = log.cases.iter().map(|c| c.activities.len()).sum();
+            let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+            notes.wrote(
+                path,
+                format_args!(
+                    "activity log written ({} cases, {activities} activities, {}, {})",
+                    log.cases.len(),
+                    match format {
+                        LogFormat::Csv => "CSV",
+                        LogFormat::Xes => "XES",
+                    },
+                    console::bytes(bytes)
+                ),
+            );
         }
         _ => {
             let mut w = BufWriter::new(out);

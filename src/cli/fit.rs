@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
+use super::console::{self, Notes};
 use crate::dataset::{atomic_write, sha256_hex};
 use crate::eventlog::recorded::RecordedSeason;
 use crate::fit::render::{self, Source};
@@ -15,6 +16,12 @@ use crate::scenario::Scenario;
 
 /// Arguments of `conductor fit`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  conductor fit data/sample-events.csv -o data/runs/sample-fitted.toml
+  conductor simulate data/runs/sample-fitted.toml
+  conductor fit data/sample-events.csv --scenario scenarios/bake-12h.toml --level 0.99 \\
+      -o fitted.toml")]
 pub struct FitArgs {
     /// The event log (.csv, .jsonl or .parquet; see docs/formats.md).
     log: PathBuf,
@@ -46,7 +53,7 @@ enum Format {
 }
 
 /// Runs the command.
-pub fn execute(args: FitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn execute(args: FitArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Result<()> {
     let opts = Options { level: args.level };
     opts.validate()?;
     let scenario = match &args.scenario {
@@ -88,9 +95,14 @@ pub fn execute(args: FitArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let out_file = args.out.display().to_string();
     let text = scenario_file::write(&scenario.source, &out_file, &name, &header, &settings)
         .with_context(|| format!("{out_file}: not written"))?;
-    // The error names the file and says why (once: its source is part of its message).
-    atomic_write(&args.out, |f| f.write_all(text.as_bytes()))
-        .map_err(|e| anyhow::anyhow!("cannot write the fitted scenario: {e}"))?;
+    atomic_write(&args.out, |f| f.write_all(text.as_bytes())).context("cannot write --out")?;
+    notes.wrote(
+        &args.out,
+        format_args!(
+            "fitted scenario {name} written ({})",
+            console::bytes(text.len() as u64)
+        ),
+    );
 
     let source = Source {
         log: args.log.display().to_string(),

@@ -1,12 +1,13 @@
 //! `conductor replay`: a recorded event log as a run directory, as it happened (the
 //! `recorded` policy) and re-run under the scenario's policies (counterfactuals).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
 
+use super::console;
+use super::{Notes, eprint_line};
 use crate::dataset::{self, EventLogSource, Options, RunSpec, Shard, Source, sha256_hex};
 use crate::engine::{Detail, RECORDED_POLICY};
 use crate::eventlog::recorded::RecordedSeason;
@@ -16,12 +17,18 @@ use crate::sweep::{self, Sweep};
 
 /// Arguments of `conductor replay`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  conductor replay data/sample-events.csv --out data/runs/sample
+  conductor replay data/sample-events.csv --policy recorded --policy robot -o robot-only
+  conductor replay data/sample-events.csv --scenario scenarios/bake-12h.toml --out")]
 pub struct ReplayArgs {
     /// The event log (.csv, .jsonl or .parquet; see docs/formats.md).
     log: PathBuf,
-    /// Write the run directory to DIR. Default: data/runs/replay-LOGNAME.
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
+    /// Write the run directory to DIR. Default (also a bare `--out`):
+    /// data/runs/replay-LOGNAME.
+    #[arg(short = 'o', long, value_name = "DIR")]
+    out: Option<Option<PathBuf>>,
     /// The scenario giving calendars, gates, thresholds, policies and, for what the log does
     /// not record, distributions. Default: the built-in baseline.
     #[arg(long, value_name = "FILE")]
@@ -42,7 +49,7 @@ pub struct ReplayArgs {
 }
 
 /// Runs the command.
-pub fn execute(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn execute(args: ReplayArgs, notes: &Notes) -> anyhow::Result<()> {
     let scenario = match &args.scenario {
         Some(path) => Scenario::load(path)?,
         None => Scenario::baseline(),
@@ -66,7 +73,11 @@ pub fn execute(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .unwrap_or(0);
     let bytes = std::fs::read(&args.log)
         .with_context(|| format!("{}: cannot read the event log", args.log.display()))?;
-    let dir = args.out.clone().unwrap_or_else(|| default_dir(&args.log));
+    let dir = args
+        .out
+        .clone()
+        .flatten()
+        .unwrap_or_else(|| default_dir(&args.log));
     let spec = RunSpec {
         sweep: Sweep {
             scenario: &scenario,
@@ -90,17 +101,17 @@ pub fn execute(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let opts = Options {
         force: args.force,
         resume: false,
-        progress: false,
+        progress: notes.progress(),
     };
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
     let written = pool.install(|| dataset::write(&spec, &dir, &opts))?;
     let tracks: usize = log.seeds.values().map(Vec::len).sum();
-    writeln!(
-        out,
-        "{}: replayed {} tracks ({} seeds) from {} under {}: {} snapshot rows, {} transitions, {} track-cycles",
-        dir.display(),
+    notes.wrote(
+        &dir,
+        format_args!(
+        "replayed {} tracks ({}) from {} under {}: {} snapshot rows, {} transitions, {} track-cycles",
         tracks,
-        seasons.len(),
+        console::count(seasons.len() as u64, "seed"),
         args.log.display(),
         spec.sweep
             .policies
@@ -111,20 +122,19 @@ pub fn execute(args: ReplayArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         written.snapshot_rows,
         written.transition_rows,
         written.cycle_rows
-    )?;
+    ));
     let unknown: Vec<&str> = log
         .families
         .complement()
         .iter()
         .map(|f| f.as_str())
         .collect();
-    if !unknown.is_empty() {
-        writeln!(
-            out,
+    if !unknown.is_empty() && !notes.quiet {
+        eprint_line(format_args!(
             "the log records no {} events: `recorded` labels the time they decide `unknown`; the other policies draw them from scenario {}",
             unknown.join(", "),
             scenario.name
-        )?;
+        ));
     }
     Ok(())
 }
@@ -157,14 +167,14 @@ fn report_skipped(log: &Log) {
     if log.skipped.is_empty() {
         return;
     }
-    eprintln!(
+    eprint_line(format_args!(
         "{}: skipped {} of {} rows (--lenient):",
         log.file.display(),
         log.skipped.len(),
         log.rows
-    );
+    ));
     for s in &log.skipped {
-        eprintln!("  line {}: {}", s.line, s.reason);
+        eprint_line(format_args!("  line {}: {}", s.line, s.reason));
     }
 }
 

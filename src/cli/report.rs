@@ -7,11 +7,18 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
+use super::console::{self, Notes};
 use crate::dataset::atomic_write;
 use crate::report::{self, Options, charts};
 
 /// Arguments of `conductor report`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  conductor report data/runs/baseline
+  conductor report data/runs/baseline --format html -o report.html --charts charts/
+  conductor report data/runs/baseline --policy manual --policy robot --format markdown
+  conductor report data/runs/baseline data/runs/bake-12h --format json")]
 pub struct ReportArgs {
     /// Run directories written by `conductor simulate --out` (several scenarios are
     /// reported side by side).
@@ -21,7 +28,7 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Also write every chart as SVG and PNG into DIR.
     #[arg(long, value_name = "DIR")]
@@ -50,6 +57,19 @@ pub(super) enum Format {
     Html,
 }
 
+impl Format {
+    /// The format as `--format` names it.
+    fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "JSON",
+            Format::Csv => "CSV",
+            Format::Markdown => "Markdown",
+            Format::Html => "HTML",
+        }
+    }
+}
+
 impl From<Format> for report::Format {
     fn from(f: Format) -> Self {
         match f {
@@ -63,7 +83,7 @@ impl From<Format> for report::Format {
 }
 
 /// Runs the command.
-pub fn execute(args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn execute(args: ReportArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Result<()> {
     let opts = Options {
         policies: args.policies,
         baseline: args.baseline,
@@ -73,12 +93,32 @@ pub fn execute(args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let report = report::load(&args.run_dirs, &opts)?;
     let text = report::render(&report, args.format.into())?;
     if let Some(dir) = &args.charts {
-        charts::write_all(&report, dir)?;
+        let written = charts::write_all(&report, dir)?;
+        let bytes: u64 = written
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        notes.wrote(
+            dir,
+            format_args!(
+                "{} chart files written (SVG and PNG, {})",
+                written.len(),
+                console::bytes(bytes)
+            ),
+        );
     }
     match &args.out {
         Some(path) => {
-            atomic_write(path, |f| f.write_all(text.as_bytes()))
-                .with_context(|| format!("--out {}", path.display()))?;
+            atomic_write(path, |f| f.write_all(text.as_bytes())).context("cannot write --out")?;
+            notes.wrote(
+                path,
+                format_args!(
+                    "report written ({}, {})",
+                    args.format.name(),
+                    console::bytes(text.len() as u64)
+                ),
+            );
         }
         None => out.write_all(text.as_bytes())?,
     }

@@ -6,14 +6,25 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
+use super::{Notes, console};
 use crate::dataset::{self, Options, RunSpec, Shard};
 use crate::engine::Detail;
+use crate::progress::{Job, Progress};
 use crate::scenario::Scenario;
 use crate::summary::Summary;
 use crate::sweep::{self, Sweep};
 
 /// Arguments of `conductor simulate`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  conductor simulate                       # the baseline, 200 seeds, every policy
+  conductor simulate scenarios/bake-12h.toml --policy manual --policy robot
+  conductor simulate --seeds 500 --format json > summary.json
+  conductor simulate --seeds 100 --out     # a dataset in data/runs/baseline
+  conductor simulate --seeds 2000 -o data/runs/big --resume
+  conductor simulate --seeds 2000 -o data/runs/big-2 --shard 2/4
+  conductor simulate --seeds 10 --policy manual --event-log season.csv")]
 pub struct SimulateArgs {
     /// Scenario file (TOML). Default: the built-in baseline (scenarios/baseline.toml).
     scenario: Option<PathBuf>,
@@ -35,10 +46,10 @@ pub struct SimulateArgs {
     /// Output format of the summary (with --out: of the line saying what was written).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Write the run as a Parquet dataset to DIR (default: data/runs/SCENARIO) instead of
-    /// printing the summary; see docs/formats.md.
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
-    out: Option<PathBuf>,
+    /// Write the run as a Parquet dataset to DIR instead of printing the summary; a bare
+    /// `--out` writes to data/runs/SCENARIO. See docs/formats.md.
+    #[arg(short = 'o', long, value_name = "DIR")]
+    out: Option<Option<PathBuf>>,
     /// With --out: replace the run in a non-empty directory.
     #[arg(long, requires = "out", conflicts_with = "resume")]
     force: bool,
@@ -66,7 +77,7 @@ enum Format {
 }
 
 /// Runs the command.
-pub fn execute(args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn execute(args: SimulateArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Result<()> {
     let scenario = match &args.scenario {
         Some(path) => Scenario::load(path)?,
         None => Scenario::baseline(),
@@ -96,17 +107,55 @@ pub fn execute(args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             );
         };
         let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
-        let rows = pool
-            .install(|| write_event_log(path, &scenario, policy, args.seed, args.seeds, weeks))?;
-        eprintln!(
-            "{}: {rows} events of policy {} ({} seeds x {weeks} versions)",
-            path.display(),
-            policy.name,
-            args.seeds
+        let progress = Progress::start(
+            Job {
+                label: path.display().to_string(),
+                total: args.seeds,
+                unit: "seasons",
+                rows: false,
+            },
+            notes.progress(),
+        );
+        let rows = pool.install(|| {
+            write_event_log(
+                path,
+                &scenario,
+                policy,
+                (args.seed, args.seeds),
+                weeks,
+                &progress,
+            )
+        })?;
+        drop(progress);
+        notes.wrote(
+            path,
+            format_args!(
+                "{rows} events of policy {} ({} x {})",
+                policy.name,
+                console::count(args.seeds, "seed"),
+                console::count(weeks.into(), "version")
+            ),
         );
     }
     if let Some(out_dir) = &args.out {
-        return write_dataset(&args, &scenario, policies, weeks, shard, out_dir, out);
+        // A bare `--out` is the default directory of the scenario.
+        let dir = match out_dir {
+            Some(dir) => dir.clone(),
+            None => PathBuf::from("data/runs").join(&scenario.name),
+        };
+        let spec = RunSpec {
+            sweep: Sweep {
+                scenario: &scenario,
+                policies,
+                first_seed: args.seed,
+                seeds: args.seeds,
+                weeks,
+                detail: Detail::Full,
+            },
+            shard: shard.unwrap_or(Shard::ALL),
+            source: Default::default(),
+        };
+        return write_dataset(&args, &spec, &dir, out, notes);
     }
     let sweep = Sweep {
         scenario: &scenario,
@@ -117,7 +166,7 @@ pub fn execute(args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         detail: Detail::Summary,
     };
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
-    let runs = pool.install(|| sweep.run());
+    let runs = pool.install(|| super::run_sweep(&sweep, notes));
     let summary = Summary::new(&scenario, &runs, args.seed, args.seeds, weeks);
     match args.format {
         Format::Table => out.write_all(summary.to_table().as_bytes())?,
@@ -134,9 +183,9 @@ fn write_event_log(
     path: &std::path::Path,
     scenario: &Scenario,
     policy: &crate::scenario::Policy,
-    first_seed: u64,
-    seeds: u64,
+    (first_seed, seeds): (u64, u64),
     weeks: u32,
+    progress: &Progress,
 ) -> anyhow::Result<usize> {
     use rayon::prelude::*;
     let runs: Vec<_> = (first_seed..first_seed + seeds)
@@ -148,59 +197,43 @@ fn write_event_log(
                 t.timeline = Vec::new();
                 t.transitions = Vec::new();
             }
+            progress.inc(1, 0);
             run
         })
         .collect();
     Ok(crate::eventlog::write::write(path, scenario, &runs)?)
 }
 
-/// `simulate --out`: writes the run directory and reports what was written.
+/// `simulate --out`: writes the run directory and says what was written (one line on
+/// stderr; with `--format json` also a JSON record on stdout).
 fn write_dataset(
     args: &SimulateArgs,
-    scenario: &Scenario,
-    policies: Vec<&crate::scenario::Policy>,
-    weeks: u32,
-    shard: Option<Shard>,
-    out_dir: &std::path::Path,
+    spec: &RunSpec,
+    dir: &std::path::Path,
     out: &mut dyn Write,
+    notes: &Notes,
 ) -> anyhow::Result<()> {
-    use std::io::IsTerminal;
-    let dir = if out_dir.as_os_str().is_empty() {
-        PathBuf::from("data/runs").join(&scenario.name)
-    } else {
-        out_dir.to_path_buf()
-    };
-    let spec = RunSpec {
-        sweep: Sweep {
-            scenario,
-            policies,
-            first_seed: args.seed,
-            seeds: args.seeds,
-            weeks,
-            detail: Detail::Full,
-        },
-        shard: shard.unwrap_or(Shard::ALL),
-        source: Default::default(),
-    };
     let opts = Options {
         force: args.force,
         resume: args.resume,
-        progress: std::io::stderr().is_terminal(),
+        progress: notes.progress(),
     };
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
-    let written = pool.install(|| dataset::write(&spec, &dir, &opts))?;
-    match args.format {
-        Format::Table => writeln!(
-            out,
-            "{}: {} parts written ({} already complete): {} snapshot rows, {} transitions, {} segments, {} track-cycles",
-            dir.display(),
+    let written = pool.install(|| dataset::write(spec, dir, &opts))?;
+    notes.wrote(
+        dir,
+        format_args!(
+            "{} parts written ({} already complete): {} snapshot rows, {} transitions, {} segments, {} track-cycles",
             written.parts_written,
             written.parts_skipped,
             written.snapshot_rows,
             written.transition_rows,
             written.segment_rows,
             written.cycle_rows
-        )?,
+        ),
+    );
+    match args.format {
+        Format::Table => {}
         Format::Json => {
             let summary = serde_json::json!({
                 "out": dir,

@@ -52,9 +52,9 @@ pub fn write(path: &Path, scenario: &Scenario, runs: &[RunResult]) -> Result<usi
             .strftime("%Y-%m-%dT%H:%M:%S%:z")
             .to_string()
     };
-    let failed = |e: DatasetError| LogError::File {
+    let failed = |source: DatasetError| LogError::Write {
         file: path.to_path_buf(),
-        reason: format!("cannot write the event log: {e}"),
+        source,
     };
     match format {
         Format::Csv => atomic_write(path, |f| {

@@ -22,7 +22,7 @@ pub fn write_run(dir: &Path, args: &[&str]) {
         .arg(dir)
         .assert()
         .success()
-        .stdout(predicate::str::contains("parts written"));
+        .stderr(predicate::str::contains("parts written"));
 }
 
 /// Every regular file under `dir`, by relative path.
@@ -521,7 +521,7 @@ fn a_killed_run_resumes_to_the_same_bytes() {
         .arg("--resume")
         .assert()
         .success()
-        .stdout(predicate::str::contains("already complete"));
+        .stderr(predicate::str::contains("already complete"));
     let whole = tmp.path().join("whole");
     write_run(&whole, &args[1..]);
     let (a, b) = (files(&whole), files(&dir));

@@ -547,7 +547,7 @@ fn bad_export_requests_are_clear_errors_and_leave_no_file() {
     export(&dir, &["--out", unwritable.to_str().unwrap()])
         .code(2)
         .stderr(
-            predicate::str::contains("error: cannot write --out ")
+            predicate::str::contains("error: cannot write --out: ")
                 .and(predicate::str::contains(
                     "missing-folder/log.csv: No such file",
                 ))

@@ -201,8 +201,8 @@ fn a_partial_log_replays_with_unknown_labels() {
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicate::str::contains("replayed 1 tracks"))
-        .stdout(predicate::str::contains(
+        .stderr(predicate::str::contains("replayed 1 tracks"))
+        .stderr(predicate::str::contains(
             "records no builds, metrics, signoff, usage",
         ));
     let seg = crate::dataset::read(

@@ -438,6 +438,19 @@ pub(crate) fn to_png(figure: &impl Figure) -> Result<Vec<u8>, String> {
 
 /// Writes `files` (name, bytes) into `dir`, creating it, each file atomically; returns the
 /// paths written. `flag` names the option in errors (`--charts DIR`).
+/// An error and every cause under it, `: `-separated (the error's own text does not repeat
+/// its source).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 pub(crate) fn write_files(
     dir: &Path,
     files: Vec<(String, Vec<u8>)>,
@@ -449,7 +462,7 @@ pub(crate) fn write_files(
     for (name, bytes) in files {
         let path = dir.join(name);
         atomic_write(&path, |f| std::io::Write::write_all(f, &bytes))
-            .map_err(|e| format!("{flag} {}: {e}", dir.display()))?;
+            .map_err(|e| format!("{flag} {}: {}", dir.display(), with_causes(&e)))?;
         written.push(path);
     }
     Ok(written)
