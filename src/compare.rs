@@ -60,6 +60,8 @@ pub struct Options {
     pub policies: Vec<String>,
     /// With one side: the policy the others are compared against (default: its first).
     pub baseline: Option<String>,
+    /// Report the progress of simulated sides on stderr (docs/cli.md).
+    pub progress: bool,
 }
 
 /// What one arm is, as output names it.

@@ -75,22 +75,25 @@ pub fn execute(args: CompareArgs, out: &mut dyn Write, notes: &Notes) -> anyhow:
         weeks: args.weeks,
         policies: args.policies.clone(),
         baseline: args.baseline.clone(),
+        progress: notes.progress(),
     };
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
     let result = pool.install(|| compare::run(&sides, &opts))?;
     let text = format::render(&result, args.format.into())?;
     if let Some(dir) = &args.charts {
         let written = compare::charts::write_all(&result, dir)?;
-        eprintln!(
-            "{}: {} chart files written ({})",
-            dir.display(),
-            written.len(),
-            written
-                .iter()
-                .filter_map(|p| p.file_name())
-                .map(|n| n.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join(", ")
+        let names: Vec<String> = written
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        notes.wrote(
+            dir,
+            format_args!(
+                "{} chart files written ({})",
+                written.len(),
+                names.join(", ")
+            ),
         );
     }
     match &args.out {

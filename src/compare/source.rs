@@ -8,6 +8,7 @@ use super::{ArmInfo, CompareError, Options};
 use crate::dataset::RunDir;
 use crate::engine::Detail;
 use crate::model::WaitingOn;
+use crate::progress::{Job, Progress};
 use crate::report::scan::read_table;
 use crate::scenario::Scenario;
 use crate::sweep::Sweep;
@@ -135,6 +136,7 @@ struct Plan {
     first_seed: u64,
     seeds: u64,
     weeks: Option<u32>,
+    progress: bool,
 }
 
 /// Resolves the sides into (base, other) arm pairs and reads or simulates each arm once.
@@ -244,6 +246,7 @@ pub fn load(specs: &[SideSpec], opts: &Options) -> Result<Vec<(Arm, Arm)>, Compa
             first_seed: r.manifest.first_seed,
             seeds: r.manifest.seeds,
             weeks: Some(r.manifest.weeks),
+            progress: false,
         }),
         Side::Scenario(_) => None,
     });
@@ -257,6 +260,7 @@ pub fn load(specs: &[SideSpec], opts: &Options) -> Result<Vec<(Arm, Arm)>, Compa
             .or(run_plan.map(|p| p.seeds))
             .unwrap_or(DEFAULT_SEEDS),
         weeks: opts.weeks.or(run_plan.and_then(|p| p.weeks)),
+        progress: opts.progress,
     };
     if plan.seeds == 0 {
         return Err(CompareError::Side(
@@ -383,8 +387,17 @@ fn cycles_of(
                 weeks: plan.weeks.unwrap_or(sc.season.weeks),
                 detail: Detail::Summary,
             };
+            let progress = Progress::start(
+                Job {
+                    label: format!("scenario {}", sc.name),
+                    total: sweep.jobs().len() as u64,
+                    unit: "runs",
+                    rows: false,
+                },
+                plan.progress,
+            );
             let mut by: BTreeMap<String, Vec<Cycle>> = BTreeMap::new();
-            for run in sweep.run() {
+            for run in sweep.run_reporting(Some(&progress)) {
                 let list = by.entry(run.policy.clone()).or_default();
                 for t in &run.tracks {
                     list.push(Cycle {
