@@ -206,14 +206,31 @@ impl Calendar {
     ///
     /// Work only progresses inside windows, so the answer may be a window's end (work that
     /// finishes exactly at 17:00 is done at 17:00, not at 09:00 the next day). A zero or
-    /// negative `work` gives [`Calendar::next_working`].
+    /// negative `work` gives [`Calendar::next_working`]. `None` when the work is never done:
+    /// no working time for [`SEARCH_DAYS`] days, or the end of the civil calendar.
     pub fn add_working(&self, ts: Timestamp, work: SignedDuration) -> Option<Timestamp> {
+        self.add_working_until(ts, work, Timestamp::MAX)
+    }
+
+    /// [`Calendar::add_working`], giving up (`None`) once the walk passes `until`: the engine
+    /// never needs an instant after its season ends, and a year of work needs no walk past
+    /// it.
+    pub fn add_working_until(
+        &self,
+        ts: Timestamp,
+        work: SignedDuration,
+        until: Timestamp,
+    ) -> Option<Timestamp> {
         if work <= SignedDuration::ZERO {
             return self.next_working(ts);
         }
         let mut left = work;
         let mut last_work = ts;
         for day in self.days_from(ts) {
+            let day_start = self.at(day, Time::MIN);
+            if day_start > until {
+                return None;
+            }
             let mut worked = false;
             for (s, e) in self.intervals_on(day) {
                 if e <= ts {
@@ -227,7 +244,7 @@ impl Calendar {
                 left -= avail;
                 (last_work, worked) = (e, true);
             }
-            if !worked && self.at(day, Time::MIN).duration_since(last_work) > search_span() {
+            if !worked && day_start.duration_since(last_work) > search_span() {
                 return None;
             }
         }
@@ -534,6 +551,37 @@ mod tests {
             Calendar::new("x", TimeZone::UTC, Default::default(), []).unwrap_err(),
             CalendarError::NoWorkingTime
         );
+    }
+
+    #[test]
+    fn work_that_is_never_done_is_none_not_the_start() {
+        // Regression (issue 16): a fix effort of 1e300 h walked the calendar to the year 9999
+        // for minutes and then landed the fix at once.
+        let c = office("Europe/Stockholm", vec![]);
+        let start = ts("2026-03-10T09:00:00Z");
+        let until = ts("2027-03-10T09:00:00Z");
+        let t0 = std::time::Instant::now();
+        assert_eq!(
+            c.add_working_until(start, SignedDuration::from_hours(1_000_000), until),
+            None
+        );
+        assert!(t0.elapsed() < std::time::Duration::from_secs(2));
+        // 375 working days of work end after a year and a half, inside a longer limit.
+        let done = c
+            .add_working_until(start, h(3000), ts("2031-01-01T00:00:00Z"))
+            .unwrap();
+        assert!(done > until && done < ts("2028-01-01T00:00:00Z"), "{done}");
+        // No working day within 400 days: never.
+        let all_holidays: Vec<Date> = (0..500)
+            .map(|d| {
+                date(2026, 3, 10)
+                    .checked_add(jiff::Span::new().days(d))
+                    .unwrap()
+            })
+            .collect();
+        let off = office("UTC", all_holidays);
+        assert_eq!(off.add_working(start, h(1)), None);
+        assert_eq!(off.next_working(start), None);
     }
 
     #[test]

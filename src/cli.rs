@@ -1,6 +1,7 @@
 //! The command line: argument structs (clap) and one module per subcommand, each with an
 //! `execute`. Errors here are `anyhow` with context; the binary prints the chain and exits 2.
 
+mod bounds;
 mod check;
 mod compare;
 mod dashboard;

@@ -28,7 +28,7 @@ use arrow_array::{Array, PrimitiveArray, RecordBatch, StringArray};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::dataset::read::open_parquet;
+use crate::dataset::read::{open_parquet, read_guarded};
 use crate::dataset::{DatasetError, RunDir};
 use crate::model::{State, WaitingOn};
 
@@ -385,15 +385,18 @@ fn read_segments(
         path: path.to_path_buf(),
         reason,
     };
-    let reader = open_parquet(path)?
-        .with_batch_size(64 * 1024)
-        .build()
-        .map_err(|e| corrupt(e.to_string()))?;
-    for batch in reader {
-        let batch = batch.map_err(|e| corrupt(e.to_string()))?;
-        append_batch(&batch, policy, scenarios, platforms, rows).map_err(corrupt)?;
-    }
-    Ok(())
+    // The reader can panic on a corrupt file: that is this file's error, not a crash.
+    read_guarded(path, || {
+        let reader = open_parquet(path)?
+            .with_batch_size(64 * 1024)
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
+        for batch in reader {
+            let batch = batch.map_err(|e| corrupt(e.to_string()))?;
+            append_batch(&batch, policy, scenarios, platforms, rows).map_err(corrupt)?;
+        }
+        Ok(())
+    })
 }
 
 fn append_batch(

@@ -263,6 +263,14 @@ pub fn load(specs: &[SideSpec], opts: &Options) -> Result<Vec<(Arm, Arm)>, Compa
             "--seeds 0: run at least one seed".into(),
         ));
     }
+    if let Some(why) = crate::scenario::limits::seed_range_problem(plan.first_seed, plan.seeds) {
+        return Err(CompareError::Side(format!(
+            "seeds {} to {} ({} seeds): {why}",
+            plan.first_seed,
+            plan.first_seed.saturating_add(plan.seeds - 1),
+            plan.seeds
+        )));
+    }
 
     // Every arm once, each side's policies simulated together.
     let mut needed: BTreeMap<usize, Vec<String>> = BTreeMap::new();

@@ -14,7 +14,6 @@
 //! [Arrow C data interface]: https://arrow.apache.org/docs/format/CDataInterface.html
 
 use std::fs::File;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -31,6 +30,7 @@ use rayon::prelude::*;
 
 use super::ReportError;
 use crate::dataset::RunDir;
+use crate::dataset::read::catch_panic;
 
 /// `columns` of `table` from every complete part of `runs` whose policy is in `policies`
 /// (every policy when empty), in run then part order.
@@ -89,7 +89,8 @@ fn read_file(path: &Path, columns: &[&str]) -> Result<Vec<RecordBatch>, ReportEr
         reason,
     };
     let file = File::open(path).map_err(|e| bad(e.to_string()))?;
-    let read = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<RecordBatch>, String> {
+    // Quietly: the panic is reported as this file's error, not printed as a crash.
+    let read = catch_panic(|| -> Result<Vec<RecordBatch>, String> {
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| e.to_string())?;
         let fields = builder.schema().fields().clone();
         let mut indices = Vec::with_capacity(columns.len());
@@ -131,7 +132,7 @@ fn read_file(path: &Path, columns: &[&str]) -> Result<Vec<RecordBatch>, ReportEr
             );
         }
         Ok(out)
-    }));
+    });
     match read {
         Ok(Ok(batches)) => Ok(batches),
         Ok(Err(reason)) => Err(bad(reason)),
