@@ -25,7 +25,7 @@ pub trait Render {
     fn render(&self, board: &Board) -> String;
 }
 
-use crate::dataset::read::{int_range, open_parquet, read_guarded};
+use crate::dataset::read::{int_range, open_part, read_guarded};
 use crate::dataset::tables::{TICK_SECONDS, gate_column};
 use crate::dataset::{DatasetError, RunDir};
 use crate::engine::gates_needed;
@@ -217,7 +217,7 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
     let needed = |state: State| gates_needed(&run.scenario, state);
     // The reader can panic on a corrupt file: that is this file's error, not a crash.
     let (first_last, mut tracks) = read_guarded(&path, || -> Result<_, DashboardError> {
-        let builder = open_parquet(&path)?;
+        let builder = open_part(&run, &path)?;
         let meta = builder.metadata().clone();
         let schema = builder.schema().clone();
         let col = |name: &str| schema.index_of(name).ok();

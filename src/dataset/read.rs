@@ -10,7 +10,11 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::metadata::RowGroupMetaData;
 use parquet::file::statistics::Statistics;
 
-use super::{DatasetError, Manifest, SCENARIO_FILE, SCHEMA_VERSION, TABLES};
+use std::collections::HashMap;
+
+use super::{
+    DatasetError, FileDigest, Manifest, SCENARIO_FILE, SCHEMA_VERSION, TABLES, sha256_hex,
+};
 use crate::scenario::Scenario;
 
 /// An opened run directory: its manifests (the unsharded one, or every shard's that the
@@ -26,6 +30,8 @@ pub struct RunDir {
     pub manifests: Vec<Manifest>,
     /// The scenario, from the directory's `scenario.toml`.
     pub scenario: Scenario,
+    /// Each listed part file's recorded size and SHA-256, and the manifest recording it.
+    digests: HashMap<PathBuf, (FileDigest, String)>,
 }
 
 impl RunDir {
@@ -72,14 +78,54 @@ impl RunDir {
         }
         let scenario = Scenario::load(&path.join(SCENARIO_FILE))
             .map_err(|e| not_a_run(&format!("its scenario cannot be read: {e}")))?;
+        let mut digests = HashMap::new();
+        for m in &manifests {
+            let name = Manifest::file_name(m.shard, m.shards);
+            for (id, files) in &m.part_files {
+                for (table, digest) in files {
+                    let file = path.join(table).join(format!("{id}.parquet"));
+                    digests.insert(file, (digest.clone(), name.clone()));
+                }
+            }
+        }
         let run = RunDir {
             path: path.to_path_buf(),
             manifest: manifests[0].clone(),
             manifests,
             scenario,
+            digests,
         };
         run.check_listed_files()?;
         Ok(run)
+    }
+
+    /// The bytes of the part file `path`, checked against the size and SHA-256 the manifest
+    /// recorded for it (when it recorded them): a file changed since it was written, even
+    /// by one byte, is [`DatasetError::DamagedPart`] naming it, never misread figures or a
+    /// crash in the Parquet reader. Readers parse Parquet from these bytes.
+    pub fn read_part(&self, path: &Path) -> Result<bytes::Bytes, DatasetError> {
+        let bytes = std::fs::read(path).map_err(|e| DatasetError::io(path, e))?;
+        if let Some((want, manifest)) = self.digests.get(path) {
+            let damaged = |reason: String| DatasetError::DamagedPart {
+                path: path.to_path_buf(),
+                manifest: manifest.clone(),
+                reason,
+            };
+            if bytes.len() as u64 != want.bytes {
+                return Err(damaged(format!(
+                    "it has {} bytes where the manifest recorded {}",
+                    bytes.len(),
+                    want.bytes
+                )));
+            }
+            if sha256_hex(&bytes) != want.sha256 {
+                return Err(damaged(
+                    "its SHA-256 differs from the one the manifest recorded (the file was changed or damaged)"
+                        .into(),
+                ));
+            }
+        }
+        Ok(bytes::Bytes::from(bytes))
     }
 
     /// Checks that every file of every part a manifest lists is in place with the size it
@@ -280,6 +326,7 @@ fn same_sharded_run(a: &Manifest, b: &Manifest) -> bool {
         shard: 0,
         parts_total: 0,
         parts_complete: Default::default(),
+        part_files: Default::default(),
         complete: false,
         ..m.clone()
     };
@@ -322,10 +369,24 @@ pub fn int_range(rg: &RowGroupMetaData, column: usize) -> Option<(i64, i64)> {
 }
 
 /// Opens a Parquet file of a run for reading. Call it, and read what it returns, inside
-/// [`catch_panic`] (or [`read_guarded`]): the reader can panic on a corrupt file.
+/// [`catch_panic`] (or [`read_guarded`]): the reader can panic on a corrupt file. A part
+/// file is better opened with [`open_part`], which checks it first.
 pub fn open_parquet(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, DatasetError> {
     let file = File::open(path).map_err(|e| DatasetError::io(path, e))?;
     ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| DatasetError::ParquetRead {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Opens the part file `path` of `run` for reading, from its bytes checked by
+/// [`RunDir::read_part`]. Read it inside [`read_guarded`], as [`open_parquet`].
+pub fn open_part(
+    run: &RunDir,
+    path: &Path,
+) -> Result<ParquetRecordBatchReaderBuilder<bytes::Bytes>, DatasetError> {
+    let bytes = run.read_part(path)?;
+    ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| DatasetError::ParquetRead {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
