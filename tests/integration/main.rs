@@ -10,6 +10,7 @@ mod dataset;
 mod determinism;
 mod export;
 mod fit;
+mod fuzz;
 mod hostile;
 mod invariants;
 mod replay;
