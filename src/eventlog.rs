@@ -504,6 +504,7 @@ mod validate {
 
     use super::{Kind, Row, TrackLog};
     use crate::model::State;
+    use crate::scenario::limits::MAX_TRACK_DAYS;
 
     pub struct Context<'a> {
         pub recorded_states: &'a [State],
@@ -568,6 +569,14 @@ mod validate {
         pub fn push(&mut self, row: Row, ctx: &Context) -> Result<(), String> {
             if let Some(earlier) = self.rows.iter().find(|r| same_event(r, &row)) {
                 return Err(format!("duplicate of line {}", earlier.line));
+            }
+            if let Some(cut) = self.rows.first().map(|r| r.ts)
+                && row.ts.duration_since(cut).as_hours() > MAX_TRACK_DAYS * 24
+            {
+                return Err(format!(
+                    "{} more than {MAX_TRACK_DAYS} days after the branch_cut of version {} on {} (line {}): a track's events lie within {MAX_TRACK_DAYS} days of its cut",
+                    row.kind, row.version, row.platform, self.rows[0].line
+                ));
             }
             let Some(state) = self.state else {
                 if row.kind != Kind::BranchCut {

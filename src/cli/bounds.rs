@@ -4,8 +4,10 @@
 //! The limits themselves are the library's ([`crate::scenario::limits`]), shared with
 //! scenario validation and the event-log reader; docs/model.md lists them.
 
+pub use crate::scenario::limits::{MAX_LOG_TRACKS, MAX_SUMMARY_TRACKS};
 use crate::scenario::limits::{
-    MAX_SEED, MAX_SEEDS, MAX_THREADS, MAX_WEEKS, name_problem, seed_range_problem,
+    MAX_SEED, MAX_SEEDS, MAX_THREADS, MAX_WEEKS, in_memory_problem, name_problem,
+    seed_range_problem,
 };
 
 /// A whole number from `min` to `max`.
@@ -57,6 +59,22 @@ pub fn seed_range(first_seed: u64, seeds: u64) -> anyhow::Result<()> {
     }
 }
 
+/// Checks that `what` (a summary, an event log) of `seeds × policies × weeks × platforms`
+/// track-cycles fits the `max` that is held in memory at once.
+pub fn in_memory(
+    what: &str,
+    seeds: u64,
+    policies: usize,
+    weeks: u32,
+    platforms: usize,
+    max: u64,
+) -> anyhow::Result<()> {
+    match in_memory_problem(seeds, policies, weeks, platforms, max) {
+        None => Ok(()),
+        Some(why) => anyhow::bail!("{what}: {why}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +95,7 @@ mod tests {
         assert!(name("x/../../../escape").is_err());
         assert!(seed_range(MAX_SEED, 2).is_err());
         assert!(seed_range(MAX_SEED - 1, 2).is_ok());
+        assert!(in_memory("x", 100_000, 3, 26, 3, MAX_SUMMARY_TRACKS).is_err());
+        assert!(in_memory("x", 200, 3, 26, 3, MAX_SUMMARY_TRACKS).is_ok());
     }
 }

@@ -174,6 +174,9 @@ fn load(args: &CheckArgs, seeds: u64) -> anyhow::Result<(InputKind, Vec<Sample>,
         "toml" => {
             let scenario = Scenario::load(input)?;
             let policies = super::chosen_policies(&scenario, only, None)?;
+            let (weeks, platforms) = (scenario.season.weeks, scenario.platforms.len());
+            let max = bounds::MAX_SUMMARY_TRACKS;
+            bounds::in_memory("check", seeds, policies.len(), weeks, platforms, max)?;
             let sweep = Sweep {
                 scenario: &scenario,
                 policies,

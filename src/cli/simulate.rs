@@ -79,6 +79,29 @@ pub fn execute(args: SimulateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         bail!("--weeks 0: simulate at least one version");
     }
     let policies = super::chosen_policies(&scenario, &args.policies, None)?;
+    let platforms = scenario.platforms.len();
+    if args.event_log.is_some() {
+        let what = "--event-log";
+        bounds::in_memory(
+            what,
+            args.seeds,
+            1,
+            weeks,
+            platforms,
+            bounds::MAX_LOG_TRACKS,
+        )?;
+    }
+    if args.out.is_none() {
+        let (what, n) = ("the summary", policies.len());
+        bounds::in_memory(
+            what,
+            args.seeds,
+            n,
+            weeks,
+            platforms,
+            bounds::MAX_SUMMARY_TRACKS,
+        )?;
+    }
     if let Some(path) = &args.event_log {
         let name = match &args.event_log_policy {
             Some(name) => name.as_str(),

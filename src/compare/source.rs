@@ -383,6 +383,16 @@ fn cycles_of(
         Side::Scenario(sc) => {
             let chosen: Vec<&crate::scenario::Policy> =
                 policies.iter().filter_map(|p| sc.policy(p)).collect();
+            let weeks = plan.weeks.unwrap_or(sc.season.weeks);
+            if let Some(why) = crate::scenario::limits::in_memory_problem(
+                plan.seeds,
+                chosen.len(),
+                weeks,
+                sc.platforms.len(),
+                crate::scenario::limits::MAX_SUMMARY_TRACKS,
+            ) {
+                return Err(CompareError::Side(format!("scenario {}: {why}", sc.name)));
+            }
             let sweep = Sweep {
                 scenario: sc,
                 policies: chosen,

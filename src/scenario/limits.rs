@@ -82,14 +82,45 @@ pub const FIRST_DATE: Date = date(1970, 1, 1);
 /// Latest date a scenario or event log may name.
 pub const LAST_DATE: Date = date(2200, 12, 31);
 
+/// A logged track's events lie within this many days of its branch cut (a release lives
+/// days or weeks; the bound keeps the working-time arithmetic over a log quick).
+pub const MAX_TRACK_DAYS: i64 = 366;
+
 /// Seasons run this many cadences past their extra cut before they end: a track still
 /// live then is `unfinished` (docs/model.md, §6).
 pub const SEASON_GRACE_CADENCES: i64 = 4;
+
+/// Most track-cycles a summary (`simulate` without `--out`, `check` of a scenario) holds in
+/// memory at once, about 650 bytes each: 5,000,000 is 20,000 seeds of the baseline's three
+/// policies and 78 tracks. A run directory (`--out`) has no such limit: it is written part
+/// by part.
+pub const MAX_SUMMARY_TRACKS: u64 = 5_000_000;
+
+/// Most track-cycles `simulate --event-log` holds in memory with their histories (a few
+/// kilobytes each) before writing the log.
+pub const MAX_LOG_TRACKS: u64 = 1_000_000;
 
 /// Most snapshot rows one part file may hold: a part is built in memory before it is
 /// written (about 40 bytes a row), so this bounds a writer's memory per worker. The
 /// baseline's parts hold about 750 000.
 pub const MAX_PART_SNAPSHOT_ROWS: usize = 25_000_000;
+
+/// Why `seeds × policies × weeks × platforms` track-cycles do not fit the `max` held in
+/// memory at once, or `None` when they do.
+pub fn in_memory_problem(
+    seeds: u64,
+    policies: usize,
+    weeks: u32,
+    platforms: usize,
+    max: u64,
+) -> Option<String> {
+    let n = u128::from(seeds) * policies as u128 * u128::from(weeks) * platforms as u128;
+    (n > u128::from(max)).then(|| {
+        format!(
+            "{seeds} seeds x {policies} policies x {weeks} versions x {platforms} platforms = {n} track-cycles, more than it holds in memory ({max}); run fewer seeds, or write a run directory with --out (part by part, in bounded memory) and read it with `conductor report`"
+        )
+    })
+}
 
 /// Why a name cannot become part of a path, or `None` when it can: 1 to
 /// [`MAX_NAME_LEN`] characters from `A–Z a–z 0–9 _ . -`, not starting with `.` (no hidden

@@ -161,6 +161,19 @@ fn seeds_18446744073709551615_is_refused_not_a_capacity_overflow() {
 }
 
 #[test]
+fn seeds_100000_of_the_baseline_are_refused_before_they_fill_memory() {
+    // Allowed one by one, but 23.4 million track-cycles held at once for the summary.
+    argument_refused(
+        &["simulate", "--seeds", "100000"],
+        &["23400000 track-cycles", "--out"],
+    );
+    argument_refused(
+        &["compare", "scenarios/baseline.toml", "--seeds", "100000"],
+        &["23400000 track-cycles"],
+    );
+}
+
+#[test]
 fn threads_100000_is_refused_not_a_hang() {
     argument_refused(
         &["simulate", "--threads", "100000"],
@@ -276,6 +289,16 @@ fn a_log_version_4294967295_is_a_row_error_not_a_span_panic() {
          2026-01-12T10:00:00+01:00,0,999999999,ios,rollout,manual,100\n"
     );
     replay_text(tmp.path(), "log.csv", &text).success();
+    // A track's events lie within a year of its cut.
+    let text = format!(
+        "{LOG_HEADER}2026-01-09T10:00:00+01:00,0,1,ios,branch_cut,,\n\
+         2200-01-12T10:00:00+01:00,0,1,ios,rollout,manual,100\n"
+    );
+    replay_text(tmp.path(), "log.csv", &text)
+        .code(2)
+        .stderr(predicate::str::contains(
+            "log.csv:3: rollout more than 366 days",
+        ));
     // A timestamp past the calendar this model uses names its line too.
     let text = format!("{LOG_HEADER}2999-01-01T00:00:00Z,0,1,ios,branch_cut,,\n");
     replay_text(tmp.path(), "log.csv", &text)
