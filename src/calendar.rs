@@ -8,9 +8,17 @@
 //! the days the clocks move. A local time that does not exist (the spring-forward gap) is
 //! resolved *compatibly*, i.e. moved forward by the gap; an ambiguous one (the autumn fold)
 //! takes the earlier instant — the same rule as `jiff`'s default.
+//!
+//! **Speed.** [`Calendar::add_working`] answers from a table of each calendar year's working
+//! intervals with the working time before each (built once per year and calendar, on first
+//! use), so a year of working time costs a few binary searches rather than a walk over
+//! every day: a long fix effort is as cheap as a short one. The table holds exactly the
+//! intervals the day-by-day definition walks, so the answers are the same (a unit test
+//! compares them).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::sync::{Arc, RwLock};
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
@@ -93,6 +101,36 @@ pub struct Calendar {
     /// Windows per weekday, Monday first; sorted, non-overlapping.
     week: [Vec<Window>; 7],
     holidays: BTreeSet<Date>,
+    /// The working intervals of each calendar year used so far.
+    years: Years,
+}
+
+/// The working intervals of the local dates of one year, in order, with the working time
+/// before each within the year.
+#[derive(Debug)]
+struct Year {
+    /// `(date, start, end)` of each interval.
+    intervals: Vec<(Date, Timestamp, Timestamp)>,
+    /// Working time of `intervals[..i]`.
+    before: Vec<SignedDuration>,
+    /// Working time of `intervals[..=i]`.
+    through: Vec<SignedDuration>,
+}
+
+/// A cache of [`Year`]s, shared by the threads that use one calendar. A clone starts empty.
+#[derive(Default)]
+struct Years(RwLock<HashMap<i16, Arc<Year>>>);
+
+impl Clone for Years {
+    fn clone(&self) -> Self {
+        Years::default()
+    }
+}
+
+impl fmt::Debug for Years {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Years(..)")
+    }
 }
 
 impl Calendar {
@@ -127,6 +165,7 @@ impl Calendar {
             tz,
             week,
             holidays: holidays.into_iter().collect(),
+            years: Years::default(),
         })
     }
 
@@ -141,6 +180,7 @@ impl Calendar {
             tz: TimeZone::UTC,
             week: std::array::from_fn(|_| day.clone()),
             holidays: BTreeSet::new(),
+            years: Years::default(),
         }
     }
 
@@ -212,9 +252,8 @@ impl Calendar {
         self.add_working_until(ts, work, Timestamp::MAX)
     }
 
-    /// [`Calendar::add_working`], giving up (`None`) once the walk passes `until`: the engine
-    /// never needs an instant after its season ends, and a year of work needs no walk past
-    /// it.
+    /// [`Calendar::add_working`], but `None` when the work would be done after `until`: the
+    /// engine needs no instant after its season ends, and then looks no further.
     pub fn add_working_until(
         &self,
         ts: Timestamp,
@@ -224,31 +263,76 @@ impl Calendar {
         if work <= SignedDuration::ZERO {
             return self.next_working(ts);
         }
+        // The walk starts the day before `ts`'s local date (a fold can revisit it). Work is
+        // given up when no working time comes for `SEARCH_DAYS` days: checked at the last
+        // day without working time before each interval reached from the last one used.
+        let first = self.local_date(ts);
+        let first = first.yesterday().unwrap_or(first);
+        let (mut last_date, mut last_end) = (first.yesterday().unwrap_or(first), ts);
         let mut left = work;
-        let mut last_work = ts;
-        for day in self.days_from(ts) {
-            let day_start = self.at(day, Time::MIN);
-            if day_start > until {
-                return None;
+        let mut year = first.year();
+        loop {
+            let y = self.year(year)?;
+            let i = y.intervals.partition_point(|(_, _, e)| *e <= ts);
+            if let Some(&(date, s, _)) = y.intervals.get(i) {
+                if s > until {
+                    return None;
+                }
+                if let Ok(idle) = date.yesterday()
+                    && idle > last_date
+                    && self.at(idle, Time::MIN).duration_since(last_end) > search_span()
+                {
+                    return None;
+                }
+                // Work done in the year before `ts` (or before interval i starts).
+                let done = y.before[i] + ts.duration_since(s).max(SignedDuration::ZERO);
+                let year_total = y.through.last().copied().unwrap_or_default();
+                if left <= year_total - done {
+                    let target = done + left;
+                    let j = i + y.through[i..].partition_point(|t| *t < target);
+                    let &(_, sj, _) = y.intervals.get(j)?;
+                    let at = sj.checked_add(target - y.before[j]).ok()?;
+                    return Some(at).filter(|at| *at <= until);
+                }
+                left -= year_total - done;
+                if let Some(&(date, _, end)) = y.intervals.last() {
+                    (last_date, last_end) = (date, end);
+                }
             }
-            let mut worked = false;
+            year = year.checked_add(1)?;
+        }
+    }
+
+    /// The working intervals of the local dates of `year` (built on first use); `None`
+    /// outside the civil calendar.
+    fn year(&self, year: i16) -> Option<Arc<Year>> {
+        if let Some(y) = self.years.0.read().ok()?.get(&year) {
+            return Some(y.clone());
+        }
+        let mut day = Date::new(year, 1, 1).ok()?;
+        let mut y = Year {
+            intervals: Vec::new(),
+            before: Vec::new(),
+            through: Vec::new(),
+        };
+        let mut total = SignedDuration::ZERO;
+        while day.year() == year {
             for (s, e) in self.intervals_on(day) {
-                if e <= ts {
-                    continue;
-                }
-                let start = s.max(ts);
-                let avail = e.duration_since(start);
-                if left <= avail {
-                    return start.checked_add(left).ok();
-                }
-                left -= avail;
-                (last_work, worked) = (e, true);
+                y.intervals.push((day, s, e));
+                y.before.push(total);
+                total += e.duration_since(s);
+                y.through.push(total);
             }
-            if !worked && day_start.duration_since(last_work) > search_span() {
-                return None;
+            match day.tomorrow() {
+                Ok(next) => day = next,
+                Err(_) => break,
             }
         }
-        None
+        let y = Arc::new(y);
+        if let Ok(mut years) = self.years.0.write() {
+            years.insert(year, y.clone());
+        }
+        Some(y)
     }
 
     /// Working time inside `[a, b)`; zero when `b <= a`.
@@ -551,6 +635,87 @@ mod tests {
             Calendar::new("x", TimeZone::UTC, Default::default(), []).unwrap_err(),
             CalendarError::NoWorkingTime
         );
+    }
+
+    /// `add_working` as the definition says it, walking day by day (the implementation
+    /// before the year tables): the reference the fast one must equal.
+    fn add_working_by_days(c: &Calendar, ts: Timestamp, work: SignedDuration) -> Option<Timestamp> {
+        if work <= SignedDuration::ZERO {
+            return c.next_working(ts);
+        }
+        let mut left = work;
+        let mut last_work = ts;
+        for day in c.days_from(ts) {
+            let mut worked = false;
+            for (s, e) in c.intervals_on(day) {
+                if e <= ts {
+                    continue;
+                }
+                let start = s.max(ts);
+                let avail = e.duration_since(start);
+                if left <= avail {
+                    return start.checked_add(left).ok();
+                }
+                left -= avail;
+                (last_work, worked) = (e, true);
+            }
+            if !worked && c.at(day, Time::MIN).duration_since(last_work) > search_span() {
+                return None;
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn the_year_tables_give_what_the_day_by_day_walk_gives() {
+        use rand::{RngExt, SeedableRng};
+        let mut week: [Vec<Window>; 7] = Default::default();
+        week[0] = vec![
+            Window {
+                start: time(8, 0, 0, 0),
+                end: time(12, 0, 0, 0),
+            },
+            Window {
+                start: time(13, 0, 0, 0),
+                end: Time::MAX,
+            },
+        ];
+        week[2] = vec![Window {
+            start: time(2, 30, 0, 0),
+            end: time(4, 0, 0, 0),
+        }];
+        week[6] = vec![Window {
+            start: time(0, 0, 0, 0),
+            end: time(3, 0, 0, 0),
+        }];
+        let calendars = [
+            office(
+                "Europe/Stockholm",
+                vec![date(2026, 4, 3), date(2026, 12, 24)],
+            ),
+            office("America/New_York", vec![]),
+            Calendar::new("odd", TimeZone::get("Europe/Stockholm").unwrap(), week, []).unwrap(),
+            Calendar::always(),
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
+        let base = ts("2025-12-20T00:00:00Z").as_second();
+        for c in &calendars {
+            for _ in 0..400 {
+                let t = Timestamp::from_second(base + rng.random_range(0..86_400 * 800)).unwrap();
+                let work = SignedDuration::from_secs(match rng.random_range(0..4) {
+                    0 => rng.random_range(0..3_600),
+                    1 => rng.random_range(0..86_400),
+                    2 => rng.random_range(0..3_600 * 2_000),
+                    _ => 3_600 * rng.random_range(0..10),
+                });
+                assert_eq!(
+                    c.add_working(t, work),
+                    add_working_by_days(c, t, work),
+                    "{} from {t} + {work:?}",
+                    c.name()
+                );
+            }
+        }
     }
 
     #[test]
