@@ -653,7 +653,7 @@ fn prepare_dir(
                 describe_difference(&old, manifest),
             ));
         }
-        remove_temporaries(dir)?;
+        remove_temporaries(spec, dir, manifest_path)?;
         let checked: Vec<(String, Result<_, String>)> = old
             .parts_complete
             .par_iter()
@@ -798,14 +798,49 @@ fn remove_if_exists(path: &Path) -> Result<(), DatasetError> {
 }
 
 /// Removes temporary files a killed writer left behind (anywhere under `dir`).
-fn remove_temporaries(dir: &Path) -> Result<(), DatasetError> {
-    for entry in fs::read_dir(dir).map_err(|e| DatasetError::io(dir, e))? {
-        let entry = entry.map_err(|e| DatasetError::io(dir, e))?;
-        let path = entry.path();
-        if path.is_dir() {
-            remove_temporaries(&path)?;
-        } else if entry.file_name().to_string_lossy().ends_with(".tmp") {
-            remove_if_exists(&path)?;
+/// Removes temporary files a killed writer left behind: anywhere under `dir` for an
+/// unsharded run (which has the directory to itself), only those of this shard's own files
+/// for a shard (the other shards may be writing theirs).
+fn remove_temporaries(spec: &RunSpec, dir: &Path, manifest: &Path) -> Result<(), DatasetError> {
+    fn all(dir: &Path) -> Result<(), DatasetError> {
+        for entry in fs::read_dir(dir).map_err(|e| DatasetError::io(dir, e))? {
+            let entry = entry.map_err(|e| DatasetError::io(dir, e))?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                all(&path)?;
+            } else if name.starts_with('.') && name.ends_with(".tmp") {
+                remove_if_exists(&path)?;
+            }
+        }
+        Ok(())
+    }
+    /// The temporaries of the file `path`.
+    fn of(path: &Path) -> Result<(), DatasetError> {
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(());
+        };
+        let name = name.to_string_lossy();
+        let Ok(entries) = fs::read_dir(folder) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            if output::is_temporary_of(&entry.file_name().to_string_lossy(), &name) {
+                remove_if_exists(&entry.path())?;
+            }
+        }
+        Ok(())
+    }
+    if spec.shard.count == 1 {
+        return all(dir);
+    }
+    of(manifest)?;
+    for part in spec.parts() {
+        for table in TABLES {
+            of(&dir
+                .join(table)
+                .join(part.partition())
+                .join(part.file_name()))?;
         }
     }
     Ok(())

@@ -4,7 +4,8 @@
 //! "Output files"):
 //!
 //! - **absent or a regular file**: written to a hidden temporary file in the same folder,
-//!   synced, then renamed over the target, which keeps an existing file's permissions. On
+//!   synced, then renamed over the target, which keeps an existing file's permissions (the
+//!   temporary name, `.NAME.PID-N.tmp`, is this process's and this write's alone). On
 //!   failure the temporary file is removed and the target is untouched;
 //! - **a symbolic link**: followed. The file it points to is replaced as above (the link
 //!   stays a link), or written in place when it is a device or pipe; a link to nothing is
@@ -17,6 +18,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::DatasetError;
 
@@ -88,13 +90,24 @@ fn write_in_place(
     f.flush()
 }
 
-/// The hidden temporary name of `path` in its own folder: `.NAME.tmp`.
-pub(super) fn temporary_path(path: &Path) -> PathBuf {
+/// The hidden temporary name of `path` in its own folder: `.NAME.PID-N.tmp`, unique to this
+/// process and write, so that two writers of one file (the shards of a run writing its
+/// `scenario.toml` at once) never write into each other's temporary file.
+fn temporary_path(path: &Path) -> PathBuf {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()))
+}
+
+/// Whether `file` is a temporary file of [`atomic_write`] for the file named `name`.
+pub(super) fn is_temporary_of(file: &str, name: &str) -> bool {
+    file.strip_prefix('.')
+        .and_then(|f| f.strip_prefix(name))
+        .is_some_and(|rest| rest.starts_with('.') && rest.ends_with(".tmp"))
 }
 
 #[cfg(test)]

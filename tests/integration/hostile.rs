@@ -1098,6 +1098,64 @@ fn a_second_writer_is_refused_with_a_clear_message_not_no_such_file() {
 }
 
 #[test]
+fn two_shards_writing_one_directory_at_once_both_finish_with_the_unsharded_files() {
+    // They share the directory's lock and write `scenario.toml` at the same moment: each
+    // through a temporary file of its own (they once wrote into one and the second rename
+    // failed with "No such file or directory").
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "simulate",
+        "--seeds",
+        "32",
+        "--weeks",
+        "2",
+        "--threads",
+        "1",
+    ];
+    let shared = tmp.path().join("shared");
+    let children: Vec<_> = ["1/2", "2/2"]
+        .iter()
+        .map(|k| {
+            Command::new(env!("CARGO_BIN_EXE_conductor"))
+                .args(args)
+                .args(["--shard", k, "--out"])
+                .arg(&shared)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let whole = tmp.path().join("whole");
+    write_run(&whole, &args[1..]);
+    let parquet = |dir: &Path| {
+        let mut f = files(dir);
+        f.retain(|p, _| p.extension().is_some_and(|e| e == "parquet"));
+        f
+    };
+    assert!(
+        parquet(&shared) == parquet(&whole),
+        "the union is the unsharded run"
+    );
+    let left: Vec<PathBuf> = files(&shared).into_keys().collect();
+    assert!(
+        left.iter().all(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            !name.ends_with(".tmp") && !name.ends_with(".lock")
+        }),
+        "{left:?}"
+    );
+}
+
+#[test]
 fn parquet_event_logs_in_every_common_codec_are_read() {
     use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
     use parquet::arrow::ArrowWriter;
