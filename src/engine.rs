@@ -124,6 +124,9 @@ impl Engine<'_> {
             if t.state.is_terminal() {
                 continue;
             }
+            // A label that changed after the end (a replay's engine timer, such as a bake
+            // ending past the log's last event) is closed at that change. An observation
+            // after the end with the same state and label merges into the last segment.
             let ended = end.max(t.label_since);
             if let Some(label) = t.label.take() {
                 t.result.waiting[label.index()] += ended.duration_since(t.label_since);

@@ -342,6 +342,51 @@ fn a_log_seed_of_2_pow_64_minus_1_is_a_row_error_not_an_empty_run() {
     assert_eq!(strs(&cycles, "outcome"), ["unfinished"], "an open release");
 }
 
+#[test]
+fn an_open_release_in_a_log_replays_unfinished_and_its_segments_tile_its_life() {
+    // It used to come out "cancelled", ended at its own branch cut.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{LOG_HEADER}2026-01-09T10:00:00+01:00,0,1,ios,branch_cut,,\n\
+         2026-01-12T10:00:00+01:00,0,1,ios,rollout,manual,1\n\
+         2026-01-09T10:00:00+01:00,0,1,android,branch_cut,,\n\
+         2026-01-12T09:00:00+01:00,0,1,android,rollout,manual,1\n\
+         2026-01-12T12:00:00+01:00,0,1,android,rollout,manual,100\n"
+    );
+    replay_text(tmp.path(), "log.csv", &text).success();
+    let out = tmp.path().join("out");
+    let cycles = read(
+        &out,
+        "cycles",
+        &["platform", "outcome", "branched_at", "ended_at"],
+    );
+    let outcomes = strs(&cycles, "outcome");
+    let platforms = strs(&cycles, "platform");
+    let ios = platforms.iter().position(|p| p == "ios").unwrap();
+    assert_eq!(outcomes[ios], "unfinished");
+    assert_eq!(outcomes[1 - ios], "shipped");
+    let (cut, ended) = (
+        crate::dataset::i64s(&cycles, "branched_at")[ios].unwrap(),
+        crate::dataset::i64s(&cycles, "ended_at")[ios].unwrap(),
+    );
+    // Still live when the log ends: until the seed's last logged event (its 24 h bake,
+    // which the engine times past that, does not extend it).
+    let log_end: jiff::Timestamp = "2026-01-12T11:00:00Z".parse().unwrap();
+    assert_eq!(ended, log_end.as_millisecond());
+    let segments = read(&out, "segments", &["platform", "hours"]);
+    let hours: f64 = strs(&segments, "platform")
+        .iter()
+        .zip(crate::dataset::f64s(&segments, "hours"))
+        .filter(|(p, _)| *p == "ios")
+        .map(|(_, h)| h.unwrap())
+        .sum();
+    let life = (ended - cut) as f64 / 3_600_000.0;
+    assert!(
+        (hours - life).abs() < 1e-9,
+        "segments {hours} h, life {life} h"
+    );
+}
+
 /// A small run directory: `--seeds 2 --weeks 1 --policy manual`.
 fn small_run(dir: &Path) {
     write_run(dir, &["--seeds", "2", "--weeks", "1", "--policy", "manual"]);
