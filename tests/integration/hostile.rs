@@ -1201,6 +1201,31 @@ fn two_shards_writing_one_directory_at_once_both_finish_with_the_unsharded_files
 }
 
 #[test]
+fn a_shards_resume_removes_only_its_own_leftover_temporaries() {
+    // It removed every `.tmp` in the directory, including the files another shard was
+    // writing at that moment.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shared");
+    let args = ["--seeds", "16", "--weeks", "1", "--policy", "manual"];
+    write_run(&dir, &[&args[..], &["--shard", "1/2"]].concat());
+    let folder = dir.join("cycles/policy=manual");
+    // Parts: seeds 1-8 (shard 1), 9-16 (shard 2).
+    let mine = folder.join(".seeds-00000001-00000008.parquet.999-0.tmp");
+    let theirs = folder.join(".seeds-00000009-00000016.parquet.998-0.tmp");
+    std::fs::write(&mine, "left by a killed shard 1").unwrap();
+    std::fs::write(&theirs, "shard 2, still writing").unwrap();
+    conductor()
+        .arg("simulate")
+        .args(args)
+        .args(["--shard", "1/2", "--resume", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    assert!(!mine.exists(), "its own leftover is removed");
+    assert!(theirs.exists(), "another shard's file is left alone");
+}
+
+#[test]
 fn parquet_event_logs_in_every_common_codec_are_read() {
     use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
     use parquet::arrow::ArrowWriter;
