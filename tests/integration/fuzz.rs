@@ -9,7 +9,7 @@
 //! - create nothing outside its declared outputs: no file beside them, none above its
 //!   folder, no temporary or lock file left behind.
 //!
-//! `cargo test` runs [`DEFAULT_CASES`] cases (about a minute on two cores in the dev
+//! `cargo test` runs [`DEFAULT_CASES`] cases (under a minute on two cores in the dev
 //! profile); `CONDUCTOR_FUZZ_CASES=N` runs N, `CONDUCTOR_FUZZ_SEED=S` picks another
 //! sequence, and `CONDUCTOR_FUZZ_ONLY=I` runs case I alone (a failure names its index). The
 //! counts (cases, exits, the slowest case) are printed at the end (`--nocapture`).
@@ -25,7 +25,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Cases in a normal `cargo test`.
-const DEFAULT_CASES: usize = 2500;
+const DEFAULT_CASES: usize = 4000;
 /// A case taking longer than this is a hang.
 const TIMEOUT: Duration = Duration::from_secs(60);
 /// Address-space limit of every case, in KiB (2 GiB).
