@@ -8,9 +8,17 @@
 //! the days the clocks move. A local time that does not exist (the spring-forward gap) is
 //! resolved *compatibly*, i.e. moved forward by the gap; an ambiguous one (the autumn fold)
 //! takes the earlier instant — the same rule as `jiff`'s default.
+//!
+//! **Speed.** [`Calendar::add_working`] answers from a table of each calendar year's working
+//! intervals with the working time before each (built once per year and calendar, on first
+//! use), so a year of working time costs a few binary searches rather than a walk over
+//! every day: a long fix effort is as cheap as a short one. The table holds exactly the
+//! intervals the day-by-day definition walks, so the answers are the same (a unit test
+//! compares them).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::sync::{Arc, RwLock};
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
@@ -93,6 +101,36 @@ pub struct Calendar {
     /// Windows per weekday, Monday first; sorted, non-overlapping.
     week: [Vec<Window>; 7],
     holidays: BTreeSet<Date>,
+    /// The working intervals of each calendar year used so far.
+    years: Years,
+}
+
+/// The working intervals of the local dates of one year, in order, with the working time
+/// before each within the year.
+#[derive(Debug)]
+struct Year {
+    /// `(date, start, end)` of each interval.
+    intervals: Vec<(Date, Timestamp, Timestamp)>,
+    /// Working time of `intervals[..i]`.
+    before: Vec<SignedDuration>,
+    /// Working time of `intervals[..=i]`.
+    through: Vec<SignedDuration>,
+}
+
+/// A cache of [`Year`]s, shared by the threads that use one calendar. A clone starts empty.
+#[derive(Default)]
+struct Years(RwLock<HashMap<i16, Arc<Year>>>);
+
+impl Clone for Years {
+    fn clone(&self) -> Self {
+        Years::default()
+    }
+}
+
+impl fmt::Debug for Years {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Years(..)")
+    }
 }
 
 impl Calendar {
@@ -127,6 +165,7 @@ impl Calendar {
             tz,
             week,
             holidays: holidays.into_iter().collect(),
+            years: Years::default(),
         })
     }
 
@@ -141,6 +180,7 @@ impl Calendar {
             tz: TimeZone::UTC,
             week: std::array::from_fn(|_| day.clone()),
             holidays: BTreeSet::new(),
+            years: Years::default(),
         }
     }
 
@@ -206,32 +246,93 @@ impl Calendar {
     ///
     /// Work only progresses inside windows, so the answer may be a window's end (work that
     /// finishes exactly at 17:00 is done at 17:00, not at 09:00 the next day). A zero or
-    /// negative `work` gives [`Calendar::next_working`].
+    /// negative `work` gives [`Calendar::next_working`]. `None` when the work is never done:
+    /// no working time for [`SEARCH_DAYS`] days, or the end of the civil calendar.
     pub fn add_working(&self, ts: Timestamp, work: SignedDuration) -> Option<Timestamp> {
+        self.add_working_until(ts, work, Timestamp::MAX)
+    }
+
+    /// [`Calendar::add_working`], but `None` when the work would be done after `until`: the
+    /// engine needs no instant after its season ends, and then looks no further.
+    pub fn add_working_until(
+        &self,
+        ts: Timestamp,
+        work: SignedDuration,
+        until: Timestamp,
+    ) -> Option<Timestamp> {
         if work <= SignedDuration::ZERO {
             return self.next_working(ts);
         }
+        // The walk starts the day before `ts`'s local date (a fold can revisit it). Work is
+        // given up when no working time comes for `SEARCH_DAYS` days: checked at the last
+        // day without working time before each interval reached from the last one used.
+        let first = self.local_date(ts);
+        let first = first.yesterday().unwrap_or(first);
+        let (mut last_date, mut last_end) = (first.yesterday().unwrap_or(first), ts);
         let mut left = work;
-        let mut last_work = ts;
-        for day in self.days_from(ts) {
-            let mut worked = false;
-            for (s, e) in self.intervals_on(day) {
-                if e <= ts {
-                    continue;
+        let mut year = first.year();
+        loop {
+            let y = self.year(year)?;
+            let i = y.intervals.partition_point(|(_, _, e)| *e <= ts);
+            if let Some(&(date, s, _)) = y.intervals.get(i) {
+                if s > until {
+                    return None;
                 }
-                let start = s.max(ts);
-                let avail = e.duration_since(start);
-                if left <= avail {
-                    return start.checked_add(left).ok();
+                if let Ok(idle) = date.yesterday()
+                    && idle > last_date
+                    && self.at(idle, Time::MIN).duration_since(last_end) > search_span()
+                {
+                    return None;
                 }
-                left -= avail;
-                (last_work, worked) = (e, true);
+                // Work done in the year before `ts` (or before interval i starts).
+                let done = y.before[i] + ts.duration_since(s).max(SignedDuration::ZERO);
+                let year_total = y.through.last().copied().unwrap_or_default();
+                if left <= year_total - done {
+                    let target = done + left;
+                    let j = i + y.through[i..].partition_point(|t| *t < target);
+                    let &(_, sj, _) = y.intervals.get(j)?;
+                    let at = sj.checked_add(target - y.before[j]).ok()?;
+                    return Some(at).filter(|at| *at <= until);
+                }
+                left -= year_total - done;
+                if let Some(&(date, _, end)) = y.intervals.last() {
+                    (last_date, last_end) = (date, end);
+                }
             }
-            if !worked && self.at(day, Time::MIN).duration_since(last_work) > search_span() {
-                return None;
+            year = year.checked_add(1)?;
+        }
+    }
+
+    /// The working intervals of the local dates of `year` (built on first use); `None`
+    /// outside the civil calendar.
+    fn year(&self, year: i16) -> Option<Arc<Year>> {
+        if let Some(y) = self.years.0.read().ok()?.get(&year) {
+            return Some(y.clone());
+        }
+        let mut day = Date::new(year, 1, 1).ok()?;
+        let mut y = Year {
+            intervals: Vec::new(),
+            before: Vec::new(),
+            through: Vec::new(),
+        };
+        let mut total = SignedDuration::ZERO;
+        while day.year() == year {
+            for (s, e) in self.intervals_on(day) {
+                y.intervals.push((day, s, e));
+                y.before.push(total);
+                total += e.duration_since(s);
+                y.through.push(total);
+            }
+            match day.tomorrow() {
+                Ok(next) => day = next,
+                Err(_) => break,
             }
         }
-        None
+        let y = Arc::new(y);
+        if let Ok(mut years) = self.years.0.write() {
+            years.insert(year, y.clone());
+        }
+        Some(y)
     }
 
     /// Working time inside `[a, b)`; zero when `b <= a`.
@@ -583,6 +684,118 @@ mod tests {
             Calendar::new("x", TimeZone::UTC, Default::default(), []).unwrap_err(),
             CalendarError::NoWorkingTime
         );
+    }
+
+    /// `add_working` as the definition says it, walking day by day (the implementation
+    /// before the year tables): the reference the fast one must equal.
+    fn add_working_by_days(c: &Calendar, ts: Timestamp, work: SignedDuration) -> Option<Timestamp> {
+        if work <= SignedDuration::ZERO {
+            return c.next_working(ts);
+        }
+        let mut left = work;
+        let mut last_work = ts;
+        for day in c.days_from(ts) {
+            let mut worked = false;
+            for (s, e) in c.intervals_on(day) {
+                if e <= ts {
+                    continue;
+                }
+                let start = s.max(ts);
+                let avail = e.duration_since(start);
+                if left <= avail {
+                    return start.checked_add(left).ok();
+                }
+                left -= avail;
+                (last_work, worked) = (e, true);
+            }
+            if !worked && c.at(day, Time::MIN).duration_since(last_work) > search_span() {
+                return None;
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn the_year_tables_give_what_the_day_by_day_walk_gives() {
+        use rand::{RngExt, SeedableRng};
+        let mut week: [Vec<Window>; 7] = Default::default();
+        week[0] = vec![
+            Window {
+                start: time(8, 0, 0, 0),
+                end: time(12, 0, 0, 0),
+            },
+            Window {
+                start: time(13, 0, 0, 0),
+                end: Time::MAX,
+            },
+        ];
+        week[2] = vec![Window {
+            start: time(2, 30, 0, 0),
+            end: time(4, 0, 0, 0),
+        }];
+        week[6] = vec![Window {
+            start: time(0, 0, 0, 0),
+            end: time(3, 0, 0, 0),
+        }];
+        let calendars = [
+            office(
+                "Europe/Stockholm",
+                vec![date(2026, 4, 3), date(2026, 12, 24)],
+            ),
+            office("America/New_York", vec![]),
+            Calendar::new("odd", TimeZone::get("Europe/Stockholm").unwrap(), week, []).unwrap(),
+            Calendar::always(),
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
+        let base = ts("2025-12-20T00:00:00Z").as_second();
+        for c in &calendars {
+            for _ in 0..400 {
+                let t = Timestamp::from_second(base + rng.random_range(0..86_400 * 800)).unwrap();
+                let work = SignedDuration::from_secs(match rng.random_range(0..4) {
+                    0 => rng.random_range(0..3_600),
+                    1 => rng.random_range(0..86_400),
+                    2 => rng.random_range(0..3_600 * 2_000),
+                    _ => 3_600 * rng.random_range(0..10),
+                });
+                assert_eq!(
+                    c.add_working(t, work),
+                    add_working_by_days(c, t, work),
+                    "{} from {t} + {work:?}",
+                    c.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn work_that_is_never_done_is_none_not_the_start() {
+        // Regression (issue 16): a fix effort of 1e300 h walked the calendar to the year 9999
+        // for minutes and then landed the fix at once.
+        let c = office("Europe/Stockholm", vec![]);
+        let start = ts("2026-03-10T09:00:00Z");
+        let until = ts("2027-03-10T09:00:00Z");
+        let t0 = std::time::Instant::now();
+        assert_eq!(
+            c.add_working_until(start, SignedDuration::from_hours(1_000_000), until),
+            None
+        );
+        assert!(t0.elapsed() < std::time::Duration::from_secs(2));
+        // 375 working days of work end after a year and a half, inside a longer limit.
+        let done = c
+            .add_working_until(start, h(3000), ts("2031-01-01T00:00:00Z"))
+            .unwrap();
+        assert!(done > until && done < ts("2028-01-01T00:00:00Z"), "{done}");
+        // No working day within 400 days: never.
+        let all_holidays: Vec<Date> = (0..500)
+            .map(|d| {
+                date(2026, 3, 10)
+                    .checked_add(jiff::Span::new().days(d))
+                    .unwrap()
+            })
+            .collect();
+        let off = office("UTC", all_holidays);
+        assert_eq!(off.add_working(start, h(1)), None);
+        assert_eq!(off.next_working(start), None);
     }
 
     #[test]

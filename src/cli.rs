@@ -3,6 +3,7 @@
 //! Data goes to standard output; progress and the one-line confirmations of files written
 //! go to standard error ([`console`]).
 
+mod bounds;
 mod check;
 mod compare;
 mod completions;

@@ -25,7 +25,7 @@ pub trait Render {
     fn render(&self, board: &Board) -> String;
 }
 
-use crate::dataset::read::{int_range, open_parquet};
+use crate::dataset::read::{int_range, open_part, read_guarded};
 use crate::dataset::tables::{TICK_SECONDS, gate_column};
 use crate::dataset::{DatasetError, RunDir};
 use crate::engine::gates_needed;
@@ -211,45 +211,51 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
     };
     let at = tick_at_or_before(at);
     let at_ms = at.as_millisecond();
-    let path = run.part_file("snapshots", &policy, seed);
-    let builder = open_parquet(&path)?;
-    let meta = builder.metadata().clone();
-    let schema = builder.schema().clone();
-    let col = |name: &str| schema.index_of(name).ok();
-    let (Some(seed_col), Some(ts_col)) = (col("seed"), col("ts")) else {
-        return Err(DatasetError::NotARun(path, "no seed or ts column".into()).into());
-    };
-    let seed_i = seed as i64;
-    let mut first_last: Option<(i64, i64)> = None;
-    let mut groups = Vec::new();
-    for (i, rg) in meta.row_groups().iter().enumerate() {
-        let seeds = int_range(rg, seed_col);
-        if seeds.is_some_and(|(lo, hi)| seed_i < lo || seed_i > hi) {
-            continue;
-        }
-        let ts = int_range(rg, ts_col);
-        if let Some((lo, hi)) = ts {
-            let (a, b) = first_last.get_or_insert((lo, hi));
-            *a = (*a).min(lo);
-            *b = (*b).max(hi);
-            if at_ms < lo || at_ms > hi {
+    // Only a part the manifests list as complete: never a file being written, or one of a
+    // shard the directory lacks.
+    let path = run.complete_part_file("snapshots", &policy, seed)?;
+    let needed = |state: State| gates_needed(&run.scenario, state);
+    // The reader can panic on a corrupt file: that is this file's error, not a crash.
+    let (first_last, mut tracks) = read_guarded(&path, || -> Result<_, DashboardError> {
+        let builder = open_part(&run, &path)?;
+        let meta = builder.metadata().clone();
+        let schema = builder.schema().clone();
+        let col = |name: &str| schema.index_of(name).ok();
+        let (Some(seed_col), Some(ts_col)) = (col("seed"), col("ts")) else {
+            return Err(DatasetError::NotARun(path.clone(), "no seed or ts column".into()).into());
+        };
+        let seed_i = seed as i64;
+        let mut first_last: Option<(i64, i64)> = None;
+        let mut groups = Vec::new();
+        for (i, rg) in meta.row_groups().iter().enumerate() {
+            let seeds = int_range(rg, seed_col);
+            if seeds.is_some_and(|(lo, hi)| seed_i < lo || seed_i > hi) {
                 continue;
             }
+            let ts = int_range(rg, ts_col);
+            if let Some((lo, hi)) = ts {
+                let (a, b) = first_last.get_or_insert((lo, hi));
+                *a = (*a).min(lo);
+                *b = (*b).max(hi);
+                if at_ms < lo || at_ms > hi {
+                    continue;
+                }
+            }
+            groups.push(i);
         }
-        groups.push(i);
-    }
-    let reader = builder
-        .with_row_groups(groups)
-        .with_batch_size(64 * 1024)
-        .build()
-        .map_err(|e| parquet_error(&path, e))?;
-    let needed = |state: State| gates_needed(&run.scenario, state);
-    let mut tracks = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|e| parquet_error(&path, e))?;
-        collect_rows(&batch, seed, at_ms, query.version, &needed, &mut tracks)
-            .map_err(|reason| DatasetError::NotARun(path.clone(), reason))?;
-    }
+        let reader = builder
+            .with_row_groups(groups)
+            .with_batch_size(64 * 1024)
+            .build()
+            .map_err(|e| parquet_error(&path, e))?;
+        let mut tracks = Vec::new();
+        for batch in reader {
+            let batch = batch.map_err(|e| parquet_error(&path, e))?;
+            collect_rows(&batch, seed, at_ms, query.version, &needed, &mut tracks)
+                .map_err(|reason| DatasetError::NotARun(path.clone(), reason))?;
+        }
+        Ok((first_last, tracks))
+    })?;
     if tracks.is_empty() {
         let (first, last) = first_last.unwrap_or((at_ms, at_ms));
         let ts = |ms: i64| Timestamp::from_millisecond(ms).unwrap_or(at);
@@ -280,7 +286,7 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
 }
 
 fn parquet_error(path: &Path, e: impl std::fmt::Display) -> DatasetError {
-    DatasetError::Parquet {
+    DatasetError::ParquetRead {
         path: path.to_path_buf(),
         reason: e.to_string(),
     }

@@ -19,22 +19,31 @@
 //! flight (one per worker), whatever the number of seeds.
 //!
 //! **Atomicity.** Every file is written under a hidden temporary name in its final folder and
-//! renamed into place when complete, so readers never see half a file. The manifest is
-//! rewritten the same way after each part; `--resume` finishes the parts it does not list.
+//! renamed into place when complete, so readers never see half a file ([`atomic_write`]). The
+//! manifest is rewritten the same way as parts complete, listing each part's files with
+//! their sizes and SHA-256; `--resume` checks them, redoes a part whose files are missing or
+//! differ, and finishes the parts it does not list.
+//!
+//! **One writer.** A writer locks the directory (its shard of it) for as long as it writes
+//! ([`lock`]); a second writer is refused with a message.
 //!
 //! **Shards.** `--shard k/n` writes parts `k-1, k-1+n, k-1+2n, …` of the run's part list and
 //! its own `manifest-shard-k-of-n.json`; the n shards together hold exactly the files of the
 //! unsharded run (docs/scaling.md).
 
+pub mod lock;
 mod manifest;
+mod output;
 pub mod read;
 pub mod tables;
 
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -45,7 +54,8 @@ use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-pub use manifest::{EventLogSource, Manifest};
+pub use manifest::{EventLogSource, FileDigest, Manifest};
+pub use output::atomic_write;
 pub use read::RunDir;
 
 use crate::engine::{self, Detail, RunResult};
@@ -53,6 +63,9 @@ use crate::eventlog::recorded::RecordedSeason;
 use crate::progress::{Job, Progress};
 #[cfg(test)]
 use crate::scenario::Scenario;
+use crate::scenario::limits::{
+    MAX_PART_SNAPSHOT_ROWS, MAX_SHARDS, MAX_WEEKS, name_problem, seed_range_problem,
+};
 use crate::sweep::Sweep;
 
 /// Version of the tables' schemas; bumped whenever a column changes.
@@ -137,6 +150,77 @@ pub enum DatasetError {
         /// The cause.
         reason: String,
     },
+    /// An output path that cannot be written as asked (a directory, a dangling link).
+    #[error("{}: cannot write here: {reason}", path.display())]
+    Output {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Another writer holds the directory's (or the shard's) lock.
+    #[error(
+        "{}: another conductor is writing {what} (it holds {}); wait for it to finish, or stop it, then run again",
+        dir.display(),
+        lock.display()
+    )]
+    Locked {
+        /// The run directory.
+        dir: PathBuf,
+        /// What is being written: the directory, or one shard of it.
+        what: String,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// The settings would make a run directory conductor does not write.
+    #[error("{0}")]
+    Bounds(String),
+    /// A part too large to build in memory.
+    #[error(
+        "{}: part {part} would hold {rows} snapshot rows, more than one part may ({max}); run fewer versions or platforms, or releases that end sooner",
+        dir.display()
+    )]
+    TooLarge {
+        /// The run directory.
+        dir: PathBuf,
+        /// The part's id.
+        part: String,
+        /// Its snapshot rows.
+        rows: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A part a manifest lists as complete whose file is missing or has another size.
+    #[error(
+        "{}: listed complete by {manifest}, but {reason}; the run directory is damaged (`conductor simulate … --resume` redoes the part)",
+        path.display()
+    )]
+    DamagedPart {
+        /// The part file.
+        path: PathBuf,
+        /// The manifest listing it.
+        manifest: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A part asked for that no manifest lists as complete.
+    #[error("{}: {what} is not in a complete part of the run ({why})", dir.display())]
+    PartNotComplete {
+        /// The run directory.
+        dir: PathBuf,
+        /// What was asked for, e.g. `seed 9 of policy robot`.
+        what: String,
+        /// Why it is not there: being written, or its shard's manifest is missing.
+        why: String,
+    },
+    /// A Parquet file of a run cannot be read (corrupt, truncated, not Parquet).
+    #[error("{}: cannot read Parquet: {reason}", path.display())]
+    ParquetRead {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        reason: String,
+    },
 }
 
 impl DatasetError {
@@ -177,6 +261,9 @@ impl Shard {
             .map_err(|_| bad("n is not a whole number"))?;
         if n == 0 || k == 0 || k > n {
             return Err(bad("k must be between 1 and n"));
+        }
+        if n > MAX_SHARDS {
+            return Err(bad(&format!("n may be at most {MAX_SHARDS}")));
         }
         Ok(Shard { index: k, count: n })
     }
@@ -329,6 +416,7 @@ impl RunSpec<'_> {
             parts_total: self.parts().len(),
             parts_complete: Default::default(),
             complete: false,
+            part_files: Default::default(),
             event_log: match &self.source {
                 Source::Synthetic => None,
                 Source::Recorded { log, .. } => Some(log.clone()),
@@ -354,6 +442,10 @@ pub struct Options {
 pub struct Written {
     /// Parts written now.
     pub parts_written: usize,
+    /// Parts a resumed run's manifest listed as complete whose files were missing or
+    /// differed from the manifest (each with what was wrong); they were written again and
+    /// are counted in `parts_written`.
+    pub parts_redone: Vec<String>,
     /// Parts already complete (resumed runs).
     pub parts_skipped: usize,
     /// Snapshot rows written now.
@@ -374,11 +466,40 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Writes `spec`'s share of the run into `dir` on the current rayon pool.
+impl RunSpec<'_> {
+    /// Why these settings cannot make a run directory, if they cannot: every value a
+    /// manifest holds is bounded ([`Manifest::problem`]), so that a reader can trust it.
+    fn problem(&self) -> Option<String> {
+        let sw = &self.sweep;
+        if let Some(why) = seed_range_problem(sw.first_seed, sw.seeds) {
+            return Some(format!("seeds {}+{}: {why}", sw.first_seed, sw.seeds));
+        }
+        if !(1..=MAX_WEEKS).contains(&sw.weeks) {
+            return Some(format!(
+                "{} versions: a season has 1 to {MAX_WEEKS}",
+                sw.weeks
+            ));
+        }
+        if sw.policies.is_empty() {
+            return Some("no policy to run".into());
+        }
+        sw.policies
+            .iter()
+            .find_map(|p| name_problem(&p.name).map(|why| format!("policy {:?}: {why}", p.name)))
+    }
+}
+
+/// Writes `spec`'s share of the run into `dir` on the current rayon pool, holding the
+/// directory's lock ([`lock`]) throughout.
 pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, DatasetError> {
+    if let Some(why) = spec.problem() {
+        return Err(DatasetError::Bounds(why));
+    }
     let manifest_path = dir.join(Manifest::file_name(spec.shard.index, spec.shard.count));
+    create_dir(spec, dir, opts)?;
+    let _lock = lock::RunLock::acquire(dir, spec.shard)?;
     let mut manifest = spec.manifest();
-    prepare_dir(spec, dir, &manifest_path, &mut manifest, opts)?;
+    let redone = prepare_dir(spec, dir, &manifest_path, &mut manifest, opts)?;
 
     let scenario_path = dir.join(SCENARIO_FILE);
     match fs::read(&scenario_path) {
@@ -417,45 +538,34 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
         opts.progress,
     );
     let counts = TABLES.map(|_| AtomicU64::new(0));
-    let manifest = Mutex::new(manifest);
+    // The manifest is saved as parts complete, at most once a second (a big run has
+    // thousands of parts, and each save rewrites the whole list), and always at the end: a
+    // part finished but not yet listed is written again by `--resume`.
+    let state = Mutex::new((manifest, Instant::now()));
+    let save_every = Duration::from_secs(1);
     todo.par_iter().try_for_each(|part| {
-        let runs: Vec<RunResult> = (part.first_seed..part.first_seed + part.seeds)
-            .map(|seed| spec.run_one(part.policy, seed))
-            .collect();
-        let name = part.file_name();
-        let batches = [
-            ("snapshots", tables::snapshots(spec.sweep.scenario, &runs)),
-            (
-                "transitions",
-                tables::transitions(spec.sweep.scenario, &runs),
-            ),
-            ("segments", tables::segments(spec.sweep.scenario, &runs)),
-            ("cycles", tables::cycles(spec.sweep.scenario, &runs)),
-        ];
-        drop(runs);
-        let mut rows = 0;
-        for ((table, batch), count) in batches.into_iter().zip(&counts) {
-            let path = dir.join(table).join(part.partition()).join(&name);
-            let batch = batch.map_err(|e| DatasetError::Parquet {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            write_parquet(&path, &batch)?;
-            count.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
-            rows += batch.num_rows() as u64;
-        }
-        let mut m = manifest.lock().unwrap_or_else(|e| e.into_inner());
+        let (files, rows) = write_part(spec, dir, part, &counts)?;
+        let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
+        let (m, saved) = &mut *guard;
         m.parts_complete.insert(part.id());
+        m.part_files.insert(part.id(), files);
         m.complete = m.parts_complete.len() == m.parts_total;
-        m.save(&manifest_path)?;
+        if m.complete || saved.elapsed() >= save_every {
+            m.save(&manifest_path)?;
+            *saved = Instant::now();
+        }
+        drop(guard);
         progress.inc(1, rows);
         Ok::<(), DatasetError>(())
     })?;
     drop(progress);
+    let (manifest, _) = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    manifest.save(&manifest_path)?;
     let [snapshot_rows, transition_rows, segment_rows, cycle_rows] =
         counts.map(AtomicU64::into_inner);
     Ok(Written {
         parts_written: todo.len(),
+        parts_redone: redone,
         parts_skipped: skipped,
         snapshot_rows,
         transition_rows,
@@ -464,18 +574,61 @@ pub fn write(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<Written, Data
     })
 }
 
-/// Checks and prepares `dir` for writing: creates it, refuses to overwrite, clears for
-/// `--force`, or loads the manifest for `--resume`.
-fn prepare_dir(
+/// Runs one part and writes its four files; returns each file's size and SHA-256.
+fn write_part(
     spec: &RunSpec,
     dir: &Path,
-    manifest_path: &Path,
-    manifest: &mut Manifest,
-    opts: &Options,
-) -> Result<(), DatasetError> {
+    part: &Part,
+    counts: &[AtomicU64; 4],
+) -> Result<(BTreeMap<String, FileDigest>, u64), DatasetError> {
+    let sc = spec.sweep.scenario;
+    let runs: Vec<RunResult> = (part.first_seed..part.first_seed + part.seeds)
+        .map(|seed| spec.run_one(part.policy, seed))
+        .collect();
+    // Checked before the snapshots are built: they are the one table that grows with how
+    // long releases live, and a part is built in memory.
+    let rows: usize = runs
+        .iter()
+        .flat_map(|r| &r.tracks)
+        .map(tables::tick_count)
+        .fold(0, usize::saturating_add);
+    if rows > MAX_PART_SNAPSHOT_ROWS {
+        return Err(DatasetError::TooLarge {
+            dir: dir.to_path_buf(),
+            part: part.id(),
+            rows,
+            max: MAX_PART_SNAPSHOT_ROWS,
+        });
+    }
+    let name = part.file_name();
+    let batches = [
+        ("snapshots", tables::snapshots(sc, &runs)),
+        ("transitions", tables::transitions(sc, &runs)),
+        ("segments", tables::segments(sc, &runs)),
+        ("cycles", tables::cycles(sc, &runs)),
+    ];
+    drop(runs);
+    let mut files = BTreeMap::new();
+    let mut written = 0;
+    for ((table, batch), count) in batches.into_iter().zip(counts) {
+        let path = dir.join(table).join(part.partition()).join(&name);
+        let batch = batch.map_err(|e| DatasetError::Parquet {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        files.insert(table.to_string(), write_parquet(&path, &batch)?);
+        count.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+        written += batch.num_rows() as u64;
+    }
+    Ok((files, written))
+}
+
+/// Creates `dir` when it does not exist (and is not being resumed); refuses a path that is
+/// not a directory.
+fn create_dir(spec: &RunSpec, dir: &Path, opts: &Options) -> Result<(), DatasetError> {
     match fs::metadata(dir) {
-        Ok(meta) if !meta.is_dir() => return Err(DatasetError::NotADirectory(dir.to_path_buf())),
-        Ok(_) => {}
+        Ok(meta) if !meta.is_dir() => Err(DatasetError::NotADirectory(dir.to_path_buf())),
+        Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if opts.resume {
                 return Err(DatasetError::NothingToResume(
@@ -483,10 +636,22 @@ fn prepare_dir(
                     Manifest::file_name(spec.shard.index, spec.shard.count),
                 ));
             }
-            return fs::create_dir_all(dir).map_err(|e| DatasetError::io(dir, e));
+            fs::create_dir_all(dir).map_err(|e| DatasetError::io(dir, e))
         }
-        Err(e) => return Err(DatasetError::io(dir, e)),
+        Err(e) => Err(DatasetError::io(dir, e)),
     }
+}
+
+/// Checks and prepares the (locked) `dir` for writing: refuses to overwrite, clears for
+/// `--force`, or loads the manifest for `--resume` and checks the files it lists (returning
+/// the parts that must be written again, and why).
+fn prepare_dir(
+    spec: &RunSpec,
+    dir: &Path,
+    manifest_path: &Path,
+    manifest: &mut Manifest,
+    opts: &Options,
+) -> Result<Vec<String>, DatasetError> {
     if opts.resume {
         if !manifest_path.exists() {
             return Err(DatasetError::NothingToResume(
@@ -501,10 +666,24 @@ fn prepare_dir(
                 describe_difference(&old, manifest),
             ));
         }
-        manifest.parts_complete = old.parts_complete;
+        remove_temporaries(spec, dir, manifest_path)?;
+        let checked: Vec<(String, Result<_, String>)> = old
+            .parts_complete
+            .par_iter()
+            .map(|id| (id.clone(), verify_part(dir, id, old.part_files.get(id))))
+            .collect();
+        let mut redone = Vec::new();
+        for (id, check) in checked {
+            match check {
+                Ok(files) => {
+                    manifest.parts_complete.insert(id.clone());
+                    manifest.part_files.insert(id, files);
+                }
+                Err(why) => redone.push(format!("{id}: {why}")),
+            }
+        }
         manifest.complete = manifest.parts_complete.len() == manifest.parts_total;
-        remove_temporaries(dir)?;
-        return Ok(());
+        return Ok(redone);
     }
     let ours = |name: &str| {
         TABLES.contains(&name)
@@ -517,11 +696,11 @@ fn prepare_dir(
     } else {
         fs::read_dir(dir)
             .map_err(|e| DatasetError::io(dir, e))?
-            .next()
-            .is_some()
+            .filter_map(Result::ok)
+            .any(|e| !lock::is_lock_file(&e.file_name().to_string_lossy()))
     };
     if !occupied {
-        return Ok(());
+        return Ok(Vec::new());
     }
     if !opts.force {
         return Err(DatasetError::NotEmpty(dir.to_path_buf()));
@@ -537,7 +716,8 @@ fn prepare_dir(
                 remove_if_exists(&path)?;
             }
         }
-        return remove_if_exists(manifest_path);
+        remove_if_exists(manifest_path)?;
+        return Ok(Vec::new());
     }
     for entry in fs::read_dir(dir).map_err(|e| DatasetError::io(dir, e))? {
         let entry = entry.map_err(|e| DatasetError::io(dir, e))?;
@@ -553,7 +733,45 @@ fn prepare_dir(
         };
         removed.map_err(|e| DatasetError::io(&path, e))?;
     }
-    Ok(())
+    Ok(Vec::new())
+}
+
+/// The files of the listed part `id`, if each is in place with the size and SHA-256 the
+/// manifest recorded; otherwise what is wrong. A part listed without records (a manifest
+/// from before conductor kept them) cannot be checked and is written again.
+fn verify_part(
+    dir: &Path,
+    id: &str,
+    recorded: Option<&BTreeMap<String, FileDigest>>,
+) -> Result<BTreeMap<String, FileDigest>, String> {
+    let Some(recorded) = recorded else {
+        return Err("the manifest records no sizes or checksums for it".into());
+    };
+    for table in TABLES {
+        let Some(want) = recorded.get(table) else {
+            return Err(format!("the manifest records no {table} file"));
+        };
+        let path = dir.join(table).join(format!("{id}.parquet"));
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        if bytes.len() as u64 != want.bytes {
+            return Err(format!(
+                "{}: {} bytes, the manifest says {}",
+                path.display(),
+                bytes.len(),
+                want.bytes
+            ));
+        }
+        if sha256_hex(&bytes) != want.sha256 {
+            return Err(format!(
+                "{}: its SHA-256 differs from the manifest's (the file was changed or damaged)",
+                path.display()
+            ));
+        }
+    }
+    Ok(recorded.clone())
 }
 
 fn describe_difference(old: &Manifest, new: &Manifest) -> String {
@@ -593,44 +811,52 @@ fn remove_if_exists(path: &Path) -> Result<(), DatasetError> {
 }
 
 /// Removes temporary files a killed writer left behind (anywhere under `dir`).
-fn remove_temporaries(dir: &Path) -> Result<(), DatasetError> {
-    for entry in fs::read_dir(dir).map_err(|e| DatasetError::io(dir, e))? {
-        let entry = entry.map_err(|e| DatasetError::io(dir, e))?;
-        let path = entry.path();
-        if path.is_dir() {
-            remove_temporaries(&path)?;
-        } else if entry.file_name().to_string_lossy().ends_with(".tmp") {
-            remove_if_exists(&path)?;
+/// Removes temporary files a killed writer left behind: anywhere under `dir` for an
+/// unsharded run (which has the directory to itself), only those of this shard's own files
+/// for a shard (the other shards may be writing theirs).
+fn remove_temporaries(spec: &RunSpec, dir: &Path, manifest: &Path) -> Result<(), DatasetError> {
+    fn all(dir: &Path) -> Result<(), DatasetError> {
+        for entry in fs::read_dir(dir).map_err(|e| DatasetError::io(dir, e))? {
+            let entry = entry.map_err(|e| DatasetError::io(dir, e))?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                all(&path)?;
+            } else if name.starts_with('.') && name.ends_with(".tmp") {
+                remove_if_exists(&path)?;
+            }
+        }
+        Ok(())
+    }
+    /// The temporaries of the file `path`.
+    fn of(path: &Path) -> Result<(), DatasetError> {
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(());
+        };
+        let name = name.to_string_lossy();
+        let Ok(entries) = fs::read_dir(folder) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            if output::is_temporary_of(&entry.file_name().to_string_lossy(), &name) {
+                remove_if_exists(&entry.path())?;
+            }
+        }
+        Ok(())
+    }
+    if spec.shard.count == 1 {
+        return all(dir);
+    }
+    of(manifest)?;
+    for part in spec.parts() {
+        for table in TABLES {
+            of(&dir
+                .join(table)
+                .join(part.partition())
+                .join(part.file_name()))?;
         }
     }
     Ok(())
-}
-
-/// Writes `path` atomically: `write` fills a hidden temporary file in the same folder, which
-/// is renamed to `path` only when complete. On failure the temporary file is removed.
-pub fn atomic_write(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-) -> Result<(), DatasetError> {
-    let tmp = temporary_path(path);
-    let result = (|| {
-        let mut f = BufWriter::new(File::create(&tmp)?);
-        write(&mut f)?;
-        f.into_inner().map_err(|e| e.into_error())?.sync_data()?;
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        DatasetError::io(path, e)
-    })
-}
-
-fn temporary_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
 }
 
 /// The Parquet settings of every table: zstd, format 2 pages, dictionary-encoded strings
@@ -658,16 +884,23 @@ pub fn writer_options() -> ArrowWriterOptions {
         .with_skip_arrow_metadata(true)
 }
 
-/// Writes one batch as a Parquet file, atomically (see [`atomic_write`]).
-pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), DatasetError> {
-    let parquet =
-        |e: parquet::errors::ParquetError| io::Error::other(format!("cannot write Parquet: {e}"));
-    atomic_write(path, |f| {
-        let mut w = ArrowWriter::try_new_with_options(f, batch.schema(), writer_options())
-            .map_err(parquet)?;
-        w.write(batch).map_err(parquet)?;
-        w.close().map_err(parquet)?;
-        Ok(())
+/// Writes one batch as a Parquet file, atomically (see [`atomic_write`]); returns the
+/// file's size and SHA-256. The file is encoded in memory first (a part's files are a few
+/// megabytes), so the digest is of exactly the bytes written.
+pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<FileDigest, DatasetError> {
+    let parquet = |e: parquet::errors::ParquetError| DatasetError::Parquet {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut bytes = Vec::new();
+    let mut w = ArrowWriter::try_new_with_options(&mut bytes, batch.schema(), writer_options())
+        .map_err(parquet)?;
+    w.write(batch).map_err(parquet)?;
+    w.close().map_err(parquet)?;
+    atomic_write(path, |f| f.write_all(&bytes))?;
+    Ok(FileDigest {
+        bytes: bytes.len() as u64,
+        sha256: sha256_hex(&bytes),
     })
 }
 

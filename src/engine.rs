@@ -10,6 +10,13 @@
 //! [`replay`] runs a recorded season instead of a drawn one (docs/model.md, "Recorded
 //! weeks"): as it happened (each recorded change of state at its instant) or under a policy.
 //!
+//! **The season's end.** A simulated season ends [`SEASON_GRACE_CADENCES`] cadences after its
+//! extra cut (the one past the last version); events after that are not handled, and a
+//! track still live then ends [`Outcome::Unfinished`]. Every instant is computed with
+//! checked arithmetic: a moment that cannot be computed (or that a calendar never reaches)
+//! never happens, so a world that cannot finish ends unfinished instead of panicking,
+//! hanging or landing a fix at once.
+//!
 //! Invariants (checked by property tests in `tests/`): every change of state follows
 //! [`State::can_go_to`]; a policy step happens only while its gates hold; a manual advance,
 //! pause or cancel happens inside the release squad's working hours; a robot advance happens
@@ -29,6 +36,7 @@ use crate::calendar::Calendar;
 use crate::eventlog::recorded::{RecordedSeason, Scripted};
 use crate::eventlog::{Family, Kind, LogEvent, Ref};
 use crate::model::{Actor, Gate, GateSet, State, Step, WaitingOn};
+use crate::scenario::limits::SEASON_GRACE_CADENCES;
 use crate::scenario::{OverlapRule, Policy, Scenario};
 use crate::world::{BuildDraw, TrackWorld};
 
@@ -43,11 +51,22 @@ pub fn run(
     weeks: u32,
     detail: Detail,
 ) -> RunResult {
-    let cuts = (0..=weeks).map(|v| branch_cut(scenario, v)).collect();
+    // Bounded dates and weeks always give every cut; should one not exist, the season
+    // stops before it.
+    let cuts: Vec<Timestamp> = (0..=weeks).map_while(|v| branch_cut(scenario, v)).collect();
     let versions = (0..weeks).collect();
     let mut engine = Engine::new(scenario, policy, seed, cuts, versions, None, detail);
     engine.run();
     engine.finish()
+}
+
+/// When a season whose extra cut is `extra_cut` ends: [`SEASON_GRACE_CADENCES`] cadences
+/// later (the latest instant when that cannot be computed).
+pub fn season_end(scenario: &Scenario, extra_cut: Timestamp) -> Timestamp {
+    let days = SEASON_GRACE_CADENCES * i64::from(scenario.season.cadence_weeks) * 7;
+    extra_cut
+        .checked_add(SignedDuration::from_hours(days * 24))
+        .unwrap_or(Timestamp::MAX)
 }
 
 /// The name of the policy that replays a log as it happened.
@@ -87,7 +106,36 @@ pub fn replay(
 }
 
 impl Engine<'_> {
-    fn finish(self) -> RunResult {
+    /// Ends the run: every track still live ends [`Outcome::Unfinished`] at the season's
+    /// end (replayed as it happened: the log's last event of the seed).
+    fn finish(mut self) -> RunResult {
+        let end = match (self.end, self.recorded) {
+            (Some(end), _) => end,
+            (None, Some((season, _))) => season
+                .tracks
+                .iter()
+                .flatten()
+                .filter_map(|t| t.last_seen)
+                .max()
+                .unwrap_or(self.last_now),
+            (None, None) => self.last_now,
+        };
+        for t in self.tracks.iter_mut().flatten() {
+            if t.state.is_terminal() {
+                continue;
+            }
+            // A label that changed after the end (a replay's engine timer, such as a bake
+            // ending past the log's last event) is closed at that change. An observation
+            // after the end with the same state and label merges into the last segment.
+            let ended = end.max(t.label_since);
+            if let Some(label) = t.label.take() {
+                t.result.waiting[label.index()] += ended.duration_since(t.label_since);
+            }
+            t.label_since = ended;
+            t.pending = None;
+            t.result.outcome = Outcome::Unfinished;
+            t.result.ended = ended;
+        }
         RunResult {
             policy: self.policy.name.clone(),
             seed: self.seed,
@@ -104,22 +152,21 @@ impl Engine<'_> {
 /// The branch cut instant of `version`: the cadence's date at the cut time in the squad's
 /// zone, moved to the squad's previous working day when that date is a holiday or weekend
 /// (teams cut early before a long weekend rather than late after it: the release before
-/// the moved cut has a day less, the one after it gets the days back).
-pub fn branch_cut(scenario: &Scenario, version: u32) -> Timestamp {
+/// the moved cut has a day less, the one after it gets the days back). `None` when the date
+/// is past the civil calendar (a version number far beyond any season).
+pub fn branch_cut(scenario: &Scenario, version: u32) -> Option<Timestamp> {
     let s = &scenario.season;
     let squad = &scenario.release_squad;
     let days = i64::from(version) * i64::from(s.cadence_weeks) * 7;
-    let mut date = s
-        .first_branch_cut
-        .checked_add(jiff::Span::new().days(days))
-        .unwrap_or(s.first_branch_cut);
+    let span = jiff::Span::new().try_days(days).ok()?;
+    let mut date = s.first_branch_cut.checked_add(span).ok()?;
     for _ in 0..14 {
         if squad.is_working_day(date) {
             break;
         }
         date = date.yesterday().unwrap_or(date);
     }
-    squad.at(date, s.branch_cut_time)
+    Some(squad.at(date, s.branch_cut_time)).filter(|t| *t < Timestamp::MAX)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -255,6 +302,10 @@ struct Engine<'a> {
     /// Indexed by `version * platforms + platform`; `None` before the version's cut.
     tracks: Vec<Option<Track>>,
     next_token: u64,
+    /// When the season ends (`None`: when the queue runs dry, replaying as it happened).
+    end: Option<Timestamp>,
+    /// The instant of the last event handled.
+    last_now: Timestamp,
 }
 
 impl<'a> Engine<'a> {
@@ -267,6 +318,12 @@ impl<'a> Engine<'a> {
         recorded: Option<(&'a RecordedSeason, bool)>,
         detail: Detail,
     ) -> Self {
+        // The season ends `SEASON_GRACE_CADENCES` after its extra cut; replayed as it
+        // happened, it ends with the log instead (see `finish`).
+        let end = match recorded {
+            Some((_, true)) => None,
+            _ => cuts.last().map(|extra| season_end(sc, *extra)),
+        };
         let mut queue = EventQueue::default();
         let weeks = versions.len() as u32;
         // One cut past the last version: the overlap rule still judges the last release.
@@ -290,12 +347,31 @@ impl<'a> Engine<'a> {
             queue,
             tracks: (0..n).map(|_| None).collect(),
             next_token: 0,
+            end,
+            last_now: cuts.first().copied().unwrap_or(Timestamp::UNIX_EPOCH),
         }
     }
 
     fn run(&mut self) {
         while let Some((now, event)) = self.queue.pop() {
+            if self.end.is_some_and(|end| now > end) {
+                break;
+            }
+            self.last_now = now;
             self.handle(now, event);
+        }
+    }
+
+    /// `from + d`, if that instant exists and the season has not ended by then; `None`: it
+    /// never happens.
+    fn later(&self, from: Timestamp, d: SignedDuration) -> Option<Timestamp> {
+        later_than(self.end, from, d)
+    }
+
+    /// Schedules `event` at `from + d`, unless that is never (see [`Engine::later`]).
+    fn push_after(&mut self, from: Timestamp, d: SignedDuration, event: Event) {
+        if let Some(at) = self.later(from, d) {
+            self.queue.push(at, event);
         }
     }
 
@@ -317,24 +393,34 @@ impl<'a> Engine<'a> {
         self.track(i).filter(|t| !t.state.is_terminal())
     }
 
+    /// The latest instant a calendar walk needs to reach.
+    fn walk_limit(&self) -> Timestamp {
+        self.end.unwrap_or(Timestamp::MAX)
+    }
+
     /// When a person of the release squad acts on something that became due at `due`: the
-    /// first working moment, plus a reaction time spent in working hours.
-    fn human_time(&mut self, i: usize, due: Timestamp) -> Timestamp {
+    /// first working moment, plus a reaction time spent in working hours. `None`: nobody is
+    /// at work before the season ends (the decision is never taken).
+    fn human_time(&mut self, i: usize, due: Timestamp) -> Option<Timestamp> {
         let sc = self.sc;
         let reaction = match self.track(i) {
             Some(t) => t.world.next_reaction(sc),
             None => SignedDuration::ZERO,
         };
         let squad = self.squad();
-        squad
+        let at = squad
             .next_working(due)
-            .and_then(|t| squad.add_working(t, reaction))
-            .unwrap_or(due)
+            .and_then(|t| squad.add_working_until(t, reaction, self.walk_limit()))?;
+        self.later(at, SignedDuration::ZERO)
     }
 
-    /// Feature-team working time `effort` started at `from`.
-    fn team_time(&self, from: Timestamp, effort: SignedDuration) -> Timestamp {
-        self.teams().add_working(from, effort).unwrap_or(from)
+    /// When feature-team working time `effort` started at `from` is done; `None`: not before
+    /// the season ends (the work never lands).
+    fn team_time(&self, from: Timestamp, effort: SignedDuration) -> Option<Timestamp> {
+        let done = self
+            .teams()
+            .add_working_until(from, effort, self.walk_limit())?;
+        self.later(done, SignedDuration::ZERO)
     }
 
     fn scripted(&self) -> bool {
@@ -372,8 +458,10 @@ impl<'a> Engine<'a> {
                 }
                 let bug = Ref::Bug(blocker as u32 + 1);
                 self.log(track, now, Kind::BlockerOpened, bug, None);
-                if early && let Some(effort) = effort {
-                    let done = self.team_time(now, effort);
+                if early
+                    && let Some(effort) = effort
+                    && let Some(done) = self.team_time(now, effort)
+                {
                     self.queue.push(done, Event::BlockerFixed { track, bug });
                 }
             }
@@ -422,8 +510,9 @@ impl<'a> Engine<'a> {
                     self.log(track, now, Kind::ReviewRejected, review, None);
                     self.log(track, now, Kind::BlockerOpened, review, None);
                     self.change_state(now, track, State::FinalRc, Actor::World, None);
-                    if let Some(effort) = fix_effort {
-                        let done = self.team_time(now, effort);
+                    if let Some(effort) = fix_effort
+                        && let Some(done) = self.team_time(now, effort)
+                    {
                         self.queue
                             .push(done, Event::BlockerFixed { track, bug: review });
                     }
@@ -463,15 +552,15 @@ impl<'a> Engine<'a> {
                     Ref::Incident(episode),
                     None,
                 );
-                if let Some(effort) = fix_effort {
-                    let fixed = self.team_time(now, effort);
+                if let Some(effort) = fix_effort
+                    && let Some(fixed) = self.team_time(now, effort)
+                {
                     self.queue
                         .push(fixed, Event::IncidentFixed { track, episode });
                 }
                 // Pausing is a judgement call: a person does it, in working hours (replayed
                 // as it happened: when the log says).
-                if !scripted {
-                    let at = self.human_time(track, now);
+                if !scripted && let Some(at) = self.human_time(track, now) {
                     self.queue.push(at, Event::Pause { track, episode });
                 }
             }
@@ -546,8 +635,9 @@ impl<'a> Engine<'a> {
                     }
                     OverlapRule::CancelUpcoming => continue,
                 };
-                let at = self.human_time(older, now);
-                self.queue.push(at, Event::Cancel { target, older });
+                if let Some(at) = self.human_time(older, now) {
+                    self.queue.push(at, Event::Cancel { target, older });
+                }
             }
         }
         if version >= self.weeks {
@@ -590,8 +680,9 @@ impl<'a> Engine<'a> {
             }
         }
         for (b, blocker) in track.world.blockers.iter().enumerate() {
-            self.queue.push(
-                now + blocker.found_after,
+            self.push_after(
+                now,
+                blocker.found_after,
                 Event::BlockerFound {
                     track: i,
                     blocker: b,
@@ -599,15 +690,15 @@ impl<'a> Engine<'a> {
             );
         }
         for (team, effort) in track.world.signoff_efforts.iter().enumerate() {
-            if let Some(effort) = effort {
-                let done = self.team_time(now, *effort);
+            if let Some(effort) = effort
+                && let Some(done) = self.team_time(now, *effort)
+            {
                 let team = team as u32 + 1;
                 self.queue.push(done, Event::SignoffDone { track: i, team });
             }
         }
         if let Some(after) = track.world.usage_after {
-            self.queue
-                .push(now + after, Event::UsageEnough { track: i });
+            self.push_after(now, after, Event::UsageEnough { track: i });
         }
         // Replayed as it happened: the recorded changes of state, each after everything
         // else at its instant (a simulated advance follows the event that opened its gates).
@@ -655,7 +746,7 @@ impl<'a> Engine<'a> {
             platform,
             branch_cut: cut,
             entered,
-            outcome: Outcome::Cancelled,
+            outcome: Outcome::Unfinished,
             ended: cut,
             waiting: [SignedDuration::ZERO; WaitingOn::COUNT],
             blockers: 0,
@@ -723,8 +814,9 @@ impl<'a> Engine<'a> {
         t.build_status = BuildStatus::Running;
         let (commits, build) = (t.commits, t.latest_build);
         if let Some(duration) = draw.duration {
-            self.queue.push(
-                now + duration,
+            self.push_after(
+                now,
+                duration,
                 Event::BuildDone {
                     track: i,
                     commits,
@@ -775,8 +867,9 @@ impl<'a> Engine<'a> {
             t.crash_fix_active = true;
             t.crash_fixes += 1;
             let fix = t.crash_fixes;
-            if let Some(effort) = t.world.next_crash_fix(sc) {
-                let done = self.team_time(now, effort);
+            if let Some(effort) = t.world.next_crash_fix(sc)
+                && let Some(done) = self.team_time(now, effort)
+            {
                 self.queue.push(done, Event::CrashFixed { track: i, fix });
             }
         }
@@ -836,12 +929,16 @@ impl<'a> Engine<'a> {
                 if let Some(step) = state.next_step() {
                     let actor = self.policy.actor(step);
                     let at = match actor {
-                        Actor::Robot => next_poll(now),
+                        Actor::Robot => self.later(next_poll(now), SignedDuration::ZERO),
                         _ => self.human_time(i, now),
                     };
                     let token = self.next_token;
                     self.next_token += 1;
-                    self.queue.push(at, Event::Advance { track: i, token });
+                    // An advance that can never happen stays pending: the track waits on
+                    // its actor until the season ends.
+                    if let Some(at) = at {
+                        self.queue.push(at, Event::Advance { track: i, token });
+                    }
                     if let Some(t) = self.track(i) {
                         t.pending = Some(Pending {
                             step,
@@ -938,6 +1035,7 @@ impl<'a> Engine<'a> {
             None => return,
         };
         let detail = self.detail;
+        let end = self.end;
         let Some(t) = live_mut(&mut self.tracks, i) else {
             return;
         };
@@ -996,8 +1094,10 @@ impl<'a> Engine<'a> {
                         let r = t.world.next_review(&store);
                         if let Some(latency) = r.latency {
                             t.result.review_latencies.push(latency);
+                        }
+                        if let Some(at) = r.latency.and_then(|d| later_than(end, now, d)) {
                             self.queue.push(
-                                now + latency,
+                                at,
                                 Event::ReviewDone {
                                     track: i,
                                     submission,
@@ -1016,21 +1116,19 @@ impl<'a> Engine<'a> {
                 t.bake_done = false;
                 t.itgc_done = false;
                 let episode = t.episode;
-                self.queue.push(
-                    now + sc.thresholds.bake,
-                    Event::BakeDone { track: i, episode },
-                );
+                if let Some(at) = later_than(end, now, sc.thresholds.bake) {
+                    self.queue.push(at, Event::BakeDone { track: i, episode });
+                }
                 if silent.contains(Family::RolloutChecks) {
                     return;
                 }
                 let r = t.world.next_rollout(sc);
-                if let Some(itgc) = r.itgc {
-                    self.queue
-                        .push(now + itgc, Event::ItgcDone { track: i, episode });
+                if let Some(at) = r.itgc.and_then(|d| later_than(end, now, d)) {
+                    self.queue.push(at, Event::ItgcDone { track: i, episode });
                 }
-                if let Some(after) = r.incident_after {
+                if let Some(at) = r.incident_after.and_then(|d| later_than(end, now, d)) {
                     self.queue.push(
-                        now + after,
+                        at,
                         Event::Incident {
                             track: i,
                             episode,
@@ -1088,6 +1186,13 @@ pub fn gates_needed(scenario: &Scenario, state: State) -> GateSet {
             .next_step()
             .map_or(GateSet::EMPTY, |s| scenario.gates(s)),
     }
+}
+
+/// `from + d`, if that instant exists and is not after the season's `end`.
+fn later_than(end: Option<Timestamp>, from: Timestamp, d: SignedDuration) -> Option<Timestamp> {
+    from.checked_add(d)
+        .ok()
+        .filter(|t| end.is_none_or(|end| *t <= end))
 }
 
 /// Track `i` if it exists and has not ended; borrows only the track list, so the queue stays

@@ -23,6 +23,7 @@ use jiff::Timestamp;
 
 use crate::model::{Actor, Gate, GateSet, State};
 use crate::scenario::Scenario;
+use crate::scenario::limits::MAX_WEEKS;
 
 /// What an event says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -377,6 +378,8 @@ pub struct Log {
     pub skipped: Vec<Skipped>,
     /// Rows read.
     pub rows: usize,
+    /// SHA-256 of the bytes read, lower-case hex (empty for rows checked without a file).
+    pub sha256: String,
 }
 
 /// How to treat bad rows.
@@ -389,16 +392,35 @@ pub struct ReadOptions {
 impl Log {
     /// Reads and checks the log at `path` against `scenario` (its platforms and crash
     /// threshold).
+    ///
+    /// The file is opened and read once (a named pipe works); [`Log::sha256`] is the hash of
+    /// exactly the bytes parsed.
     pub fn load(path: &Path, scenario: &Scenario, opts: ReadOptions) -> Result<Log, LogError> {
-        let (rows, mut skipped) = read::read(path, opts)?;
+        let bytes = read::read_bytes(path)?;
+        let sha256 = crate::dataset::sha256_hex(&bytes);
+        let (rows, mut skipped) = read::parse(path, bytes, opts)?;
         let platforms: Vec<&str> = scenario.platforms.iter().map(|p| p.name.as_str()).collect();
         let mut log = Log::validate(path, rows, &platforms, opts)?;
         log.rows += skipped.len();
         skipped.append(&mut log.skipped);
         skipped.sort_by_key(|s| s.line);
         log.skipped = skipped;
+        log.sha256 = sha256;
         if log.seeds.is_empty() {
             return Err(LogError::Empty(path.to_path_buf()));
+        }
+        for (seed, tracks) in &log.seeds {
+            let mut versions: Vec<u32> = tracks.iter().map(|t| t.version).collect();
+            versions.dedup();
+            if versions.len() > MAX_WEEKS as usize {
+                return Err(LogError::File {
+                    file: path.to_path_buf(),
+                    reason: format!(
+                        "seed {seed} holds {} versions; a season holds at most {MAX_WEEKS}",
+                        versions.len()
+                    ),
+                });
+            }
         }
         Ok(log)
     }
@@ -479,6 +501,7 @@ impl Log {
             recorded_states,
             skipped,
             rows: total,
+            sha256: String::new(),
         })
     }
 }
@@ -490,6 +513,7 @@ mod validate {
 
     use super::{Kind, Row, TrackLog};
     use crate::model::State;
+    use crate::scenario::limits::MAX_TRACK_DAYS;
 
     pub struct Context<'a> {
         pub recorded_states: &'a [State],
@@ -554,6 +578,14 @@ mod validate {
         pub fn push(&mut self, row: Row, ctx: &Context) -> Result<(), String> {
             if let Some(earlier) = self.rows.iter().find(|r| same_event(r, &row)) {
                 return Err(format!("duplicate of line {}", earlier.line));
+            }
+            if let Some(cut) = self.rows.first().map(|r| r.ts)
+                && row.ts.duration_since(cut).as_hours() > MAX_TRACK_DAYS * 24
+            {
+                return Err(format!(
+                    "{} more than {MAX_TRACK_DAYS} days after the branch_cut of version {} on {} (line {}): a track's events lie within {MAX_TRACK_DAYS} days of its cut",
+                    row.kind, row.version, row.platform, self.rows[0].line
+                ));
             }
             let Some(state) = self.state else {
                 if row.kind != Kind::BranchCut {

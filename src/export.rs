@@ -28,7 +28,7 @@ use arrow_array::{Array, PrimitiveArray, RecordBatch, StringArray};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::dataset::read::open_parquet;
+use crate::dataset::read::{open_part, read_guarded};
 use crate::dataset::{DatasetError, RunDir};
 use crate::model::{State, WaitingOn};
 
@@ -336,7 +336,14 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
     // Only the parts the manifests list: a file being written or copied in is not read.
     for (name, path) in run.part_files(SEGMENTS) {
         if let Some(policy) = policies.iter().position(|p| **p == name) {
-            read_segments(&path, policy, &mut scenarios, &mut platforms, &mut rows)?;
+            read_segments(
+                &run,
+                &path,
+                policy,
+                &mut scenarios,
+                &mut platforms,
+                &mut rows,
+            )?;
         }
     }
     rows.sort_by_key(|r| {
@@ -373,8 +380,9 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
     })
 }
 
-/// Appends the rows of one `segments` file to `rows`.
+/// Appends the rows of one `segments` file of `run` to `rows`.
 fn read_segments(
+    run: &RunDir,
     path: &Path,
     policy: usize,
     scenarios: &mut Names,
@@ -385,15 +393,18 @@ fn read_segments(
         path: path.to_path_buf(),
         reason,
     };
-    let reader = open_parquet(path)?
-        .with_batch_size(64 * 1024)
-        .build()
-        .map_err(|e| corrupt(e.to_string()))?;
-    for batch in reader {
-        let batch = batch.map_err(|e| corrupt(e.to_string()))?;
-        append_batch(&batch, policy, scenarios, platforms, rows).map_err(corrupt)?;
-    }
-    Ok(())
+    // The reader can panic on a corrupt file: that is this file's error, not a crash.
+    read_guarded(path, || {
+        let reader = open_part(run, path)?
+            .with_batch_size(64 * 1024)
+            .build()
+            .map_err(|e| corrupt(e.to_string()))?;
+        for batch in reader {
+            let batch = batch.map_err(|e| corrupt(e.to_string()))?;
+            append_batch(&batch, policy, scenarios, platforms, rows).map_err(corrupt)?;
+        }
+        Ok(())
+    })
 }
 
 fn append_batch(

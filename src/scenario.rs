@@ -5,6 +5,7 @@
 //! every value is in range, so the engine never has to check. Errors name the file, the key
 //! and the value.
 
+pub mod limits;
 pub(crate) mod raw;
 pub mod toml_error;
 mod validate;
@@ -152,6 +153,16 @@ pub enum ScenarioError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is not UTF-8 text (TOML must be).
+    #[error("{file}:{line}:{column}: not valid UTF-8 (a scenario is UTF-8 TOML text)")]
+    Encoding {
+        /// The path given.
+        file: String,
+        /// The line of the first invalid byte, 1-based.
+        line: usize,
+        /// Its column in bytes, 1-based.
+        column: usize,
+    },
     /// The file is not valid TOML or does not match the scenario's shape. The message is
     /// several lines: the position, the line with a caret under the span, what is wrong.
     #[error("{file}: {message}")]
@@ -179,9 +190,18 @@ impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
             file: file.clone(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            ScenarioError::Encoding {
+                file: file.clone(),
+                line: valid.iter().filter(|b| **b == b'\n').count() + 1,
+                column: valid.len() - line_start + 1,
+            }
         })?;
         Scenario::from_toml(&text, &file)
     }

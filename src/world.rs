@@ -22,6 +22,7 @@ use rand_distr::{Distribution, Poisson};
 
 use crate::eventlog::recorded::{RecordedBuild, RecordedReview, RecordedRollout, RecordedTrack};
 use crate::eventlog::{Families, Family};
+use crate::scenario::limits::MAX_DRAW_HOURS;
 use crate::scenario::{Scenario, StoreParams};
 
 /// The independent random processes of one track.
@@ -74,13 +75,27 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Hours (or minutes) as a whole-second duration. Whole seconds keep every event instant on
 /// a second boundary, which keeps data files and reports exact.
+///
+/// Negative values (and NaN) are zero; values past [`MAX_DRAW_HOURS`] (ten years, only a
+/// heavy tail or a recorded value reaches them) are capped there, so that adding any draw
+/// to any instant of a season stays inside the calendar (docs/model.md, §8).
 pub fn hours(h: f64) -> SignedDuration {
-    SignedDuration::from_secs((h.max(0.0) * 3600.0).round() as i64)
+    SignedDuration::from_secs(whole_seconds(h * 3600.0))
 }
 
-/// Minutes as a whole-second duration.
+/// Minutes as a whole-second duration (capped like [`hours`]).
 pub fn minutes(m: f64) -> SignedDuration {
-    SignedDuration::from_secs((m.max(0.0) * 60.0).round() as i64)
+    SignedDuration::from_secs(whole_seconds(m * 60.0))
+}
+
+/// `secs` rounded to whole seconds in `0 ..= MAX_DRAW_HOURS` hours (NaN is 0).
+fn whole_seconds(secs: f64) -> i64 {
+    let max = MAX_DRAW_HOURS * 3600.0;
+    if secs.is_nan() || secs <= 0.0 {
+        0
+    } else {
+        secs.min(max).round() as i64
+    }
 }
 
 /// One blocking bug as the world draws it.
@@ -509,5 +524,16 @@ mod tests {
         assert_eq!(hours(1.5).as_secs(), 5400);
         assert_eq!(minutes(-3.0).as_secs(), 0);
         assert_eq!(hours(0.0001).as_secs(), 0);
+    }
+
+    #[test]
+    fn durations_are_capped_at_ten_years() {
+        let cap = (MAX_DRAW_HOURS * 3600.0) as i64;
+        for h in [1e9, 1e300, f64::INFINITY, f64::MAX] {
+            assert_eq!(hours(h).as_secs(), cap, "{h}");
+            assert_eq!(minutes(h).as_secs(), cap, "{h}");
+        }
+        assert_eq!(hours(f64::NAN).as_secs(), 0);
+        assert_eq!(hours(f64::NEG_INFINITY).as_secs(), 0);
     }
 }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use super::CliError;
 use super::console::{self, Notes};
+use super::{CliError, bounds};
 use crate::check::baseline::{DEFAULT_CONFIDENCE, DEFAULT_SEEDS};
 use crate::check::metrics::Table;
 use crate::check::{Baseline, InputKind, Outcome, Sample, evaluate, render};
@@ -40,10 +40,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
     /// Seeds to simulate a scenario with. Default: the baseline's `seeds`, else 200.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = bounds::seeds)]
     seeds: Option<u64>,
     /// First seed of a scenario's simulation.
-    #[arg(long, default_value_t = 1, value_name = "S")]
+    #[arg(long, default_value_t = 1, value_name = "S", value_parser = bounds::seed)]
     seed: u64,
     /// Only this policy of a scenario or run directory (repeatable).
     #[arg(long = "policy", value_name = "P")]
@@ -62,7 +62,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     /// Worker threads (0 = one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = bounds::threads)]
     threads: usize,
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -89,6 +89,7 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
         .seeds
         .or(baseline.as_ref().map(|b| b.seeds))
         .unwrap_or(DEFAULT_SEEDS);
+    bounds::seed_range(args.seed, seeds)?;
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
     let (kind, samples, seeds_run) = pool.install(|| load(&args, seeds, notes))?;
     if samples.is_empty() {
@@ -210,6 +211,9 @@ fn load(
         "toml" => {
             let scenario = Scenario::load(input)?;
             let policies = super::chosen_policies(&scenario, only, None)?;
+            let (weeks, platforms) = (scenario.season.weeks, scenario.platforms.len());
+            let max = bounds::MAX_SUMMARY_TRACKS;
+            bounds::in_memory("check", seeds, policies.len(), weeks, platforms, max)?;
             let sweep = Sweep {
                 scenario: &scenario,
                 policies,

@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::report::Format;
 
+use super::bounds;
 use super::console::{self, Notes};
 use crate::compare::{self, Options, SideSpec, format};
 use crate::dataset::atomic_write;
@@ -40,16 +41,16 @@ pub struct CompareArgs {
     #[arg(long, value_name = "P")]
     baseline: Option<String>,
     /// Seeds a scenario side runs (default: a run side's seeds, else 200).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = bounds::seeds)]
     seeds: Option<u64>,
     /// First seed of a scenario side (default: a run side's, else 1).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = bounds::seed)]
     seed: Option<u64>,
     /// Versions per season of a scenario side (default: a run side's, else the scenario's).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = bounds::weeks)]
     weeks: Option<u32>,
     /// Worker threads (0 = one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = bounds::threads)]
     threads: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::bounds;
 use crate::dashboard::{self, At, Query, Render};
 
 /// Arguments of `conductor dashboard`.
@@ -29,7 +30,7 @@ pub struct DashboardArgs {
     #[arg(long, value_name = "P")]
     policy: Option<String>,
     /// The seed (default: the run's first).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = bounds::seed)]
     seed: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -52,6 +53,12 @@ pub fn execute(args: DashboardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         seed: args.seed,
     };
     let board = dashboard::load(&args.run_dir, &query)?;
+    if let Some(note) = crate::dataset::RunDir::open(&args.run_dir)
+        .ok()
+        .and_then(|r| r.completeness_note())
+    {
+        eprintln!("note: {note}");
+    }
     let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
     let renderer: &dyn Render = match args.format {

@@ -97,6 +97,12 @@ pub fn execute(args: ExportArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::
         policies: args.policies,
     };
     let log = export::activity_log(&args.run_dir, &opts)?;
+    if let Some(note) = crate::dataset::RunDir::open(&args.run_dir)
+        .ok()
+        .and_then(|r| r.completeness_note())
+    {
+        eprintln!("note: {note}");
+    }
     match (&args.out, file_format) {
         (Some(path), Some(format)) => {
             atomic_write(path, |f| export::write(&log, format, f)).context("cannot write --out")?;

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
+use super::bounds;
 use super::console::{self, Notes};
-use crate::dataset::{atomic_write, sha256_hex};
+use crate::dataset::atomic_write;
 use crate::eventlog::recorded::RecordedSeason;
 use crate::fit::render::{self, Source};
 use crate::fit::{self as fitting, Options, scenario_file};
@@ -33,7 +34,7 @@ pub struct FitArgs {
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     /// Name of the fitted scenario. Default: the base's name with `-fitted`.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = bounds::name)]
     name: Option<String>,
     /// Confidence level of every interval.
     #[arg(long, default_value_t = 0.95, value_name = "L")]
@@ -65,9 +66,7 @@ pub fn execute(args: FitArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Res
         .as_ref()
         .map_or("built in".to_string(), |p| p.display().to_string());
     let log = super::replay::load_log(&args.log, &scenario, args.lenient)?;
-    let bytes = std::fs::read(&args.log)
-        .with_context(|| format!("{}: cannot read the event log", args.log.display()))?;
-    let sha256 = sha256_hex(&bytes);
+    let sha256 = log.sha256.clone();
     let seasons = RecordedSeason::from_log(&log, &scenario);
     let fit = fitting::fit(&log, &seasons, &scenario, &opts)?;
 

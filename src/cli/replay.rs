@@ -7,11 +7,12 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::console;
-use super::{Notes, eprint_line};
-use crate::dataset::{self, EventLogSource, Options, RunSpec, Shard, Source, sha256_hex};
+use super::{Notes, bounds, eprint_line};
+use crate::dataset::{self, EventLogSource, Options, RunSpec, Shard, Source};
 use crate::engine::{Detail, RECORDED_POLICY};
 use crate::eventlog::recorded::RecordedSeason;
 use crate::eventlog::{Log, ReadOptions};
+use crate::scenario::limits::{safe_name, seed_range_problem};
 use crate::scenario::{Policy, Scenario};
 use crate::sweep::{self, Sweep};
 
@@ -44,7 +45,7 @@ pub struct ReplayArgs {
     #[arg(long)]
     force: bool,
     /// Worker threads (0 = one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = bounds::threads)]
     threads: usize,
 }
 
@@ -66,13 +67,19 @@ pub fn execute(args: ReplayArgs, notes: &Notes) -> anyhow::Result<()> {
     let seasons = RecordedSeason::from_log(&log, &scenario);
     let first_seed = seasons.first().map_or(0, |s| s.seed);
     let last_seed = seasons.last().map_or(0, |s| s.seed);
+    // Seeds are bounded where the log is read; their span is one run's seed range.
+    let seeds = (last_seed - first_seed).saturating_add(1);
+    if let Some(why) = seed_range_problem(first_seed, seeds) {
+        bail!(
+            "{}: its seeds run from {first_seed} to {last_seed}, {seeds} seeds: {why}",
+            args.log.display()
+        );
+    }
     let weeks = seasons
         .iter()
         .map(|s| s.versions.len() as u32)
         .max()
         .unwrap_or(0);
-    let bytes = std::fs::read(&args.log)
-        .with_context(|| format!("{}: cannot read the event log", args.log.display()))?;
     let dir = args
         .out
         .clone()
@@ -83,7 +90,7 @@ pub fn execute(args: ReplayArgs, notes: &Notes) -> anyhow::Result<()> {
             scenario: &scenario,
             policies,
             first_seed,
-            seeds: last_seed - first_seed + 1,
+            seeds,
             weeks,
             detail: Detail::Full,
         },
@@ -92,7 +99,7 @@ pub fn execute(args: ReplayArgs, notes: &Notes) -> anyhow::Result<()> {
             seasons: &seasons,
             log: EventLogSource {
                 file: args.log.display().to_string(),
-                sha256: sha256_hex(&bytes),
+                sha256: log.sha256.clone(),
                 rows: log.rows,
                 rows_skipped: log.skipped.len(),
             },
@@ -178,10 +185,11 @@ fn report_skipped(log: &Log) {
     }
 }
 
+/// `data/runs/replay-STEM`, the stem made a safe folder name (`limits::safe_name`).
 fn default_dir(log: &Path) -> PathBuf {
     let stem = log
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "log".into());
-    PathBuf::from("data/runs").join(format!("replay-{stem}"))
+        .unwrap_or_default();
+    PathBuf::from("data/runs").join(format!("replay-{}", safe_name(&stem)))
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
+use super::bounds;
 use super::console::{self, Notes};
 use crate::dataset::atomic_write;
 use crate::report::{self, Options, charts};
@@ -40,7 +41,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "P")]
     baseline: Option<String>,
     /// Seed of the release timeline chart (default: the first seed).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = bounds::seed)]
     timeline_seed: Option<u64>,
     /// Version of the release timeline chart (default: 0).
     #[arg(long, value_name = "V")]

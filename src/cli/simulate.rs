@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
-use super::{Notes, console};
+use super::{Notes, bounds, console};
 use crate::dataset::{self, Options, RunSpec, Shard};
 use crate::engine::Detail;
 use crate::progress::{Job, Progress};
@@ -32,16 +32,16 @@ pub struct SimulateArgs {
     #[arg(long = "policy", value_name = "NAME")]
     policies: Vec<String>,
     /// Seeds per policy (one season per seed).
-    #[arg(long, default_value_t = 200, value_name = "N")]
+    #[arg(long, default_value_t = 200, value_name = "N", value_parser = bounds::seeds)]
     seeds: u64,
     /// Versions per season. Default: the scenario's `season.weeks`.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = bounds::weeks)]
     weeks: Option<u32>,
     /// First seed; seeds run are S, S+1, …, S+N-1.
-    #[arg(long, default_value_t = 1, value_name = "S")]
+    #[arg(long, default_value_t = 1, value_name = "S", value_parser = bounds::seed)]
     seed: u64,
     /// Worker threads (0 = one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = bounds::threads)]
     threads: usize,
     /// Output format of the summary (with --out: of the line saying what was written).
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -83,14 +83,35 @@ pub fn execute(args: SimulateArgs, out: &mut dyn Write, notes: &Notes) -> anyhow
         None => Scenario::baseline(),
     };
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    if args.seeds == 0 {
-        bail!("--seeds 0: run at least one seed");
-    }
+    bounds::seed_range(args.seed, args.seeds)?;
     let weeks = args.weeks.unwrap_or(scenario.season.weeks);
     if weeks == 0 {
         bail!("--weeks 0: simulate at least one version");
     }
     let policies = super::chosen_policies(&scenario, &args.policies, None)?;
+    let platforms = scenario.platforms.len();
+    if args.event_log.is_some() {
+        let what = "--event-log";
+        bounds::in_memory(
+            what,
+            args.seeds,
+            1,
+            weeks,
+            platforms,
+            bounds::MAX_LOG_TRACKS,
+        )?;
+    }
+    if args.out.is_none() {
+        let (what, n) = ("the summary", policies.len());
+        bounds::in_memory(
+            what,
+            args.seeds,
+            n,
+            weeks,
+            platforms,
+            bounds::MAX_SUMMARY_TRACKS,
+        )?;
+    }
     if let Some(path) = &args.event_log {
         let name = match &args.event_log_policy {
             Some(name) => name.as_str(),
@@ -220,6 +241,9 @@ fn write_dataset(
     };
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
     let written = pool.install(|| dataset::write(spec, dir, &opts))?;
+    for redone in &written.parts_redone {
+        notes.wrote(dir, format_args!("written again: {redone}"));
+    }
     notes.wrote(
         dir,
         format_args!(

@@ -267,6 +267,14 @@ pub fn load(specs: &[SideSpec], opts: &Options) -> Result<Vec<(Arm, Arm)>, Compa
             "--seeds 0: run at least one seed".into(),
         ));
     }
+    if let Some(why) = crate::scenario::limits::seed_range_problem(plan.first_seed, plan.seeds) {
+        return Err(CompareError::Side(format!(
+            "seeds {} to {} ({} seeds): {why}",
+            plan.first_seed,
+            plan.first_seed.saturating_add(plan.seeds - 1),
+            plan.seeds
+        )));
+    }
 
     // Every arm once, each side's policies simulated together.
     let mut needed: BTreeMap<usize, Vec<String>> = BTreeMap::new();
@@ -379,6 +387,16 @@ fn cycles_of(
         Side::Scenario(sc) => {
             let chosen: Vec<&crate::scenario::Policy> =
                 policies.iter().filter_map(|p| sc.policy(p)).collect();
+            let weeks = plan.weeks.unwrap_or(sc.season.weeks);
+            if let Some(why) = crate::scenario::limits::in_memory_problem(
+                plan.seeds,
+                chosen.len(),
+                weeks,
+                sc.platforms.len(),
+                crate::scenario::limits::MAX_SUMMARY_TRACKS,
+            ) {
+                return Err(CompareError::Side(format!("scenario {}: {why}", sc.name)));
+            }
             let sweep = Sweep {
                 scenario: sc,
                 policies: chosen,

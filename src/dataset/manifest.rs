@@ -1,10 +1,11 @@
 //! `manifest.json`: what a run directory holds and which parts of it are complete.
 //!
 //! The manifest is rewritten (write, then rename) after every completed part, so after a
-//! crash it lists exactly the parts whose three files are in place. It holds no wall-clock
-//! times, so a resumed run ends with the same bytes as an uninterrupted one.
+//! crash it lists exactly the parts whose four files are in place, with each file's size and
+//! SHA-256. It holds no wall-clock times, so a resumed run ends with the same bytes as an
+//! uninterrupted one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -49,9 +50,25 @@ pub struct Manifest {
     pub parts_complete: BTreeSet<String>,
     /// Whether every part of this shard is complete.
     pub complete: bool,
+    /// Each complete part's files: table name → size and SHA-256, by part id. `--resume`
+    /// checks them (and redoes a part whose files differ); readers refuse a listed part
+    /// whose file is missing or has another size. Absent in manifests written before
+    /// conductor recorded them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub part_files: BTreeMap<String, BTreeMap<String, FileDigest>>,
     /// For `conductor replay`: the event log the runs replay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_log: Option<EventLogSource>,
+}
+
+/// What a part file held when it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDigest {
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of its bytes, lower-case hex.
+    pub sha256: String,
 }
 
 /// The event log a replayed run directory was made from.
@@ -78,13 +95,65 @@ impl Manifest {
         }
     }
 
-    /// Reads a manifest.
+    /// Reads a manifest, refusing values no conductor writes (see [`Manifest::problem`]).
     pub fn load(path: &Path) -> Result<Manifest, DatasetError> {
-        let text = std::fs::read_to_string(path).map_err(|e| DatasetError::io(path, e))?;
-        serde_json::from_str(&text).map_err(|e| DatasetError::Manifest {
+        let bad = |reason: String| DatasetError::Manifest {
             path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|e| DatasetError::io(path, e))?;
+        let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        match manifest.problem() {
+            Some(why) => Err(bad(why)),
+            None => Ok(manifest),
+        }
+    }
+
+    /// What makes this manifest one that conductor cannot have written, if anything: its
+    /// numbers outside the bounds of `limits`, a policy name that is not a safe folder name
+    /// (it becomes `policy=NAME/`), a shard outside `1..=shards`. A run directory's manifest
+    /// is input like any other: a hand-edited one must not make a reader loop, allocate
+    /// without bound or read outside the directory.
+    pub fn problem(&self) -> Option<String> {
+        use crate::scenario::limits::{
+            MAX_POLICIES, MAX_SHARDS, MAX_WEEKS, name_problem, seed_range_problem,
+        };
+        if let Some(why) = seed_range_problem(self.first_seed, self.seeds) {
+            return Some(format!("seeds {}+{}: {why}", self.first_seed, self.seeds));
+        }
+        if !(1..=MAX_WEEKS).contains(&self.weeks) {
+            return Some(format!(
+                "weeks {}: must be from 1 to {MAX_WEEKS}",
+                self.weeks
+            ));
+        }
+        if self.seeds_per_part != super::SEEDS_PER_PART {
+            return Some(format!(
+                "seeds_per_part {}: this conductor writes {}",
+                self.seeds_per_part,
+                super::SEEDS_PER_PART
+            ));
+        }
+        if !(1..=MAX_SHARDS).contains(&self.shards) || !(1..=self.shards).contains(&self.shard) {
+            return Some(format!(
+                "shard {} of {}: must be 1 to n, n at most {MAX_SHARDS}",
+                self.shard, self.shards
+            ));
+        }
+        // A replay runs the scenario's policies and `recorded`.
+        let max_policies = MAX_POLICIES + 1;
+        if self.policies.is_empty() || self.policies.len() > max_policies {
+            return Some(format!(
+                "{} policies: a run has 1 to {max_policies}",
+                self.policies.len()
+            ));
+        }
+        for p in &self.policies {
+            if let Some(why) = name_problem(p) {
+                return Some(format!("policy {p:?}: {why}"));
+            }
+        }
+        None
     }
 
     /// Writes the manifest atomically.
@@ -105,6 +174,7 @@ impl Manifest {
         let strip = |m: &Manifest| Manifest {
             parts_complete: BTreeSet::new(),
             complete: false,
+            part_files: BTreeMap::new(),
             ..m.clone()
         };
         strip(self) == strip(other)

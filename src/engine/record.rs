@@ -115,8 +115,12 @@ pub struct Segment {
 pub enum Outcome {
     /// Reached 100%.
     Shipped,
-    /// Cancelled by the overlap rule.
+    /// Cancelled by the overlap rule (or, replayed, as the log says).
     Cancelled,
+    /// Still live when the season ended: a world that cannot finish (a fix that never
+    /// lands, a person who is never at work), or a replayed log's open release. Neither
+    /// shipped nor cancelled; `ended` is when the season ended (docs/model.md, §6).
+    Unfinished,
 }
 
 impl Outcome {
@@ -125,6 +129,7 @@ impl Outcome {
         match self {
             Outcome::Shipped => "shipped",
             Outcome::Cancelled => "cancelled",
+            Outcome::Unfinished => "unfinished",
         }
     }
 }
@@ -178,13 +183,13 @@ pub struct TrackResult {
 }
 
 impl TrackResult {
-    /// Branch cut to 100%, in hours; `None` when cancelled.
+    /// Branch cut to 100%, in hours; `None` when cancelled or unfinished.
     pub fn cycle_hours(&self) -> Option<f64> {
         match self.outcome {
             Outcome::Shipped => {
                 Some(self.ended.duration_since(self.branch_cut).as_secs_f64() / 3600.0)
             }
-            Outcome::Cancelled => None,
+            Outcome::Cancelled | Outcome::Unfinished => None,
         }
     }
 

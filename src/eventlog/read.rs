@@ -3,6 +3,9 @@
 //! Every malformed row is an error naming its line and the reason (or, with `--lenient`, a
 //! skipped row); a file that cannot be read as a whole (missing, corrupt, truncated Parquet,
 //! a missing column) is one error naming the file. Nothing here panics on bad bytes.
+//!
+//! The file is opened once and read whole ([`read_bytes`]), so a named pipe works, and the
+//! bytes that were parsed are the bytes whose SHA-256 a run directory records.
 
 use std::fs;
 use std::path::Path;
@@ -18,6 +21,8 @@ use jiff::Timestamp;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{Kind, LogError, ReadOptions, Row, Skipped};
+use crate::dataset::read::catch_panic;
+use crate::scenario::limits::{FIRST_DATE, LAST_DATE, MAX_SEED, MAX_VERSION};
 
 /// The columns of an event log, required ones first.
 pub const COLUMNS: [&str; 7] = ["ts", "version", "platform", "kind", "seed", "ref", "value"];
@@ -68,26 +73,44 @@ struct Fields {
     value: Option<String>,
 }
 
+/// The bytes of the log at `path`, read through one open (a named pipe can be read once).
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, LogError> {
+    Format::of(path)?;
+    fs::read(path).map_err(|e| LogError::File {
+        file: path.to_path_buf(),
+        reason: format!("cannot read the event log: {e}"),
+    })
+}
+
 /// Reads every row of `path`. Rows that are malformed are errors, or skipped under
 /// `opts.lenient`.
 pub fn read(path: &Path, opts: ReadOptions) -> Result<(Vec<Row>, Vec<Skipped>), LogError> {
+    let bytes = read_bytes(path)?;
+    parse(path, bytes, opts)
+}
+
+/// Parses the `bytes` of the log `path` (its extension names the format).
+pub fn parse(
+    path: &Path,
+    bytes: Vec<u8>,
+    opts: ReadOptions,
+) -> Result<(Vec<Row>, Vec<Skipped>), LogError> {
     let file_error = |reason: String| LogError::File {
         file: path.to_path_buf(),
         reason,
     };
-    let format = Format::of(path)?;
-    let bytes =
-        fs::read(path).map_err(|e| file_error(format!("cannot read the event log: {e}")))?;
-    let raw = match format {
+    let raw = match Format::of(path)? {
         Format::Csv => csv_fields(&bytes).map_err(file_error)?,
         Format::JsonLines => json_fields(&bytes),
         Format::Parquet => {
             // The Parquet reader is not ours; a corrupt file must still be an error, never a
-            // crash, so a panic inside it is caught and reported like any other failure.
-            let caught = std::panic::catch_unwind(|| parquet_fields(path));
-            match caught {
+            // crash, so a panic inside it is caught (quietly) and reported like any other.
+            let bytes = bytes::Bytes::from(bytes);
+            match catch_panic(|| parquet_fields(bytes)) {
                 Ok(r) => r.map_err(file_error)?,
-                Err(_) => return Err(file_error("corrupt Parquet file".into())),
+                Err(panic) => {
+                    return Err(file_error(format!("corrupt Parquet file ({panic})")));
+                }
             }
         }
     };
@@ -127,10 +150,20 @@ fn parse_row(f: Fields) -> Result<Row, String> {
             "bad timestamp {ts_text:?}: expected RFC 3339 with an offset, e.g. 2026-01-09T10:00:00+01:00"
         )
     })?;
+    let date = ts.to_zoned(jiff::tz::TimeZone::UTC).date();
+    if !(FIRST_DATE..=LAST_DATE).contains(&date) {
+        return Err(format!(
+            "timestamp {ts_text:?} out of range: an event log holds times from {FIRST_DATE} to {LAST_DATE}"
+        ));
+    }
     let version_text = need(f.version, "version")?;
     let version = version_text
         .parse::<u32>()
-        .map_err(|_| format!("bad version {version_text:?}: expected a whole number"))?;
+        .ok()
+        .filter(|v| *v <= MAX_VERSION)
+        .ok_or_else(|| {
+            format!("bad version {version_text:?}: expected a whole number from 0 to {MAX_VERSION}")
+        })?;
     let platform = need(f.platform, "platform")?;
     let kind_text = need(f.kind, "kind")?;
     let kind = Kind::parse(&kind_text).ok_or_else(|| {
@@ -141,7 +174,11 @@ fn parse_row(f: Fields) -> Result<Row, String> {
         None | Some("") => 0,
         Some(s) => s
             .parse::<u64>()
-            .map_err(|_| format!("bad seed {s:?}: expected a whole number"))?,
+            .ok()
+            .filter(|seed| *seed <= MAX_SEED)
+            .ok_or_else(|| {
+                format!("bad seed {s:?}: expected a whole number from 0 to {MAX_SEED}")
+            })?,
     };
     let reference = f
         .reference
@@ -366,10 +403,9 @@ fn json_row(text: &str) -> Result<Fields, String> {
     })
 }
 
-fn parquet_fields(path: &Path) -> Result<RawRows, String> {
+fn parquet_fields(bytes: bytes::Bytes) -> Result<RawRows, String> {
     let bad = |e: parquet::errors::ParquetError| format!("not a readable Parquet file: {e}");
-    let file = fs::File::open(path).map_err(|e| format!("cannot read the event log: {e}"))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(bad)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(bad)?;
     let names: Vec<String> = builder
         .schema()
         .fields()
@@ -597,7 +633,7 @@ mod tests {
         ] {
             let path = dir.path().join(name);
             fs::write(&path, bytes).unwrap();
-            assert!(parquet_fields(&path).is_err());
+            assert!(read(&path, ReadOptions::default()).is_err());
         }
     }
 }

@@ -163,16 +163,22 @@ fn next_cut(sc: &Scenario, versions: &[u32], cuts: &[Timestamp]) -> Timestamp {
     let follows_scenario = versions
         .iter()
         .zip(cuts)
-        .all(|(v, c)| engine::branch_cut(sc, *v) == *c);
+        .all(|(v, c)| engine::branch_cut(sc, *v) == Some(*c));
     let last_version = versions.last().copied().unwrap_or(0);
-    match cuts.last() {
-        Some(_) if follows_scenario => engine::branch_cut(sc, last_version + 1),
-        Some(last) => {
-            let days = i64::from(sc.season.cadence_weeks.max(1)) * 7;
-            *last + SignedDuration::from_hours(24 * days)
-        }
-        None => engine::branch_cut(sc, last_version + 1),
-    }
+    let scenarios = || engine::branch_cut(sc, last_version.saturating_add(1));
+    let cadence = || {
+        let days = i64::from(sc.season.cadence_weeks.max(1)) * 7;
+        cuts.last()?
+            .checked_add(SignedDuration::from_hours(24 * days))
+            .ok()
+    };
+    let next = match cuts.last() {
+        Some(_) if follows_scenario => scenarios().or_else(cadence),
+        Some(_) => cadence(),
+        None => scenarios(),
+    };
+    next.or(cuts.last().copied())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 fn actor(row: &Row) -> Actor {

@@ -894,7 +894,8 @@ fn timeline(
         .filter(|p| run.has_seed(seed) && run.is_complete_part(&part_id(run, p, seed)))
         .map(|p| run.part_file("segments", p, seed))
         .collect();
-    let df = super::scan::read_files(
+    let df = super::scan::read_run_files(
+        run,
         &files,
         &[
             "seed", "version", "policy", "platform", "state", "start", "end",

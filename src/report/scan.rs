@@ -13,8 +13,6 @@
 //!
 //! [Arrow C data interface]: https://arrow.apache.org/docs/format/CDataInterface.html
 
-use std::fs::File;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -31,6 +29,7 @@ use rayon::prelude::*;
 
 use super::ReportError;
 use crate::dataset::RunDir;
+use crate::dataset::read::catch_panic;
 
 /// `columns` of `table` from every complete part of `runs` whose policy is in `policies`
 /// (every policy when empty), in run then part order.
@@ -40,20 +39,41 @@ pub fn read_table(
     columns: &[&str],
     policies: &[String],
 ) -> Result<DataFrame, ReportError> {
-    let files: Vec<PathBuf> = runs
+    let files: Vec<(PathBuf, Option<&RunDir>)> = runs
         .iter()
-        .flat_map(|r| r.part_files(table))
-        .filter(|(policy, _)| policies.is_empty() || policies.contains(policy))
-        .map(|(_, path)| path)
+        .flat_map(|r| r.part_files(table).into_iter().map(move |f| (f, r)))
+        .filter(|((policy, _), _)| policies.is_empty() || policies.contains(policy))
+        .map(|((_, path), r)| (path, Some(r)))
         .collect();
-    read_files(&files, columns)
+    read_sources(&files, columns)
 }
 
 /// `columns` of the Parquet `files`, concatenated in the order given.
 pub fn read_files(files: &[PathBuf], columns: &[&str]) -> Result<DataFrame, ReportError> {
+    let files: Vec<(PathBuf, Option<&RunDir>)> = files.iter().map(|f| (f.clone(), None)).collect();
+    read_sources(&files, columns)
+}
+
+/// `columns` of part files of `run`, each checked against the manifest
+/// ([`RunDir::read_part`]), concatenated in the order given.
+pub fn read_run_files(
+    run: &RunDir,
+    files: &[PathBuf],
+    columns: &[&str],
+) -> Result<DataFrame, ReportError> {
+    let files: Vec<(PathBuf, Option<&RunDir>)> =
+        files.iter().map(|f| (f.clone(), Some(run))).collect();
+    read_sources(&files, columns)
+}
+
+/// `columns` of `files` (part files of a run when it is given), concatenated in order.
+fn read_sources(
+    files: &[(PathBuf, Option<&RunDir>)],
+    columns: &[&str],
+) -> Result<DataFrame, ReportError> {
     let batches: Vec<RecordBatch> = files
         .par_iter()
-        .map(|path| read_file(path, columns))
+        .map(|(path, run)| read_file(path, *run, columns))
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
@@ -80,16 +100,25 @@ pub fn read_files(files: &[PathBuf], columns: &[&str]) -> Result<DataFrame, Repo
     Ok(DataFrame::new(whole.num_rows(), columns)?)
 }
 
-/// One file's `columns`, normalised (see the module docs). A file that cannot be read, or
+/// One file's `columns`, normalised (see the module docs). A part file of `run` is first
+/// checked against its manifest ([`RunDir::read_part`]). A file that cannot be read, or
 /// lacks a column, is an error naming it; a panic inside the Parquet reader (a corrupt file
 /// it does not guard against) is caught and reported the same way.
-fn read_file(path: &Path, columns: &[&str]) -> Result<Vec<RecordBatch>, ReportError> {
+fn read_file(
+    path: &Path,
+    run: Option<&RunDir>,
+    columns: &[&str],
+) -> Result<Vec<RecordBatch>, ReportError> {
     let bad = |reason: String| ReportError::Parquet {
         path: path.to_path_buf(),
         reason,
     };
-    let file = File::open(path).map_err(|e| bad(e.to_string()))?;
-    let read = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<RecordBatch>, String> {
+    let file = match run {
+        Some(run) => run.read_part(path)?,
+        None => bytes::Bytes::from(std::fs::read(path).map_err(|e| bad(e.to_string()))?),
+    };
+    // Quietly: the panic is reported as this file's error, not printed as a crash.
+    let read = catch_panic(|| -> Result<Vec<RecordBatch>, String> {
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| e.to_string())?;
         let fields = builder.schema().fields().clone();
         let mut indices = Vec::with_capacity(columns.len());
@@ -131,7 +160,7 @@ fn read_file(path: &Path, columns: &[&str]) -> Result<Vec<RecordBatch>, ReportEr
             );
         }
         Ok(out)
-    }));
+    });
     match read {
         Ok(Ok(batches)) => Ok(batches),
         Ok(Err(reason)) => Err(bad(reason)),
@@ -169,7 +198,14 @@ fn normalise(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
                 .build()?;
             Arc::new(Int64Array::from(data))
         }
-        _ => array.clone(),
+        DataType::Int64 | DataType::Float64 | DataType::Utf8 | DataType::Boolean => array.clone(),
+        // No conductor table holds anything else: a damaged or foreign file, named by the
+        // caller (polars would otherwise fail later on mixed types, naming no file).
+        other => {
+            return Err(ArrowError::SchemaError(format!(
+                "a column of type {other}, which no conductor table holds"
+            )));
+        }
     })
 }
 

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use jiff::{
-    SignedDuration,
     civil::{Date, Time},
     tz::TimeZone,
 };
 
+use super::limits::{self, FIRST_DATE, LAST_DATE};
 use super::raw::{RawCalendar, RawDist, RawScenario, RawStore};
 use super::{
     OverlapRule, PlatformSpec, Policy, Scenario, ScenarioError, Season, StoreParams, Thresholds,
@@ -23,7 +23,39 @@ struct Checker<'a> {
     file: &'a str,
 }
 
+/// The unit of a distribution's values, which decides its bounds.
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    /// Hours (wall clock or working time): at most a year.
+    Hours,
+    /// Minutes: at most a year.
+    Minutes,
+    /// Percent of sessions: at most 100.
+    Percent,
+}
+
+impl Unit {
+    /// The largest value a parameter may take, and how the message says it.
+    fn max(self) -> (f64, &'static str) {
+        match self {
+            Unit::Hours => (limits::MAX_HOURS, "hours: one year"),
+            Unit::Minutes => (limits::MAX_MINUTES, "minutes: one year"),
+            Unit::Percent => (limits::MAX_PERCENT, "percent"),
+        }
+    }
+}
+
 type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// A number as a message shows it: as written for ordinary magnitudes, in exponent form for
+/// huge or tiny ones (`1e308`, not 309 digits).
+fn num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
 
 impl Checker<'_> {
     fn invalid(&self, key: &str, value: impl ToString, reason: impl ToString) -> ScenarioError {
@@ -39,58 +71,78 @@ impl Checker<'_> {
         if p.is_finite() && (0.0..=1.0).contains(&p) {
             Ok(p)
         } else {
-            Err(self.invalid(key, p, "must be a probability between 0 and 1"))
+            Err(self.invalid(key, num(p), "must be a probability between 0 and 1"))
         }
     }
 
-    fn positive(&self, key: &str, v: f64) -> Result<f64> {
-        if v.is_finite() && v > 0.0 {
-            Ok(v)
-        } else {
-            Err(self.invalid(key, v, "must be a positive number"))
-        }
-    }
-
-    fn non_negative(&self, key: &str, v: f64) -> Result<f64> {
-        if v.is_finite() && v >= 0.0 {
+    /// `v` in `(0, max]` of `unit`.
+    fn positive(&self, key: &str, v: f64, unit: Unit) -> Result<f64> {
+        let (max, what) = unit.max();
+        if v.is_finite() && v > 0.0 && v <= max {
             Ok(v)
         } else {
             Err(self.invalid(
                 key,
-                v,
-                "must be zero or positive (a duration cannot be negative)",
+                num(v),
+                format!("must be a positive number, at most {max} ({what})"),
             ))
         }
     }
 
-    fn dist(&self, key: &str, d: RawDist) -> Result<Dist> {
+    /// `v` in `[0, max]` of `unit`.
+    fn non_negative(&self, key: &str, v: f64, unit: Unit) -> Result<f64> {
+        let (max, what) = unit.max();
+        if v.is_finite() && (0.0..=max).contains(&v) {
+            Ok(v)
+        } else {
+            Err(self.invalid(
+                key,
+                num(v),
+                format!("must be from 0 to {max} ({what}; a duration cannot be negative)"),
+            ))
+        }
+    }
+
+    /// `v` in `[min, max]`, whatever its unit.
+    fn between(&self, key: &str, v: f64, min: f64, max: f64) -> Result<f64> {
+        if v.is_finite() && (min..=max).contains(&v) {
+            Ok(v)
+        } else {
+            Err(self.invalid(key, num(v), format!("must be a number from {min} to {max}")))
+        }
+    }
+
+    fn dist(&self, key: &str, d: RawDist, unit: Unit) -> Result<Dist> {
         Ok(match d {
             RawDist::Fixed { value } => {
-                Dist::Fixed(self.non_negative(&format!("{key}.value"), value)?)
+                Dist::Fixed(self.non_negative(&format!("{key}.value"), value, unit)?)
             }
             RawDist::Exponential { mean } => Dist::Exponential {
-                mean: self.positive(&format!("{key}.mean"), mean)?,
+                mean: self.positive(&format!("{key}.mean"), mean, unit)?,
             },
             RawDist::Lognormal { median, sigma } => Dist::LogNormal {
-                median: self.positive(&format!("{key}.median"), median)?,
-                sigma: self.non_negative(&format!("{key}.sigma"), sigma)?,
+                median: self.positive(&format!("{key}.median"), median, unit)?,
+                sigma: self.between(&format!("{key}.sigma"), sigma, 0.0, limits::MAX_SIGMA)?,
             },
             RawDist::Uniform { min, max } => {
-                let min = self.non_negative(&format!("{key}.min"), min)?;
-                let max = self.non_negative(&format!("{key}.max"), max)?;
+                let min = self.non_negative(&format!("{key}.min"), min, unit)?;
+                let max = self.non_negative(&format!("{key}.max"), max, unit)?;
                 if max <= min {
                     return Err(self.invalid(
                         &format!("{key}.max"),
-                        max,
-                        format!("must be greater than min ({min})"),
+                        num(max),
+                        format!("must be greater than min ({})", num(min)),
                     ));
                 }
                 Dist::Uniform { min, max }
             }
-            RawDist::Gamma { shape, mean } => Dist::Gamma {
-                shape: self.positive(&format!("{key}.shape"), shape)?,
-                mean: self.positive(&format!("{key}.mean"), mean)?,
-            },
+            RawDist::Gamma { shape, mean } => {
+                let (lo, hi) = limits::GAMMA_SHAPE;
+                Dist::Gamma {
+                    shape: self.between(&format!("{key}.shape"), shape, lo, hi)?,
+                    mean: self.positive(&format!("{key}.mean"), mean, unit)?,
+                }
+            }
         })
     }
 
@@ -107,13 +159,29 @@ impl Checker<'_> {
     }
 
     fn date(&self, key: &str, s: &str) -> Result<Date> {
-        s.parse::<Date>().map_err(|e| {
+        let d = s.parse::<Date>().map_err(|e| {
             self.invalid(
                 key,
                 format!("{s:?}"),
                 format!("not a date (YYYY-MM-DD): {e}"),
             )
-        })
+        })?;
+        if !(FIRST_DATE..=LAST_DATE).contains(&d) {
+            return Err(self.invalid(
+                key,
+                format!("{s:?}"),
+                format!("must be a date from {FIRST_DATE} to {LAST_DATE}"),
+            ));
+        }
+        Ok(d)
+    }
+
+    /// A name that becomes part of a path (see [`limits::name_problem`]).
+    fn name(&self, key: &str, name: &str) -> Result<()> {
+        match limits::name_problem(name) {
+            None => Ok(()),
+            Some(why) => Err(self.invalid(key, format!("{name:?}"), why)),
+        }
     }
 
     fn time(&self, key: &str, s: &str) -> Result<Time> {
@@ -171,6 +239,13 @@ impl Checker<'_> {
                 week[i].push(self.window(&list_key, w)?);
             }
         }
+        if raw.holidays.len() > limits::MAX_HOLIDAYS {
+            return Err(self.invalid(
+                &format!("{key}.holidays"),
+                format!("({} dates)", raw.holidays.len()),
+                format!("list at most {} holidays", limits::MAX_HOLIDAYS),
+            ));
+        }
         let mut holidays = Vec::with_capacity(raw.holidays.len());
         for h in &raw.holidays {
             holidays.push(self.date(&format!("{key}.holidays"), h)?);
@@ -181,11 +256,16 @@ impl Checker<'_> {
 
     fn store(&self, key: &str, raw: &RawStore) -> Result<StoreParams> {
         Ok(StoreParams {
-            review_hours: self.dist(&format!("{key}.review_hours"), raw.review_hours)?,
+            review_hours: self.dist(
+                &format!("{key}.review_hours"),
+                raw.review_hours,
+                Unit::Hours,
+            )?,
             rejection: self.probability(&format!("{key}.rejection"), raw.rejection)?,
             rejection_fix_effort_hours: self.dist(
                 &format!("{key}.rejection_fix_effort_hours"),
                 raw.rejection_fix_effort_hours,
+                Unit::Hours,
             )?,
         })
     }
@@ -242,27 +322,29 @@ impl Checker<'_> {
 
 pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scenario> {
     let c = Checker { file };
-    if raw.name.trim().is_empty() {
-        return Err(c.invalid("name", "\"\"", "a scenario needs a name"));
+    c.name("name", &raw.name)?;
+    if raw.description.chars().count() > limits::MAX_DESCRIPTION_LEN {
+        return Err(c.invalid(
+            "description",
+            format!("({} characters)", raw.description.chars().count()),
+            format!("at most {} characters", limits::MAX_DESCRIPTION_LEN),
+        ));
     }
 
     if raw.platforms.is_empty() {
         return Err(c.invalid("platforms", "[]", "list at least one platform"));
     }
+    if raw.platforms.len() > limits::MAX_PLATFORMS {
+        return Err(c.invalid(
+            "platforms",
+            format!("({} names)", raw.platforms.len()),
+            format!("list at most {} platforms", limits::MAX_PLATFORMS),
+        ));
+    }
     let mut platforms = Vec::with_capacity(raw.platforms.len());
     for (i, p) in raw.platforms.iter().enumerate() {
         let key = format!("platforms[{i}]");
-        if p.is_empty()
-            || !p
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
-        {
-            return Err(c.invalid(
-                &key,
-                format!("{p:?}"),
-                "a platform name uses letters, digits, '_' and '-'",
-            ));
-        }
+        c.name(&key, p)?;
         if raw.platforms[..i].contains(p) {
             return Err(c.invalid(&key, format!("{p:?}"), "listed twice"));
         }
@@ -295,54 +377,84 @@ pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scena
             ));
         }
     };
+    let max_cadence = i64::from(limits::MAX_CADENCE_WEEKS);
     let season = Season {
         first_branch_cut: c.date("season.first_branch_cut", &s.first_branch_cut)?,
         branch_cut_time: c.time("season.branch_cut_time", &s.branch_cut_time)?,
-        cadence_weeks: c.count("season.cadence_weeks", s.cadence_weeks, 1, 8)?,
-        weeks: c.count("season.weeks", s.weeks, 1, 520)?,
+        cadence_weeks: c.count("season.cadence_weeks", s.cadence_weeks, 1, max_cadence)?,
+        weeks: c.count("season.weeks", s.weeks, 1, i64::from(limits::MAX_WEEKS))?,
         overlap,
     };
 
     let w = &raw.world;
+    let hours = Unit::Hours;
     let world = WorldParams {
-        blockers_mean_count: c.non_negative("world.blockers.mean_count", w.blockers.mean_count)?,
-        blocker_discovery_hours: c
-            .dist("world.blockers.discovery_hours", w.blockers.discovery_hours)?,
+        blockers_mean_count: c.between(
+            "world.blockers.mean_count",
+            w.blockers.mean_count,
+            0.0,
+            limits::MAX_BLOCKERS_MEAN,
+        )?,
+        blocker_discovery_hours: c.dist(
+            "world.blockers.discovery_hours",
+            w.blockers.discovery_hours,
+            hours,
+        )?,
         blocker_fix_effort_hours: c.dist(
             "world.blockers.fix_effort_hours",
             w.blockers.fix_effort_hours,
+            hours,
         )?,
-        build_duration_minutes: c
-            .dist("world.builds.duration_minutes", w.builds.duration_minutes)?,
+        build_duration_minutes: c.dist(
+            "world.builds.duration_minutes",
+            w.builds.duration_minutes,
+            Unit::Minutes,
+        )?,
         build_flaky_failure: c.probability("world.builds.flaky_failure", w.builds.flaky_failure)?,
         crash_rate_percent: c.dist(
             "world.builds.crash_rate_percent",
             w.builds.crash_rate_percent,
+            Unit::Percent,
         )?,
         crash_fix_effort_hours: c.dist(
             "world.builds.crash_fix_effort_hours",
             w.builds.crash_fix_effort_hours,
+            hours,
         )?,
-        signoff_teams: c.count("world.signoff.teams", w.signoff.teams, 0, 1000)?,
+        signoff_teams: c.count("world.signoff.teams", w.signoff.teams, 0, limits::MAX_TEAMS)?,
         signoff_opt_out: c.probability("world.signoff.opt_out", w.signoff.opt_out)?,
-        signoff_effort_hours: c.dist("world.signoff.effort_hours", w.signoff.effort_hours)?,
-        usage_hours_to_enough: c.dist("world.usage.hours_to_enough", w.usage.hours_to_enough)?,
-        itgc_hours: c.dist("world.rollout.itgc_hours", w.rollout.itgc_hours)?,
+        signoff_effort_hours: c.dist(
+            "world.signoff.effort_hours",
+            w.signoff.effort_hours,
+            hours,
+        )?,
+        usage_hours_to_enough: c.dist(
+            "world.usage.hours_to_enough",
+            w.usage.hours_to_enough,
+            hours,
+        )?,
+        itgc_hours: c.dist("world.rollout.itgc_hours", w.rollout.itgc_hours, hours)?,
         incident: c.probability("world.rollout.incident", w.rollout.incident)?,
         incident_after_hours: c.dist(
             "world.rollout.incident_after_hours",
             w.rollout.incident_after_hours,
+            hours,
         )?,
         incident_fix_effort_hours: c.dist(
             "world.rollout.incident_fix_effort_hours",
             w.rollout.incident_fix_effort_hours,
+            hours,
         )?,
-        reaction_minutes: c.dist("world.people.reaction_minutes", w.people.reaction_minutes)?,
+        reaction_minutes: c.dist(
+            "world.people.reaction_minutes",
+            w.people.reaction_minutes,
+            Unit::Minutes,
+        )?,
     };
     if world.build_flaky_failure >= 0.95 {
         return Err(c.invalid(
             "world.builds.flaky_failure",
-            world.build_flaky_failure,
+            num(world.build_flaky_failure),
             "must be below 0.95, or builds would rarely pass",
         ));
     }
@@ -353,20 +465,30 @@ pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scena
         c.gates(Step::Rollout1, &raw.gates.rollout_1)?,
         c.gates(Step::Rollout100, &raw.gates.rollout_100)?,
     ];
-    let bake_hours = c.non_negative("thresholds.bake_hours", raw.thresholds.bake_hours)?;
+    let bake_hours = c.non_negative("thresholds.bake_hours", raw.thresholds.bake_hours, hours)?;
     let thresholds = Thresholds {
         crash_rate_max_percent: c.positive(
             "thresholds.crash_rate_max_percent",
             raw.thresholds.crash_rate_max_percent,
+            Unit::Percent,
         )?,
-        bake: SignedDuration::from_secs_f64(bake_hours * 3600.0),
+        // Whole seconds, like every drawn duration (bounded above, so this cannot overflow).
+        bake: crate::world::hours(bake_hours),
     };
 
     if raw.policies.is_empty() {
         return Err(c.invalid("policies", "{}", "name at least one policy"));
     }
+    if raw.policies.len() > limits::MAX_POLICIES {
+        return Err(c.invalid(
+            "policies",
+            format!("({} tables)", raw.policies.len()),
+            format!("name at most {} policies", limits::MAX_POLICIES),
+        ));
+    }
     let mut policies = Vec::with_capacity(raw.policies.len());
     for (name, steps) in &raw.policies {
+        c.name(&format!("policies.{name}"), name)?;
         policies.push(c.policy(name, steps)?);
     }
     // `manual` is the reference every saving is measured against: list it first.

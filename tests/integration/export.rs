@@ -459,22 +459,35 @@ fn start_complete_gives_each_activity_a_start_and_a_complete_event() {
 #[test]
 fn names_that_need_escaping_survive_csv_and_xes() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = tmp.path().join("odd.toml");
-    let text = baseline_with(r#"name = "baseline""#, r#"name = "what-if <a&b>, 'q'""#)
-        .replace("[policies.robot]", "[policies.'fast, \"safe\" & <sure>']");
+    // Names become paths (`policy=NAME/`, `data/runs/NAME/`), so since issue 16 they are
+    // restricted to letters, digits, `_`, `.` and `-`: what CSV and XES would have to quote
+    // or escape is refused at validation, naming the key.
+    let odd = tmp.path().join("odd.toml");
+    let text = baseline_with(r#"name = "baseline""#, r#"name = "what-if <a&b>, 'q'""#);
+    std::fs::write(&odd, text).unwrap();
+    conductor()
+        .args(["simulate", "--seeds", "1", "--weeks", "1"])
+        .arg(&odd)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("key `name`"));
+    // What remains allowed goes through both formats unchanged.
+    let scenario = tmp.path().join("dotted.toml");
+    let text = baseline_with(r#"name = "baseline""#, r#"name = "what-if_v1.2""#)
+        .replace("[policies.robot]", "[policies.'fast.safe-sure_1']");
     std::fs::write(&scenario, text).unwrap();
     let dir = tmp.path().join("run");
     write_run(
         &dir,
         &[scenario.to_str().unwrap(), "--seeds", "1", "--weeks", "1"],
     );
-    let policy = r#"fast, "safe" & <sure>"#;
+    let policy = "fast.safe-sure_1";
     let args = ["--policy", policy];
     let csv = parse_csv(&export_stdout(&dir, &args));
     assert!(!csv.is_empty());
     for r in &csv {
         assert_eq!(r.policy, policy);
-        let id = format!("what-if <a&b>, 'q'/{policy}/seed=1/v0/{}", r.platform);
+        let id = format!("what-if_v1.2/{policy}/seed=1/v0/{}", r.platform);
         assert_eq!(r.case, id);
     }
     let xes_file = tmp.path().join("odd.xes");
@@ -484,7 +497,7 @@ fn names_that_need_escaping_survive_csv_and_xes() {
     )
     .success();
     let xes = std::fs::read_to_string(&xes_file).unwrap();
-    assert!(xes.contains("value=\"what-if &lt;a&amp;b&gt;, &apos;q&apos;\""));
+    assert!(xes.contains("value=\"what-if_v1.2\""));
     assert_eq!(xes_rows(&parse_xes(&xes)), csv);
 }
 

@@ -14,6 +14,8 @@ mod determinism;
 mod errors;
 mod export;
 mod fit;
+mod fuzz;
+mod hostile;
 mod invariants;
 mod json_vocabulary;
 mod pipes;
