@@ -68,9 +68,12 @@ fn part_batches(sc: &Scenario, seeds: std::ops::Range<u64>) -> [RecordBatch; 4] 
 
 fn encode(batch: &RecordBatch) -> usize {
     let mut buf = Vec::with_capacity(1 << 20);
-    let mut w =
-        ArrowWriter::try_new_with_options(&mut buf, batch.schema(), dataset::writer_options())
-            .expect("writer");
+    let mut w = ArrowWriter::try_new_with_options(
+        &mut buf,
+        batch.schema(),
+        conductor::files::parquet::writer_options(),
+    )
+    .expect("writer");
     w.write(batch).expect("encode");
     w.close().expect("close");
     buf.len()

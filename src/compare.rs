@@ -23,9 +23,10 @@ use serde::Serialize;
 
 pub use source::{Arm, Cycle, Side, SideSpec, load};
 
+use crate::analysis::ALL_PLATFORMS;
 use crate::model::WaitingOn;
-use crate::report::ALL_PLATFORMS;
 use crate::stats;
+use crate::text::number::{hours, interval, percent, signed_points, thousands};
 
 /// Errors of `conductor compare` (all exit with code 2).
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +39,7 @@ pub enum CompareError {
     NoPairs(String),
     /// A table of a run directory cannot be read.
     #[error(transparent)]
-    Report(#[from] crate::report::ReportError),
+    Scan(#[from] crate::analysis::ScanError),
     /// A run directory cannot be opened.
     #[error(transparent)]
     Dataset(#[from] crate::dataset::DatasetError),
@@ -368,34 +369,6 @@ fn label_rows(all: &[(&Cycle, &Cycle)]) -> Vec<LabelRow> {
     rows
 }
 
-/// Hours for sentences: one decimal, never `-0.0`.
-pub fn hours(h: f64) -> String {
-    let r = (h * 10.0).round() / 10.0;
-    if r == 0.0 {
-        "0.0".into()
-    } else {
-        format!("{r:.1}")
-    }
-}
-
-/// A whole number with thousands separators (`15,600`).
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// An interval for sentences: `10.6 to 11.4`, `-0.2 to 0.8`.
-pub fn interval(lo: f64, hi: f64) -> String {
-    format!("{} to {}", hours(lo), hours(hi))
-}
-
 /// The one-sentence answer of a comparison.
 pub fn verdict(c: &Comparison) -> String {
     let (b, o) = (&c.base.label, &c.other.label);
@@ -455,22 +428,6 @@ pub fn verdict(c: &Comparison) -> String {
     format!("{speed}{success}")
 }
 
-/// A rate as a percentage with one decimal.
-pub fn percent(rate: f64) -> String {
-    let p = (rate * 1000.0).round() / 10.0;
-    format!("{:.1}%", if p == 0.0 { 0.0 } else { p })
-}
-
-/// A difference of rates in percentage points, signed (`+8.7`, `-0.4`).
-pub fn signed_points(delta: f64) -> String {
-    let p = (delta * 1000.0).round() / 10.0;
-    if p == 0.0 {
-        "0.0".into()
-    } else {
-        format!("{p:+.1}")
-    }
-}
-
 /// Runs every comparison the sides ask for.
 pub fn run(sides: &[SideSpec], opts: &Options) -> Result<Compare, CompareError> {
     let pairs = load(sides, opts)?;
@@ -480,7 +437,7 @@ pub fn run(sides: &[SideSpec], opts: &Options) -> Result<Compare, CompareError> 
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Compare {
         pairing: PAIRING,
-        percentile_method: crate::report::PERCENTILE_METHOD,
+        percentile_method: crate::analysis::PERCENTILE_METHOD,
         bootstrap_resamples: stats::BOOTSTRAP_RESAMPLES,
         comparisons,
     })
@@ -566,16 +523,5 @@ mod tests {
         let b = arm("b", vec![cycle(2, 0, "ios", Some(1.0))]);
         let e = compare(&a, &b).unwrap_err().to_string();
         assert!(e.contains("no release in common"), "{e}");
-    }
-
-    #[test]
-    fn numbers_read_as_people_write_them() {
-        assert_eq!(thousands(7800), "7,800");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(hours(-0.04), "0.0");
-        assert_eq!(interval(-0.24, 0.81), "-0.2 to 0.8");
-        assert_eq!(signed_points(0.087), "+8.7");
-        assert_eq!(percent(0.912), "91.2%");
     }
 }

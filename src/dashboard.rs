@@ -16,7 +16,7 @@ use arrow_array::types::{Float32Type, Int16Type, Int32Type, Int64Type, Timestamp
 use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use jiff::Timestamp;
 
-pub use html::{Html, escape, to_html};
+pub use html::{Html, to_html};
 pub use text::{Text, to_text};
 
 /// Renders a board; one implementation per output format, each in its own file.
@@ -346,7 +346,7 @@ fn collect_rows(
     // The files hold signed columns (docs/formats.md); the board's counts are never negative.
     let count = |v: i32| u32::try_from(v).unwrap_or(0);
     let small = |v: i16| u32::try_from(v).unwrap_or(0);
-    let seed = crate::dataset::tables::seed_column(seed);
+    let seed = crate::files::parquet::seed_column(seed);
     let crash = primitive::<Float32Type>(batch, "crash_rate_percent")?;
     let gate_cols = Gate::ALL
         .iter()
@@ -360,7 +360,7 @@ fn collect_rows(
         if seeds.value(i) != seed || ts.value(i) != at_ms {
             continue;
         }
-        if version.is_some_and(|v| crate::dataset::tables::version_column(v) != versions.value(i)) {
+        if version.is_some_and(|v| crate::files::parquet::version_column(v) != versions.value(i)) {
             continue;
         }
         let state_name = state.value(i);

@@ -33,7 +33,6 @@
 
 pub mod lock;
 mod manifest;
-mod output;
 pub mod read;
 pub mod tables;
 
@@ -45,21 +44,15 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use arrow_array::RecordBatch;
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::ArrowWriterOptions;
-use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::file::properties::{WriterProperties, WriterVersion};
-use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
-pub use manifest::{EventLogSource, FileDigest, Manifest};
-pub use output::atomic_write;
+pub use crate::files::FileDigest;
+pub use manifest::{EventLogSource, Manifest};
 pub use read::RunDir;
 
 use crate::engine::{self, Detail, RunResult};
-use crate::eventlog::recorded::RecordedSeason;
+use crate::files::parquet::write_parquet;
+use crate::files::{atomic_write, sha256_hex};
 use crate::progress::{Job, Progress};
 #[cfg(test)]
 use crate::scenario::Scenario;
@@ -67,6 +60,7 @@ use crate::scenario::limits::{
     MAX_PART_SNAPSHOT_ROWS, MAX_SHARDS, MAX_WEEKS, name_problem, seed_range_problem,
 };
 use crate::sweep::Sweep;
+use crate::world::recorded::RecordedSeason;
 
 /// Version of the tables' schemas; bumped whenever a column changes.
 pub const SCHEMA_VERSION: u32 = 4;
@@ -74,8 +68,7 @@ pub const SCHEMA_VERSION: u32 = 4;
 /// Seeds per part file.
 pub const SEEDS_PER_PART: u64 = 8;
 
-/// Rows per Parquet row group (small enough for row-group statistics to skip data).
-pub const ROW_GROUP_ROWS: usize = 64 * 1024;
+pub use crate::files::parquet::ROW_GROUP_ROWS;
 
 /// The tables of a run directory, one folder each.
 pub const TABLES: [&str; 4] = ["snapshots", "transitions", "segments", "cycles"];
@@ -150,14 +143,9 @@ pub enum DatasetError {
         /// The cause.
         reason: String,
     },
-    /// An output path that cannot be written as asked (a directory, a dangling link).
-    #[error("{}: cannot write here: {reason}", path.display())]
-    Output {
-        /// The path given.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
+    /// A file cannot be written.
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     /// Another writer holds the directory's (or the shard's) lock.
     #[error(
         "{}: another conductor is writing {what} (it holds {}); wait for it to finish, or stop it, then run again",
@@ -456,14 +444,6 @@ pub struct Written {
     pub segment_rows: u64,
     /// Track-cycles written now (rows of `cycles`).
     pub cycle_rows: u64,
-}
-
-/// SHA-256 of `bytes`, lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 impl RunSpec<'_> {
@@ -838,7 +818,7 @@ fn remove_temporaries(spec: &RunSpec, dir: &Path, manifest: &Path) -> Result<(),
             return Ok(());
         };
         for entry in entries.flatten() {
-            if output::is_temporary_of(&entry.file_name().to_string_lossy(), &name) {
+            if crate::files::is_temporary_of(&entry.file_name().to_string_lossy(), &name) {
                 remove_if_exists(&entry.path())?;
             }
         }
@@ -857,51 +837,6 @@ fn remove_temporaries(spec: &RunSpec, dir: &Path, manifest: &Path) -> Result<(),
         }
     }
     Ok(())
-}
-
-/// The Parquet settings of every table: zstd, format 2 pages, dictionary-encoded strings
-/// and small integers, delta-encoded timestamps.
-pub fn writer_properties() -> WriterProperties {
-    let mut b = WriterProperties::builder()
-        .set_writer_version(WriterVersion::PARQUET_2_0)
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_created_by(format!("conductor {}", env!("CARGO_PKG_VERSION")));
-    for col in ["ts", "gates_passed_at", "ended_at"] {
-        b = b
-            .set_column_dictionary_enabled(ColumnPath::from(col), false)
-            .set_column_encoding(ColumnPath::from(col), Encoding::DELTA_BINARY_PACKED);
-    }
-    b.build()
-}
-
-/// [`writer_properties`], and no embedded Arrow schema: the files declare plain Parquet
-/// types (UTF-8 strings, UTC timestamps), so every reader sees the same columns whatever
-/// in-memory encoding built them (snapshot strings are dictionary-keyed in memory).
-pub fn writer_options() -> ArrowWriterOptions {
-    ArrowWriterOptions::new()
-        .with_properties(writer_properties())
-        .with_skip_arrow_metadata(true)
-}
-
-/// Writes one batch as a Parquet file, atomically (see [`atomic_write`]); returns the
-/// file's size and SHA-256. The file is encoded in memory first (a part's files are a few
-/// megabytes), so the digest is of exactly the bytes written.
-pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<FileDigest, DatasetError> {
-    let parquet = |e: parquet::errors::ParquetError| DatasetError::Parquet {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
-    let mut bytes = Vec::new();
-    let mut w = ArrowWriter::try_new_with_options(&mut bytes, batch.schema(), writer_options())
-        .map_err(parquet)?;
-    w.write(batch).map_err(parquet)?;
-    w.close().map_err(parquet)?;
-    atomic_write(path, |f| f.write_all(&bytes))?;
-    Ok(FileDigest {
-        bytes: bytes.len() as u64,
-        sha256: sha256_hex(&bytes),
-    })
 }
 
 #[cfg(test)]

@@ -33,11 +33,11 @@ pub use record::{
 use jiff::{SignedDuration, Timestamp};
 
 use crate::calendar::Calendar;
-use crate::eventlog::recorded::{RecordedSeason, Scripted};
-use crate::eventlog::{Family, Kind, LogEvent, Ref};
 use crate::model::{Actor, Gate, GateSet, State, Step, WaitingOn};
+use crate::model::{Family, Kind, LogEvent, Ref};
 use crate::scenario::limits::SEASON_GRACE_CADENCES;
 use crate::scenario::{OverlapRule, Policy, Scenario};
+use crate::world::recorded::{RecordedSeason, Scripted};
 use crate::world::{BuildDraw, TrackWorld};
 
 /// The robot polls every five minutes, at :00, :05, … UTC.
@@ -53,7 +53,7 @@ pub fn run(
 ) -> RunResult {
     // Bounded dates and weeks always give every cut; should one not exist, the season
     // stops before it.
-    let cuts: Vec<Timestamp> = (0..=weeks).map_while(|v| branch_cut(scenario, v)).collect();
+    let cuts: Vec<Timestamp> = (0..=weeks).map_while(|v| scenario.branch_cut(v)).collect();
     let versions = (0..weeks).collect();
     let mut engine = Engine::new(scenario, policy, seed, cuts, versions, None, detail);
     engine.run();
@@ -147,26 +147,6 @@ impl Engine<'_> {
                 .collect(),
         }
     }
-}
-
-/// The branch cut instant of `version`: the cadence's date at the cut time in the squad's
-/// zone, moved to the squad's previous working day when that date is a holiday or weekend
-/// (teams cut early before a long weekend rather than late after it: the release before
-/// the moved cut has a day less, the one after it gets the days back). `None` when the date
-/// is past the civil calendar (a version number far beyond any season).
-pub fn branch_cut(scenario: &Scenario, version: u32) -> Option<Timestamp> {
-    let s = &scenario.season;
-    let squad = &scenario.release_squad;
-    let days = i64::from(version) * i64::from(s.cadence_weeks) * 7;
-    let span = jiff::Span::new().try_days(days).ok()?;
-    let mut date = s.first_branch_cut.checked_add(span).ok()?;
-    for _ in 0..14 {
-        if squad.is_working_day(date) {
-            break;
-        }
-        date = date.yesterday().unwrap_or(date);
-    }
-    Some(squad.at(date, s.branch_cut_time)).filter(|t| *t < Timestamp::MAX)
 }
 
 #[derive(Debug, Clone, Copy)]

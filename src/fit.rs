@@ -19,10 +19,11 @@ pub mod render;
 pub mod scenario_file;
 pub mod special;
 
-use crate::eventlog::recorded::{RecordedSeason, RecordedTrack};
-use crate::eventlog::{Families, Family, Kind, Log};
+use crate::dist::Dist;
+use crate::eventlog::Log;
+use crate::model::{Families, Family, Kind};
 use crate::scenario::Scenario;
-use crate::world::Dist;
+use crate::world::recorded::{RecordedSeason, RecordedTrack};
 use jiff::Timestamp;
 
 use mle::{CountFit, DurationFit, RateFit, Unfit};

@@ -18,21 +18,26 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod calendar;
 pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod dashboard;
 pub mod dataset;
+pub mod dist;
 pub mod engine;
 pub mod eventlog;
 pub mod export;
+pub mod files;
 pub mod fit;
 pub mod model;
+pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod summary;
 pub mod sweep;
+pub mod text;
 pub mod world;

@@ -1,13 +1,18 @@
 //! The release model's vocabulary: the seven states a track moves through, the policy-driven
-//! steps between them, the named gates each step needs, who acts, and the waiting-on labels.
+//! steps between them, the named gates each step needs, who acts, the waiting-on labels,
+//! the evidence families behind the gates and the events of a track's history.
 //!
 //! Everything here is plain data with no behaviour that depends on a scenario; the engine
 //! ([`crate::engine`]) gives it life and the scenario ([`crate::scenario`]) configures it.
 
+mod event;
+mod family;
 mod gate;
 mod state;
 mod waiting;
 
+pub use event::{Kind, LogEvent, Ref};
+pub use family::{Families, Family};
 pub use gate::{Gate, GateSet};
 pub use state::{Actor, State, Step};
 pub use waiting::WaitingOn;

@@ -15,7 +15,6 @@
 pub mod charts;
 pub(crate) mod format;
 mod query;
-pub mod scan;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -23,16 +22,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use format::{Format, render};
-pub(crate) use query::cycle_samples;
 
 use crate::dataset::{DatasetError, RunDir};
 
-/// The `platform` value of rows that pool every platform.
-pub const ALL_PLATFORMS: &str = "all";
-
-/// The percentile method, as reports state it.
-pub const PERCENTILE_METHOD: &str =
-    "linear interpolation between closest ranks (Hyndman & Fan type 7)";
+pub use crate::analysis::{ALL_PLATFORMS, PERCENTILE_METHOD};
 
 pub use crate::stats::BOOTSTRAP_RESAMPLES;
 
@@ -61,14 +54,9 @@ pub enum ReportError {
     /// The runs hold no complete part to report on.
     #[error("{0}: no complete part yet (is `conductor simulate --out` still running?)")]
     Empty(PathBuf),
-    /// A table file cannot be read (missing, truncated or corrupt).
-    #[error("{}: cannot read the table file: {reason}", path.display())]
-    Parquet {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
+    /// A table cannot be read.
+    #[error(transparent)]
+    Scan(#[from] crate::analysis::ScanError),
     /// polars failed to aggregate the tables.
     #[error("cannot read the run's tables: {0}")]
     Query(String),

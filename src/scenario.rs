@@ -13,13 +13,13 @@ mod validate;
 use std::path::Path;
 
 use jiff::{
-    SignedDuration,
+    SignedDuration, Timestamp,
     civil::{Date, Time},
 };
 
 use crate::calendar::Calendar;
+use crate::dist::Dist;
 use crate::model::{Actor, GateSet, Step};
-use crate::world::Dist;
 
 /// The calibrated weekly train, compiled into the binary as the default scenario.
 pub const BASELINE_TOML: &str = include_str!("../scenarios/baseline.toml");
@@ -227,6 +227,26 @@ impl Scenario {
     /// The policy called `name`.
     pub fn policy(&self, name: &str) -> Option<&Policy> {
         self.policies.iter().find(|p| p.name == name)
+    }
+
+    /// The branch cut instant of `version`: the cadence's date at the cut time in the squad's
+    /// zone, moved to the squad's previous working day when that date is a holiday or weekend
+    /// (teams cut early before a long weekend rather than late after it: the release before
+    /// the moved cut has a day less, the one after it gets the days back). `None` when the date
+    /// is past the civil calendar (a version number far beyond any season).
+    pub fn branch_cut(&self, version: u32) -> Option<Timestamp> {
+        let s = &self.season;
+        let squad = &self.release_squad;
+        let days = i64::from(version) * i64::from(s.cadence_weeks) * 7;
+        let span = jiff::Span::new().try_days(days).ok()?;
+        let mut date = s.first_branch_cut.checked_add(span).ok()?;
+        for _ in 0..14 {
+            if squad.is_working_day(date) {
+                break;
+            }
+            date = date.yesterday().unwrap_or(date);
+        }
+        Some(squad.at(date, s.branch_cut_time)).filter(|t| *t < Timestamp::MAX)
     }
 
     /// The enabled gates of `step`.

@@ -11,6 +11,7 @@ use crate::engine::{Outcome, RunResult};
 use crate::model::WaitingOn;
 use crate::scenario::Scenario;
 use crate::stats;
+use crate::text::number::{opt_hours, plural};
 
 /// One platform × policy line. Field names and units follow the JSON vocabulary of
 /// docs/formats.md ("JSON output"): hours end in `_hours`, fractions are 0 to 1.
@@ -156,12 +157,12 @@ impl Summary {
                 r.policy.clone(),
                 r.tracks.to_string(),
                 format!("{:.1}%", r.success_rate * 100.0),
-                hours(r.cycle_p50_hours, 1),
-                hours(r.cycle_p85_hours, 1),
-                hours(r.cycle_p95_hours, 1),
-                hours(r.cycle_mean_hours, 1),
+                opt_hours(r.cycle_p50_hours, 1),
+                opt_hours(r.cycle_p85_hours, 1),
+                opt_hours(r.cycle_p95_hours, 1),
+                opt_hours(r.cycle_mean_hours, 1),
                 format!("{:.2}", r.blockers_per_release),
-                hours(r.longest_weekday_manual_wait_hours, 1),
+                opt_hours(r.longest_weekday_manual_wait_hours, 1),
             ]);
         }
         out.push_str(&render(&t));
@@ -184,7 +185,7 @@ impl Summary {
                 if r.shipped == 0 {
                     return "–".to_string();
                 }
-                hours(r.waiting_hours.get(l.as_str()).copied(), 2)
+                opt_hours(r.waiting_hours.get(l.as_str()).copied(), 2)
             }));
             t.push(line);
         }
@@ -205,7 +206,7 @@ impl Summary {
             for s in &self.savings {
                 let ci = match (s.saving_ci95_low_hours, s.saving_ci95_high_hours) {
                     (Some(lo), Some(hi)) => {
-                        format!("[{}, {}]", hours(Some(lo), 2), hours(Some(hi), 2))
+                        format!("[{}, {}]", opt_hours(Some(lo), 2), opt_hours(Some(hi), 2))
                     }
                     _ => "–".into(),
                 };
@@ -213,21 +214,16 @@ impl Summary {
                     s.policy.clone(),
                     s.platform.clone(),
                     s.pairs.to_string(),
-                    hours(s.saving_mean_hours, 2),
+                    opt_hours(s.saving_mean_hours, 2),
                     ci,
-                    hours(s.saving_p50_hours, 2),
-                    hours(s.saving_p90_hours, 2),
+                    opt_hours(s.saving_p50_hours, 2),
+                    opt_hours(s.saving_p90_hours, 2),
                 ]);
             }
             out.push_str(&render(&t));
         }
         out
     }
-}
-
-/// `n` with the singular or plural noun.
-pub fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `seeds 1-200` (or `seed 7`).
@@ -239,18 +235,6 @@ fn seed_span(first: u64, n: u64) -> String {
             "seeds {first}-{}",
             first.saturating_add(n.saturating_sub(1))
         )
-    }
-}
-
-/// Hours with `digits` decimals, `–` when absent, never `-0.00`.
-pub fn hours(h: Option<f64>, digits: usize) -> String {
-    match h {
-        None => "–".into(),
-        Some(h) => {
-            let scale = 10f64.powi(digits as i32);
-            let r = (h * scale).round() / scale;
-            format!("{:.digits$}", if r == 0.0 { 0.0 } else { r })
-        }
     }
 }
 
@@ -356,20 +340,5 @@ fn saving(runs: &[RunResult], policy: &str, platform: Option<usize>, name: &str)
 
 /// Renders rows as a plain table: the first two columns left-aligned, the rest right-aligned.
 fn render(rows: &[Vec<String>]) -> String {
-    crate::report::format::table::aligned(rows, 2)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn regression_hours_never_print_minus_zero() {
-        assert_eq!(hours(Some(-0.001), 2), "0.00");
-        assert_eq!(hours(Some(-0.04), 1), "0.0");
-        assert_eq!(hours(Some(-0.06), 1), "-0.1");
-        assert_eq!(hours(None, 2), "–");
-        assert_eq!(plural(1, "seed", "seeds"), "1 seed");
-        assert_eq!(plural(2, "seed", "seeds"), "2 seeds");
-    }
+    crate::text::table::aligned(rows, 2)
 }

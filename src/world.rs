@@ -9,21 +9,19 @@
 //! A replayed log's world ([`TrackWorld::recorded`]) takes what the log recorded first and
 //! these streams for the rest, drawing from them exactly as a simulation would.
 
-mod dist;
+pub mod recorded;
 
 use std::collections::VecDeque;
-
-pub use dist::Dist;
 
 use jiff::SignedDuration;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
-use crate::eventlog::recorded::{RecordedBuild, RecordedReview, RecordedRollout, RecordedTrack};
-use crate::eventlog::{Families, Family};
-use crate::scenario::limits::MAX_DRAW_HOURS;
+use crate::dist::{hours, minutes};
+use crate::model::{Families, Family};
 use crate::scenario::{Scenario, StoreParams};
+use recorded::{RecordedBuild, RecordedReview, RecordedRollout, RecordedTrack};
 
 /// The independent random processes of one track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,31 +69,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
-}
-
-/// Hours (or minutes) as a whole-second duration. Whole seconds keep every event instant on
-/// a second boundary, which keeps data files and reports exact.
-///
-/// Negative values (and NaN) are zero; values past [`MAX_DRAW_HOURS`] (ten years, only a
-/// heavy tail or a recorded value reaches them) are capped there, so that adding any draw
-/// to any instant of a season stays inside the calendar (docs/model.md, §8).
-pub fn hours(h: f64) -> SignedDuration {
-    SignedDuration::from_secs(whole_seconds(h * 3600.0))
-}
-
-/// Minutes as a whole-second duration (capped like [`hours`]).
-pub fn minutes(m: f64) -> SignedDuration {
-    SignedDuration::from_secs(whole_seconds(m * 60.0))
-}
-
-/// `secs` rounded to whole seconds in `0 ..= MAX_DRAW_HOURS` hours (NaN is 0).
-fn whole_seconds(secs: f64) -> i64 {
-    let max = MAX_DRAW_HOURS * 3600.0;
-    if secs.is_nan() || secs <= 0.0 {
-        0
-    } else {
-        secs.min(max).round() as i64
-    }
 }
 
 /// One blocking bug as the world draws it.
@@ -497,6 +470,7 @@ impl Recorded {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dist::MAX_DRAW_HOURS;
     use rand::Rng;
 
     #[test]

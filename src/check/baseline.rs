@@ -259,7 +259,7 @@ fn validate(file: &Path, raw: RawBaseline) -> Result<Baseline, BaselineError> {
             policy: l.policy,
             platform: l
                 .platform
-                .unwrap_or_else(|| crate::report::ALL_PLATFORMS.to_string()),
+                .unwrap_or_else(|| crate::analysis::ALL_PLATFORMS.to_string()),
             bounds,
         });
     }

@@ -164,7 +164,7 @@ pub struct Table {
 impl Table {
     /// Computes every figure of `samples`. With `intervals`, each gets a `confidence`
     /// percentile-bootstrap interval resampling whole seeds (whole versions when there is
-    /// one seed), [`crate::report::BOOTSTRAP_RESAMPLES`] times from a generator seeded by
+    /// one seed), [`crate::stats::BOOTSTRAP_RESAMPLES`] times from a generator seeded by
     /// the group's name, so the figures are the same on every run and machine.
     pub fn new(samples: &[Sample], intervals: bool, confidence: f64) -> Table {
         use rayon::prelude::*;
@@ -180,7 +180,7 @@ impl Table {
             }
             seeds.insert(s.seed);
         }
-        platforms.push(crate::report::ALL_PLATFORMS.to_string());
+        platforms.push(crate::analysis::ALL_PLATFORMS.to_string());
         let one_seed = seeds.len() < 2;
         let keys: Vec<(String, String)> = policies
             .iter()
@@ -194,7 +194,7 @@ impl Table {
                     Default::default();
                 for s in samples.iter().filter(|s| {
                     s.policy == *policy
-                        && (s.platform == *platform || platform == crate::report::ALL_PLATFORMS)
+                        && (s.platform == *platform || platform == crate::analysis::ALL_PLATFORMS)
                 }) {
                     let unit = if one_seed {
                         u64::from(s.version)
@@ -243,7 +243,7 @@ fn bootstrap(units: &[Vec<Option<f64>>], label: &str, confidence: f64) -> [Optio
     let mut draws: [Vec<f64>; 5] = Default::default();
     let mut scratch = Vec::new();
     let mut picked: Vec<usize> = Vec::with_capacity(k);
-    for _ in 0..crate::report::BOOTSTRAP_RESAMPLES {
+    for _ in 0..crate::stats::BOOTSTRAP_RESAMPLES {
         picked.clear();
         picked.extend((0..k).map(|_| rng.random_range(0..k)));
         let f = Figures::of(
@@ -258,7 +258,7 @@ fn bootstrap(units: &[Vec<Option<f64>>], label: &str, confidence: f64) -> [Optio
     }
     let tail = (1.0 - confidence) / 2.0;
     draws.map(|mut d| {
-        if d.len() < crate::report::BOOTSTRAP_RESAMPLES / 2 {
+        if d.len() < crate::stats::BOOTSTRAP_RESAMPLES / 2 {
             return None;
         }
         d.sort_by(f64::total_cmp);

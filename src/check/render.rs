@@ -6,8 +6,8 @@
 use std::fmt::Write;
 
 use super::{CheckResult, InputKind, Outcome, Side, Status, fmt};
-use crate::export::xml_escape;
-use crate::report::format::table::aligned_with;
+use crate::text::table::aligned_with;
+use crate::text::xml::xml_escape;
 
 /// Shown where a result has no value, interval or margin.
 const NONE: &str = "–";
@@ -96,7 +96,7 @@ pub fn json(outcome: &Outcome) -> String {
         "no_data": c.no_data,
         "results": results,
     });
-    let v = crate::report::format::rounded(&v).unwrap_or(v);
+    let v = crate::text::json::rounded(&v).unwrap_or(v);
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s

@@ -12,11 +12,12 @@ use super::{CliError, bounds};
 use crate::check::baseline::{DEFAULT_CONFIDENCE, DEFAULT_SEEDS};
 use crate::check::metrics::Table;
 use crate::check::{Baseline, InputKind, Outcome, Sample, evaluate, render};
-use crate::dataset::{RunDir, atomic_write};
+use crate::dataset::RunDir;
 use crate::engine::{self, Detail, RECORDED_POLICY};
-use crate::eventlog::recorded::RecordedSeason;
+use crate::files::atomic_write;
 use crate::scenario::Scenario;
 use crate::sweep::{self, Sweep};
+use crate::world::recorded::RecordedSeason;
 
 /// Arguments of `conductor check`.
 #[derive(Debug, Args)]
@@ -188,7 +189,7 @@ fn load(
     let (input, only, first_seed) = (args.input.as_path(), &args.policies, args.seed);
     if input.is_dir() {
         let run = RunDir::open(input)?;
-        let rows = crate::report::cycle_samples(&run)
+        let rows = crate::analysis::cycle_samples(&run)
             .with_context(|| format!("{}: cannot read its cycles", input.display()))?;
         let samples: Vec<Sample> = rows
             .into_iter()

@@ -11,7 +11,7 @@ use super::report::Format;
 use super::bounds;
 use super::console::{self, Notes};
 use crate::compare::{self, Options, SideSpec, format};
-use crate::dataset::atomic_write;
+use crate::files::atomic_write;
 use crate::sweep;
 
 /// Arguments of `conductor compare`.

@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use super::console::{self, Notes};
-use crate::dataset::atomic_write;
 use crate::export::{self, ActivityKind, Lifecycle, LogFormat, Options};
+use crate::files::atomic_write;
 
 /// Arguments of `conductor export`.
 #[derive(Debug, Args)]

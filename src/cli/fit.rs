@@ -9,11 +9,11 @@ use clap::{Args, ValueEnum};
 
 use super::bounds;
 use super::console::{self, Notes};
-use crate::dataset::atomic_write;
-use crate::eventlog::recorded::RecordedSeason;
+use crate::files::atomic_write;
 use crate::fit::render::{self, Source};
 use crate::fit::{self as fitting, Options, scenario_file};
 use crate::scenario::Scenario;
+use crate::world::recorded::RecordedSeason;
 
 /// Arguments of `conductor fit`.
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use clap::{Args, CommandFactory};
 
 use super::Cli;
 use super::console::{self, Notes};
-use crate::dataset::atomic_write;
+use crate::files::atomic_write;
 
 /// Arguments of `conductor man`.
 #[derive(Debug, Args)]

@@ -10,11 +10,11 @@ use super::console;
 use super::{Notes, bounds, eprint_line};
 use crate::dataset::{self, EventLogSource, Options, RunSpec, Shard, Source};
 use crate::engine::{Detail, RECORDED_POLICY};
-use crate::eventlog::recorded::RecordedSeason;
 use crate::eventlog::{Log, ReadOptions};
 use crate::scenario::limits::{safe_name, seed_range_problem};
 use crate::scenario::{Policy, Scenario};
 use crate::sweep::{self, Sweep};
+use crate::world::recorded::RecordedSeason;
 
 /// Arguments of `conductor replay`.
 #[derive(Debug, Args)]

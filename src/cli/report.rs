@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 
 use super::bounds;
 use super::console::{self, Notes};
-use crate::dataset::atomic_write;
+use crate::files::atomic_write;
 use crate::report::{self, Options, charts};
 
 /// Arguments of `conductor report`.

@@ -1,5 +1,5 @@
 //! `conductor compare`'s charts, in the report's look and palette
-//! ([`crate::report::charts::style`]):
+//! ([`crate::plot`]):
 //!
 //! - `savings-forest`: per comparison and platform (and pooled), the mean saving per
 //!   release with its 95% bootstrap interval, the forest plot that says at a glance which
@@ -17,14 +17,15 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Compare, CompareError, Comparison, hours};
-use crate::report::ALL_PLATFORMS;
-use crate::report::charts::Histograms;
-use crate::report::charts::style::{
+use super::{Compare, CompareError, Comparison};
+use crate::analysis::ALL_PLATFORMS;
+use crate::plot::histogram::Histograms;
+use crate::plot::style::{
     self, AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem, MUTED,
     Palette, Panels, ROW_PX, SEP, Series, Swatch, label_font, legend, row_layout, text_width,
     title,
 };
+use crate::text::number::hours;
 
 /// A chart of `conductor compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

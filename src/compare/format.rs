@@ -8,11 +8,14 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::{Compare, CompareError, Comparison, charts, hours, interval, percent, thousands};
-use crate::report::format::{Section, csv::field, html, markdown, rounded, table};
+use super::{Compare, CompareError, Comparison, charts};
+use crate::text::html::escape;
+use crate::text::json::rounded;
+use crate::text::number::{hours, interval, percent, thousands};
+use crate::text::{Section, csv::field, html, markdown, table};
 
 /// The output formats of `conductor compare`: the report's.
-pub use crate::report::Format;
+pub use crate::text::Format;
 
 /// Renders a comparison as text.
 pub trait Render {
@@ -265,9 +268,9 @@ impl Render for Html {
             let _ = writeln!(
                 s,
                 "<div class=\"card\"><div class=\"value\">{value}</div><div class=\"label\">saved per release by {} against {} ({})<br>{ci}</div></div>",
-                crate::dashboard::escape(&c.other.label),
-                crate::dashboard::escape(&c.base.label),
-                crate::dashboard::escape(&context(c)),
+                escape(&c.other.label),
+                escape(&c.base.label),
+                escape(&context(c)),
             );
         }
         s.push_str("</div>\n");
@@ -275,8 +278,8 @@ impl Render for Html {
             let _ = writeln!(
                 s,
                 "<p class=\"note\"><strong>{}</strong>: {}.</p>",
-                crate::dashboard::escape(&context(c)),
-                crate::dashboard::escape(&c.verdict)
+                escape(&context(c)),
+                escape(&c.verdict)
             );
         }
         for chart in charts::Chart::ALL {
@@ -286,7 +289,7 @@ impl Render for Html {
                     "<figure id=\"chart-{}\">\n{}\n<figcaption>{}</figcaption></figure>\n",
                     chart.name(),
                     html::svg_body(&svg),
-                    crate::dashboard::escape(&chart.caption(compare))
+                    escape(&chart.caption(compare))
                 );
             }
         }

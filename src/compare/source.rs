@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{ArmInfo, CompareError, Options};
+use crate::analysis::scan::read_table;
+use crate::analysis::{f64s, i64s, strs};
 use crate::dataset::RunDir;
 use crate::engine::Detail;
 use crate::model::WaitingOn;
 use crate::progress::{Job, Progress};
-use crate::report::scan::read_table;
 use crate::scenario::Scenario;
 use crate::sweep::Sweep;
 
@@ -454,43 +455,12 @@ fn run_cycles(run: &RunDir, policy: &str) -> Result<Vec<Cycle>, CompareError> {
         &columns,
         &[policy.to_string()],
     )?;
-    let bad = |e: polars::prelude::PolarsError| {
-        CompareError::Report(crate::report::ReportError::Query(e.to_string()))
-    };
-    let ints = |name: &str| -> Result<Vec<Option<i64>>, CompareError> {
-        Ok(df
-            .column(name)
-            .map_err(bad)?
-            .i64()
-            .map_err(bad)?
-            .iter()
-            .collect())
-    };
-    let floats = |name: &str| -> Result<Vec<Option<f64>>, CompareError> {
-        Ok(df
-            .column(name)
-            .map_err(bad)?
-            .f64()
-            .map_err(bad)?
-            .iter()
-            .collect())
-    };
-    let texts = |name: &str| -> Result<Vec<String>, CompareError> {
-        Ok(df
-            .column(name)
-            .map_err(bad)?
-            .str()
-            .map_err(bad)?
-            .iter()
-            .map(|s| s.unwrap_or_default().to_string())
-            .collect())
-    };
-    let (seed, version) = (ints("seed")?, ints("version")?);
-    let (platform, outcome) = (texts("platform")?, texts("outcome")?);
-    let cycle = floats("cycle_hours")?;
+    let (seed, version) = (i64s(&df, "seed")?, i64s(&df, "version")?);
+    let (platform, outcome) = (strs(&df, "platform")?, strs(&df, "outcome")?);
+    let cycle = f64s(&df, "cycle_hours")?;
     let hours: Vec<Vec<Option<f64>>> = hour_cols
         .iter()
-        .map(|c| floats(c))
+        .map(|c| f64s(&df, c))
         .collect::<Result<_, _>>()?;
     Ok((0..df.height())
         .map(|i| Cycle {

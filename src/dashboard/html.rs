@@ -3,14 +3,7 @@
 use std::fmt::Write;
 
 use super::Board;
-
-/// Escapes text for HTML (the report's HTML uses it too).
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::text::html::escape;
 
 /// The HTML format.
 pub struct Html;

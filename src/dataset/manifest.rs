@@ -10,7 +10,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{DatasetError, atomic_write};
+use super::DatasetError;
+use crate::files::{FileDigest, atomic_write};
 
 /// The manifest of one run directory (or of one shard's share of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,16 +60,6 @@ pub struct Manifest {
     /// For `conductor replay`: the event log the runs replay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_log: Option<EventLogSource>,
-}
-
-/// What a part file held when it was written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileDigest {
-    /// Its size in bytes.
-    pub bytes: u64,
-    /// SHA-256 of its bytes, lower-case hex.
-    pub sha256: String,
 }
 
 /// The event log a replayed run directory was made from.
@@ -163,10 +154,10 @@ impl Manifest {
             reason: e.to_string(),
         })?;
         text.push('\n');
-        atomic_write(path, |f| {
+        Ok(atomic_write(path, |f| {
             use std::io::Write;
             f.write_all(text.as_bytes())
-        })
+        })?)
     }
 
     /// Whether `other` describes the same run (everything but progress).

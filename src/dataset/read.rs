@@ -1,10 +1,7 @@
 //! Reading run directories back: the manifest, the scenario, and the files of one part.
 
-use std::cell::Cell;
 use std::fs::File;
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::metadata::RowGroupMetaData;
@@ -392,39 +389,7 @@ pub fn open_part(
     })
 }
 
-thread_local! {
-    /// How many [`catch_panic`] calls are running on this thread.
-    static CATCHING: Cell<u32> = const { Cell::new(0) };
-}
-
-/// Runs `f`, turning a panic inside it into `Err(message)`, without the panic printing
-/// anything (the caller reports it as an error of its own).
-///
-/// For code that is not ours and may panic on bad bytes: arrow-rs's Parquet reader asserts
-/// on some corrupt footers ("column start and length should not be negative"). A process-wide
-/// panic hook, installed once, stays silent while the panicking thread is inside
-/// `catch_panic` and defers to the previous hook everywhere else, so a real bug still prints.
-pub fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if CATCHING.with(Cell::get) == 0 {
-                previous(info);
-            }
-        }));
-    });
-    CATCHING.with(|c| c.set(c.get() + 1));
-    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
-    CATCHING.with(|c| c.set(c.get().saturating_sub(1)));
-    result.map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "the Parquet reader failed".into())
-    })
-}
+pub use crate::files::catch_panic;
 
 /// Runs `read` on the Parquet file `path` inside [`catch_panic`]: a panic becomes
 /// [`DatasetError::ParquetRead`] naming the file.

@@ -18,6 +18,7 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::engine::{BuildStatus, RunResult, TrackResult};
+use crate::files::parquet::{seed_column, version_column};
 use crate::model::{Actor, Gate, State, WaitingOn};
 use crate::scenario::Scenario;
 
@@ -196,18 +197,6 @@ impl<'a> Keys<'a> {
             Arc::new(StringArray::from(self.platform)),
         ]
     }
-}
-
-/// A seed as the signed `seed` column holds it. Seeds are bounded to `0..=i64::MAX` where
-/// they are given (arguments, event logs), so the conversion never saturates in practice.
-pub fn seed_column(seed: u64) -> i64 {
-    i64::try_from(seed).unwrap_or(i64::MAX)
-}
-
-/// A version number as the signed `version` column holds it (versions are bounded far below
-/// `i32::MAX` where they are given).
-pub fn version_column(version: u32) -> i32 {
-    i32::try_from(version).unwrap_or(i32::MAX)
 }
 
 /// The first tick (a multiple of five minutes since the epoch) at or after `t`.

@@ -3,7 +3,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::eventlog::LogEvent;
+use crate::model::LogEvent;
 use crate::model::{Actor, GateSet, State, WaitingOn};
 
 /// How much a run keeps.

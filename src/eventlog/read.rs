@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{Kind, LogError, ReadOptions, Row, Skipped};
-use crate::dataset::read::catch_panic;
+use crate::files::catch_panic;
 use crate::scenario::limits::{FIRST_DATE, LAST_DATE, MAX_SEED, MAX_VERSION};
 
 /// The columns of an event log, required ones first.

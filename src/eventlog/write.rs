@@ -13,8 +13,9 @@ use jiff::Timestamp;
 
 use super::read::Format;
 use super::{LogError, LogEvent};
-use crate::dataset::{DatasetError, atomic_write, write_parquet};
 use crate::engine::RunResult;
+use crate::files::parquet::{seed_column, version_column, write_parquet};
+use crate::files::{FileError, atomic_write};
 use crate::scenario::Scenario;
 
 /// One row to write.
@@ -52,7 +53,7 @@ pub fn write(path: &Path, scenario: &Scenario, runs: &[RunResult]) -> Result<usi
             .strftime("%Y-%m-%dT%H:%M:%S%:z")
             .to_string()
     };
-    let failed = |source: DatasetError| LogError::Write {
+    let failed = |source: FileError| LogError::Write {
         file: path.to_path_buf(),
         source,
     };
@@ -138,13 +139,11 @@ fn batch(rows: &[Out]) -> Result<RecordBatch, arrow_schema::ArrowError> {
             .with_timezone("UTC"),
         ),
         Arc::new(Int64Array::from(
-            rows.iter()
-                .map(|r| crate::dataset::tables::seed_column(r.seed))
-                .collect::<Vec<_>>(),
+            rows.iter().map(|r| seed_column(r.seed)).collect::<Vec<_>>(),
         )),
         Arc::new(Int32Array::from(
             rows.iter()
-                .map(|r| crate::dataset::tables::version_column(r.version))
+                .map(|r| version_column(r.version))
                 .collect::<Vec<_>>(),
         )),
         Arc::new(StringArray::from(

@@ -6,7 +6,7 @@
 //! ([`fit_rate`]). Counts: a Poisson mean with an exact (Garwood) interval and the
 //! dispersion index ([`fit_count`]). Every interval is two-sided at the level asked for.
 
-use crate::world::Dist;
+use crate::dist::Dist;
 
 use super::special::{
     chi2_cdf, chi2_quantile, digamma, gamma_p, gamma_q, kolmogorov_sf, ln_gamma, normal_cdf,

@@ -263,7 +263,7 @@ fn join_or_none<'a>(items: impl Iterator<Item = &'a str>) -> String {
 
 /// Aligned columns, the first row a header underlined; `right[c]` right-aligns column c.
 fn aligned(rows: &[Vec<String>], right: &[bool]) -> String {
-    crate::report::format::table::aligned_with(rows, |c| right.get(c).copied().unwrap_or(false))
+    crate::text::table::aligned_with(rows, |c| right.get(c).copied().unwrap_or(false))
 }
 
 fn json_value(v: Value) -> Json {

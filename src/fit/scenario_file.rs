@@ -14,8 +14,8 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 use super::{ALL_STORES, Fit, FitError, Value};
+use crate::dist::Dist;
 use crate::scenario::Scenario;
-use crate::world::Dist;
 
 /// One value to write.
 #[derive(Debug, Clone, PartialEq)]

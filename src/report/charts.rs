@@ -6,22 +6,19 @@
 //!
 //! Every chart of a page colours a series (a policy, or `scenario / policy`) alike, from one
 //! [`Palette`] keyed by series ([`palette`]); `conductor compare`'s charts use the same
-//! palette and look ([`style`]). Axes start near the data, grids are light. Text in PNGs is
+//! palette and look ([`crate::plot`]). Axes start near the data, grids are light. Text in PNGs is
 //! drawn with an embedded subset of DejaVu Sans (no system fonts needed); SVGs name the font
 //! and let the viewer draw it. SVG and PNG bytes depend only on the report.
-
-mod histogram;
-pub mod style;
 
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub(crate) use histogram::Histograms;
-pub use style::Palette;
-use style::{
-    AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem, MUTED,
+use crate::plot::histogram::Histograms;
+pub use crate::plot::style::Palette;
+use crate::plot::style::{
+    self, AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem, MUTED,
     PANEL_TITLE_SIZE, Panels, ROW_PX, SEP, Series, Swatch, grid, label_font, legend, panels,
     text_width, title,
 };

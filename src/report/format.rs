@@ -2,30 +2,19 @@
 //! formats (table, Markdown, HTML) lay out the same [`Section`]s; JSON and CSV carry every
 //! row, per platform and pooled.
 
-pub(crate) mod csv;
-pub(crate) mod html;
+mod csv;
+mod html;
 mod json;
-pub(crate) mod markdown;
-pub(crate) mod table;
+mod markdown;
+mod table;
 
 use std::collections::BTreeMap;
 
 use super::{ALL_PLATFORMS, Namer, Report, ReportError};
+pub use crate::text::Section;
 
-/// An output format of `conductor report`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Plain-text tables for a terminal.
-    Table,
-    /// One JSON object with every table.
-    Json,
-    /// Every figure as one tidy CSV table.
-    Csv,
-    /// GitHub-flavoured Markdown tables.
-    Markdown,
-    /// One self-contained HTML page with tables and inline SVG charts.
-    Html,
-}
+/// The output formats of `conductor report` (and `compare`).
+pub use crate::text::Format;
 
 /// Renders a report as text.
 pub trait Render {
@@ -43,24 +32,6 @@ pub fn render(report: &Report, format: Format) -> Result<String, ReportError> {
         Format::Html => &html::Html,
     };
     r.render(report)
-}
-
-/// A table of the text formats: a title, a sentence saying how to read it, and cells
-/// already formatted. Columns from `numeric_from` on are numbers (right-aligned).
-#[derive(Debug, Clone)]
-pub struct Section {
-    /// A short identifier (HTML anchors).
-    pub id: String,
-    /// The heading.
-    pub title: String,
-    /// How to read it.
-    pub note: String,
-    /// Column headings.
-    pub header: Vec<String>,
-    /// Rows of cells.
-    pub rows: Vec<Vec<String>>,
-    /// First numeric column.
-    pub numeric_from: usize,
 }
 
 fn hours(h: Option<f64>) -> String {
@@ -450,29 +421,5 @@ pub fn describe_runs(report: &Report) -> Vec<String> {
 /// The report as JSON with every float rounded to 4 decimals (0.36 s of an hour), so that
 /// the output does not depend on the order polars' threads summed in.
 pub fn rounded_json(report: &Report) -> Result<serde_json::Value, ReportError> {
-    rounded(report).map_err(|e| ReportError::Query(e.to_string()))
-}
-
-/// Any output as JSON with every float rounded to 4 decimals (see [`rounded_json`]).
-pub(crate) fn rounded(value: &impl serde::Serialize) -> serde_json::Result<serde_json::Value> {
-    let mut v = serde_json::to_value(value)?;
-    round_floats(&mut v);
-    Ok(v)
-}
-
-fn round_floats(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Number(n) if n.is_f64() => {
-            if let Some(x) = n.as_f64() {
-                let r = (x * 1e4).round() / 1e4;
-                let r = if r == 0.0 { 0.0 } else { r };
-                if let Some(m) = serde_json::Number::from_f64(r) {
-                    *n = m;
-                }
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(round_floats),
-        serde_json::Value::Object(o) => o.values_mut().for_each(round_floats),
-        _ => {}
-    }
+    crate::text::json::rounded(report).map_err(|e| ReportError::Query(e.to_string()))
 }

@@ -12,6 +12,7 @@ use super::{
     OutcomeRow, PERCENTILE_METHOD, Report, ReportError, RunInfo, SavingRow, Span,
     StateBottleneckRow, StateRow, StepSavingRow, Timeline, TimelineRow,
 };
+use crate::analysis::{f64s, i64s, strs};
 use crate::calendar::Calendar;
 use crate::dataset::RunDir;
 use crate::model::{State, WaitingOn};
@@ -26,19 +27,6 @@ fn cols(names: &[&str]) -> Vec<Expr> {
 
 fn q(p: f64, name: &str) -> Expr {
     col(name).quantile(lit(p), QuantileMethod::Linear)
-}
-
-fn f64s(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, ReportError> {
-    let c = df.column(name)?.cast(&DataType::Float64)?;
-    Ok(c.f64()?.iter().collect())
-}
-
-fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>, ReportError> {
-    let c = df.column(name)?.cast(&DataType::String)?;
-    Ok(c.str()?
-        .iter()
-        .map(|s| s.unwrap_or_default().to_string())
-        .collect())
 }
 
 fn groups(df: &DataFrame) -> Result<Vec<Group>, ReportError> {
@@ -63,35 +51,7 @@ pub(crate) fn scan(
     columns: &[&str],
     policies: &[String],
 ) -> Result<LazyFrame, ReportError> {
-    Ok(super::scan::read_table(runs, table, columns, policies)?.lazy())
-}
-
-/// One row per track-cycle of `run`: (policy, platform, seed, version, cycle hours).
-pub(crate) type CycleSample = (String, String, u64, u32, Option<f64>);
-
-/// Every track-cycle of `run`, for `conductor check`.
-pub(crate) fn cycle_samples(run: &RunDir) -> Result<Vec<CycleSample>, ReportError> {
-    let df = scan(
-        std::slice::from_ref(run),
-        "cycles",
-        &["policy", "platform", "seed", "version", "cycle_hours"],
-        &[],
-    )?
-    .collect()?;
-    let (policy, platform) = (strs(&df, "policy")?, strs(&df, "platform")?);
-    let (seed, version) = (f64s(&df, "seed")?, f64s(&df, "version")?);
-    let hours = f64s(&df, "cycle_hours")?;
-    Ok((0..df.height())
-        .map(|i| {
-            (
-                policy[i].clone(),
-                platform[i].clone(),
-                seed[i].unwrap_or(0.0) as u64,
-                version[i].unwrap_or(0.0) as u32,
-                hours[i],
-            )
-        })
-        .collect())
+    Ok(crate::analysis::scan::read_table(runs, table, columns, policies)?.lazy())
 }
 
 /// `aggs` per (scenario, policy, platform, `extra`…) and pooled over platforms (platform
@@ -724,14 +684,14 @@ fn paired_savings(
     order: &Order,
 ) -> Result<Savings, ReportError> {
     let (s, f) = (strs(df, "scenario")?, strs(df, "platform")?);
-    let (seed, version) = (f64s(df, "seed")?, f64s(df, "version")?);
+    let (seed, version) = (i64s(df, "seed")?, i64s(df, "version")?);
     let (b, o) = (f64s(df, "base_hours")?, f64s(df, "other_hours")?);
     // The bootstrap's independent unit: the seed, or the version when there is one seed
     // (a replayed log: one recorded season, whose weeks are the units).
     let one_seed = seed.iter().flatten().all(|s| Some(*s) == seed[0]);
     let unit = if one_seed { &version } else { &seed };
     // (scenario, platform) -> unit -> differences
-    let mut by: BTreeMap<(String, String), BTreeMap<u64, Vec<f64>>> = BTreeMap::new();
+    let mut by: BTreeMap<(String, String), BTreeMap<i64, Vec<f64>>> = BTreeMap::new();
     for i in 0..s.len() {
         let (Some(b), Some(o), Some(unit)) = (b[i], o[i], unit[i]) else {
             continue;
@@ -740,7 +700,7 @@ fn paired_savings(
         for platform in [f[i].as_str(), ALL_PLATFORMS] {
             by.entry((s[i].clone(), platform.to_string()))
                 .or_default()
-                .entry(unit as u64)
+                .entry(unit)
                 .or_default()
                 .push(d);
         }
@@ -894,7 +854,7 @@ fn timeline(
         .filter(|p| run.has_seed(seed) && run.is_complete_part(&part_id(run, p, seed)))
         .map(|p| run.part_file("segments", p, seed))
         .collect();
-    let df = super::scan::read_run_files(
+    let df = crate::analysis::scan::read_run_files(
         run,
         &files,
         &[

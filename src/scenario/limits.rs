@@ -63,9 +63,7 @@ pub const MAX_SIGMA: f64 = 4.0;
 /// Smallest and largest gamma shape.
 pub const GAMMA_SHAPE: (f64, f64) = (0.01, 1000.0);
 
-/// Longest duration a draw can produce, in hours (ten years): a heavy tail (a lognormal with
-/// a large sigma) is capped here, so every instant stays far inside jiff's range.
-pub const MAX_DRAW_HOURS: f64 = 87_600.0;
+pub use crate::dist::MAX_DRAW_HOURS;
 
 /// Most characters of a name that becomes part of a path (scenario, policy, platform).
 pub const MAX_NAME_LEN: usize = 64;

@@ -15,8 +15,8 @@ use super::{
     WorldParams,
 };
 use crate::calendar::{Calendar, Window};
+use crate::dist::Dist;
 use crate::model::{Actor, Gate, GateSet, Step};
-use crate::world::Dist;
 
 /// Carries the file name so every error can name it.
 struct Checker<'a> {
@@ -473,7 +473,7 @@ pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scena
             Unit::Percent,
         )?,
         // Whole seconds, like every drawn duration (bounded above, so this cannot overflow).
-        bake: crate::world::hours(bake_hours),
+        bake: crate::dist::hours(bake_hours),
     };
 
     if raw.policies.is_empty() {

@@ -55,7 +55,7 @@ fn parquet_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 /// milliseconds.
 pub fn read(dir: &Path, table: &str, columns: &[&str]) -> DataFrame {
     let run = conductor::dataset::RunDir::open(dir).unwrap();
-    conductor::report::scan::read_table(&[run], table, columns, &[]).unwrap()
+    conductor::analysis::scan::read_table(&[run], table, columns, &[]).unwrap()
 }
 
 type Key = (String, u64, u32, String);

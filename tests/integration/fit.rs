@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use conductor::dist::Dist;
 use conductor::scenario::{BASELINE_TOML, Scenario};
-use conductor::world::Dist;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -184,7 +184,7 @@ fn fit_recovers_the_baseline_parameters_from_its_own_log() {
 
     // The written scenario: named, headed by the log's name and hash, loads, holds the fit.
     let text = std::fs::read_to_string(&out).unwrap();
-    let sha = conductor::dataset::sha256_hex(&std::fs::read(&log).unwrap());
+    let sha = conductor::files::sha256_hex(&std::fs::read(&log).unwrap());
     let header: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
     assert!(
         header.contains(&sha) && header.contains("log.csv"),

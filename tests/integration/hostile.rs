@@ -705,7 +705,7 @@ fn a_fifo_as_the_event_log_is_read_once_not_a_hang() {
                     .unwrap();
             assert_eq!(
                 m["event_log"]["sha256"],
-                conductor::dataset::sha256_hex(&bytes),
+                conductor::files::sha256_hex(&bytes),
                 "the hash of the bytes replayed"
             );
         }

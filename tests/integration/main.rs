@@ -2,6 +2,7 @@
 //! binary on real files where the claim is about the CLI, and the library where the claim is
 //! about the model.
 
+mod architecture;
 mod browser;
 mod calibration;
 mod charts;

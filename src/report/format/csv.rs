@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::{Render, rounded_json};
 use crate::report::{Report, ReportError};
+use crate::text::csv::field;
 
 /// Tidy CSV.
 pub struct Csv;
@@ -21,14 +22,6 @@ const TABLES: [&str; 8] = [
     "state_bottlenecks",
     "idle",
 ];
-
-pub(crate) fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
 
 impl Render for Csv {
     fn render(&self, report: &Report) -> Result<String, ReportError> {

@@ -1,16 +1,11 @@
 //! `--format markdown`: GitHub-flavoured Markdown, for pull requests and wikis.
 
-use std::fmt::Write;
-
-use super::{Render, Section, describe_runs, sections};
+use super::{Render, describe_runs, sections};
 use crate::report::{Report, ReportError};
+use crate::text::markdown::document;
 
 /// Markdown tables.
 pub struct Markdown;
-
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
-}
 
 impl Render for Markdown {
     fn render(&self, report: &Report) -> Result<String, ReportError> {
@@ -20,37 +15,4 @@ impl Render for Markdown {
             &sections(report),
         ))
     }
-}
-
-/// A `# title`, the preamble as a list, then each section as a `##` heading, its note and
-/// its table.
-pub(crate) fn document(title: &str, preamble: &[String], sections: &[Section]) -> String {
-    let mut s = format!("# {title}\n\n");
-    for line in preamble {
-        let _ = writeln!(s, "- {}", cell(line));
-    }
-    for sec in sections {
-        let _ = write!(s, "\n## {}\n\n{}\n\n", sec.title, sec.note);
-        let _ = writeln!(
-            s,
-            "| {} |",
-            sec.header
-                .iter()
-                .map(|h| cell(h))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        );
-        let align: Vec<&str> = (0..sec.header.len())
-            .map(|c| if c < sec.numeric_from { "---" } else { "---:" })
-            .collect();
-        let _ = writeln!(s, "| {} |", align.join(" | "));
-        for r in &sec.rows {
-            let _ = writeln!(
-                s,
-                "| {} |",
-                r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
-            );
-        }
-    }
-    s
 }

@@ -1,7 +1,38 @@
-//! Validated distributions for durations and quantities, sampled from a world stream.
+//! Validated distributions for durations and quantities, sampled from a world stream. The
+//! scenario validates them, the world draws from them and `fit` estimates them.
 
+use jiff::SignedDuration;
 use rand::Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Uniform};
+
+/// Longest duration a draw can produce, in hours (ten years): a heavy tail (a lognormal with
+/// a large sigma) is capped here, so every instant stays far inside jiff's range.
+pub const MAX_DRAW_HOURS: f64 = 87_600.0;
+
+/// Hours (or minutes) as a whole-second duration. Whole seconds keep every event instant on
+/// a second boundary, which keeps data files and reports exact.
+///
+/// Negative values (and NaN) are zero; values past [`MAX_DRAW_HOURS`] (ten years, only a
+/// heavy tail or a recorded value reaches them) are capped there, so that adding any draw
+/// to any instant of a season stays inside the calendar (docs/model.md, §8).
+pub fn hours(h: f64) -> SignedDuration {
+    SignedDuration::from_secs(whole_seconds(h * 3600.0))
+}
+
+/// Minutes as a whole-second duration (capped like [`hours`]).
+pub fn minutes(m: f64) -> SignedDuration {
+    SignedDuration::from_secs(whole_seconds(m * 60.0))
+}
+
+/// `secs` rounded to whole seconds in `0 ..= MAX_DRAW_HOURS` hours (NaN is 0).
+fn whole_seconds(secs: f64) -> i64 {
+    let max = MAX_DRAW_HOURS * 3600.0;
+    if secs.is_nan() || secs <= 0.0 {
+        0
+    } else {
+        secs.min(max).round() as i64
+    }
+}
 
 /// A distribution of a non-negative quantity (hours, minutes, percent). Built only through
 /// [`crate::scenario`] validation, so every parameter is finite and in range.

@@ -13,9 +13,9 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::dataset::atomic_write;
+use crate::files::atomic_write;
 
-static FONT: &[u8] = include_bytes!("../DejaVuSans-subset.ttf");
+static FONT: &[u8] = include_bytes!("DejaVuSans-subset.ttf");
 static REGISTER: Once = Once::new();
 
 /// The font family every text is drawn in (the embedded DejaVu Sans subset in PNGs).

@@ -20,17 +20,17 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::DatasetError;
+use super::FileError;
 
 /// Writes `path` by the rules of the module docs: `write` fills the file through a buffer.
 pub fn atomic_write(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-) -> Result<(), DatasetError> {
+) -> Result<(), FileError> {
     let target = resolve(path)?;
-    let io = |e: io::Error| DatasetError::io(path, e);
+    let io = |e: io::Error| FileError::io(path, e);
     match fs::metadata(&target) {
-        Ok(meta) if meta.is_dir() => Err(DatasetError::Output {
+        Ok(meta) if meta.is_dir() => Err(FileError::Refused {
             path: path.to_path_buf(),
             reason: "is a directory".into(),
         }),
@@ -42,10 +42,10 @@ pub fn atomic_write(
 }
 
 /// The file `path` names: itself, or the end of its chain of symbolic links.
-fn resolve(path: &Path) -> Result<PathBuf, DatasetError> {
+fn resolve(path: &Path) -> Result<PathBuf, FileError> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(path).map_err(|e| DatasetError::Output {
+            fs::canonicalize(path).map_err(|e| FileError::Refused {
                 path: path.to_path_buf(),
                 reason: format!(
                     "is a symbolic link to nothing that can be written ({e}); point it at a file or remove it"
@@ -104,7 +104,7 @@ fn temporary_path(path: &Path) -> PathBuf {
 }
 
 /// Whether `file` is a temporary file of [`atomic_write`] for the file named `name`.
-pub(super) fn is_temporary_of(file: &str, name: &str) -> bool {
+pub fn is_temporary_of(file: &str, name: &str) -> bool {
     file.strip_prefix('.')
         .and_then(|f| f.strip_prefix(name))
         .is_some_and(|rest| rest.starts_with('.') && rest.ends_with(".tmp"))
@@ -115,7 +115,7 @@ mod tests {
     use super::*;
     use std::os::unix::fs::{PermissionsExt, symlink};
 
-    fn write_text(path: &Path, text: &str) -> Result<(), DatasetError> {
+    fn write_text(path: &Path, text: &str) -> Result<(), FileError> {
         atomic_write(path, |f| f.write_all(text.as_bytes()))
     }
 

@@ -27,7 +27,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use polars::prelude::{Column, DataFrame, Series};
 use rayon::prelude::*;
 
-use super::ReportError;
+use super::ScanError;
 use crate::dataset::RunDir;
 use crate::dataset::read::catch_panic;
 
@@ -38,7 +38,7 @@ pub fn read_table(
     table: &str,
     columns: &[&str],
     policies: &[String],
-) -> Result<DataFrame, ReportError> {
+) -> Result<DataFrame, ScanError> {
     let files: Vec<(PathBuf, Option<&RunDir>)> = runs
         .iter()
         .flat_map(|r| r.part_files(table).into_iter().map(move |f| (f, r)))
@@ -49,7 +49,7 @@ pub fn read_table(
 }
 
 /// `columns` of the Parquet `files`, concatenated in the order given.
-pub fn read_files(files: &[PathBuf], columns: &[&str]) -> Result<DataFrame, ReportError> {
+pub fn read_files(files: &[PathBuf], columns: &[&str]) -> Result<DataFrame, ScanError> {
     let files: Vec<(PathBuf, Option<&RunDir>)> = files.iter().map(|f| (f.clone(), None)).collect();
     read_sources(&files, columns)
 }
@@ -60,7 +60,7 @@ pub fn read_run_files(
     run: &RunDir,
     files: &[PathBuf],
     columns: &[&str],
-) -> Result<DataFrame, ReportError> {
+) -> Result<DataFrame, ScanError> {
     let files: Vec<(PathBuf, Option<&RunDir>)> =
         files.iter().map(|f| (f.clone(), Some(run))).collect();
     read_sources(&files, columns)
@@ -70,7 +70,7 @@ pub fn read_run_files(
 fn read_sources(
     files: &[(PathBuf, Option<&RunDir>)],
     columns: &[&str],
-) -> Result<DataFrame, ReportError> {
+) -> Result<DataFrame, ScanError> {
     let batches: Vec<RecordBatch> = files
         .par_iter()
         .map(|(path, run)| read_file(path, *run, columns))
@@ -91,7 +91,7 @@ fn read_sources(
             .collect::<Vec<_>>(),
     ));
     let whole = arrow_select::concat::concat_batches(&schema, &batches)
-        .map_err(|e| ReportError::Query(format!("cannot join the part files: {e}")))?;
+        .map_err(|e| ScanError::Query(format!("cannot join the part files: {e}")))?;
     let columns: Vec<Column> = columns
         .iter()
         .zip(whole.columns())
@@ -108,8 +108,8 @@ fn read_file(
     path: &Path,
     run: Option<&RunDir>,
     columns: &[&str],
-) -> Result<Vec<RecordBatch>, ReportError> {
-    let bad = |reason: String| ReportError::Parquet {
+) -> Result<Vec<RecordBatch>, ScanError> {
+    let bad = |reason: String| ScanError::Parquet {
         path: path.to_path_buf(),
         reason,
     };
@@ -223,8 +223,8 @@ const _: () = {
 };
 
 /// An arrow-rs column as a polars series, sharing its buffers.
-fn to_polars(name: &str, array: &ArrayRef) -> Result<Series, ReportError> {
-    let ffi = |e: ArrowError| ReportError::Query(format!("column `{name}`: {e}"));
+fn to_polars(name: &str, array: &ArrayRef) -> Result<Series, ScanError> {
+    let ffi = |e: ArrowError| ScanError::Query(format!("column `{name}`: {e}"));
     let (array, schema) = arrow_array::ffi::to_ffi(&array.to_data()).map_err(ffi)?;
     // SAFETY: both crates declare these structs as the C data interface defines them (the
     // sizes are asserted above), so the values are valid for polars-arrow. The transmutes
