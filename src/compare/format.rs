@@ -12,7 +12,7 @@ use super::{Compare, CompareError, Comparison, charts};
 use crate::text::html::escape;
 use crate::text::json::rounded;
 use crate::text::number::{hours, interval, percent, thousands};
-use crate::text::{Section, csv::field, html, markdown, table};
+use crate::text::{Section, csv, html, markdown, table};
 
 /// The output formats of `conductor compare`: the report's.
 pub use crate::text::Format;
@@ -315,7 +315,17 @@ fn json_error(e: serde_json::Error) -> CompareError {
 impl Render for Csv {
     fn render(&self, compare: &Compare) -> Result<String, CompareError> {
         let v = rounded(compare).map_err(json_error)?;
-        let mut s = String::from("comparison,base,other,policy,platform,waiting_on,metric,value\n");
+        let header = [
+            "comparison",
+            "base",
+            "other",
+            "policy",
+            "platform",
+            "waiting_on",
+            "metric",
+            "value",
+        ];
+        let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
         for (k, c) in v["comparisons"]
             .as_array()
             .into_iter()
@@ -328,35 +338,39 @@ impl Render for Csv {
             } else {
                 format!("{} vs {}", text("base", "policy"), text("other", "policy"))
             };
-            let prefix = format!(
-                "{},{},{},{}",
-                k + 1,
-                field(&text("base", "label")),
-                field(&text("other", "label")),
-                field(&policy)
-            );
+            let prefix = [
+                (k + 1).to_string(),
+                text("base", "label"),
+                text("other", "label"),
+                policy,
+            ];
+            let mut row = |platform: &str, waiting_on: &str, metric: &str, value: String| {
+                let mut r = prefix.to_vec();
+                r.extend([platform.into(), waiting_on.into(), metric.into(), value]);
+                rows.push(r);
+            };
             let number = |v: &Value| match v {
                 Value::Number(n) => Some(n.to_string()),
                 Value::Null => Some(String::new()),
                 _ => None,
             };
-            for row in c["platforms"].as_array().into_iter().flatten() {
-                let platform = row["platform"].as_str().unwrap_or_default();
-                for (metric, value) in row.as_object().into_iter().flatten() {
+            for r in c["platforms"].as_array().into_iter().flatten() {
+                let platform = r["platform"].as_str().unwrap_or_default();
+                for (metric, value) in r.as_object().into_iter().flatten() {
                     if let Some(value) = number(value) {
-                        let _ = writeln!(s, "{prefix},{},,{metric},{value}", field(platform));
+                        row(platform, "", metric, value);
                     }
                 }
             }
-            for row in c["waiting"].as_array().into_iter().flatten() {
-                let label = row["waiting_on"].as_str().unwrap_or_default();
-                for (metric, value) in row.as_object().into_iter().flatten() {
+            for r in c["waiting"].as_array().into_iter().flatten() {
+                let label = r["waiting_on"].as_str().unwrap_or_default();
+                for (metric, value) in r.as_object().into_iter().flatten() {
                     if let Some(value) = number(value) {
-                        let _ = writeln!(s, "{prefix},all,{},{metric},{value}", field(label));
+                        row("all", label, metric, value);
                     }
                 }
             }
         }
-        Ok(s)
+        csv::text(rows).map_err(|e| CompareError::Side(format!("cannot write CSV: {e}")))
     }
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Render, rounded_json};
 use crate::report::{Report, ReportError};
-use crate::text::csv::field;
+use crate::text::csv;
 
 /// Tidy CSV.
 pub struct Csv;
@@ -26,7 +26,10 @@ const TABLES: [&str; 8] = [
 impl Render for Csv {
     fn render(&self, report: &Report) -> Result<String, ReportError> {
         let v = rounded_json(report)?;
-        let mut s = String::from("table,scenario,policy,platform,item,metric,value\n");
+        let header = [
+            "table", "scenario", "policy", "platform", "item", "metric", "value",
+        ];
+        let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
         for table in TABLES {
             for row in v[table].as_array().into_iter().flatten() {
                 let Some(obj) = row.as_object() else { continue };
@@ -54,16 +57,18 @@ impl Render for Csv {
                         Value::Null => String::new(),
                         _ => continue,
                     };
-                    s.push_str(&format!(
-                        "{table},{},{},{},{},{metric},{value}\n",
-                        field(text("scenario")),
-                        field(text("policy")),
-                        field(text("platform")),
-                        field(&item)
-                    ));
+                    rows.push(vec![
+                        table.to_string(),
+                        text("scenario").to_string(),
+                        text("policy").to_string(),
+                        text("platform").to_string(),
+                        item.clone(),
+                        metric.clone(),
+                        value,
+                    ]);
                 }
             }
         }
-        Ok(s)
+        csv::text(rows).map_err(|e| ReportError::Query(format!("cannot write CSV: {e}")))
     }
 }
