@@ -165,7 +165,8 @@ fn report_benches(c: &mut Criterion) {
     g.bench_function("load_and_render_json", |b| {
         b.iter(|| {
             let r = report::load(&dirs, &report::Options::default()).expect("report");
-            let json = report::render(&r, report::Format::Json).expect("json");
+            let mut json = Vec::new();
+            report::render(&r, report::Format::Json, &mut json).expect("json");
             assert!(json.len() > 1000);
             json.len()
         })

@@ -3,10 +3,13 @@
 //! table is about beyond its group (a state, a waiting-on label, a transition); savings
 //! name the policy compared against in `item` too (`vs manual`).
 
+use std::io;
+
 use serde_json::Value;
 
-use super::{Render, rounded_json};
+use super::rounded_json;
 use crate::report::{Report, ReportError};
+use crate::text::Render;
 use crate::text::csv::field;
 
 /// Tidy CSV.
@@ -23,8 +26,10 @@ const TABLES: [&str; 8] = [
     "idle",
 ];
 
-impl Render for Csv {
-    fn render(&self, report: &Report) -> Result<String, ReportError> {
+impl Render<Report> for Csv {
+    type Error = ReportError;
+
+    fn render(&self, report: &Report, out: &mut dyn io::Write) -> Result<(), ReportError> {
         let v = rounded_json(report)?;
         let mut s = String::from("table,scenario,policy,platform,item,metric,value\n");
         for table in TABLES {
@@ -64,6 +69,6 @@ impl Render for Csv {
                 }
             }
         }
-        Ok(s)
+        Ok(out.write_all(s.as_bytes())?)
     }
 }
