@@ -67,7 +67,7 @@ pub fn note_incomplete(dir: &Path) {
         .ok()
         .and_then(|r| r.completeness_note())
     {
-        eprintln!("note: {note}");
+        eprint_line(format_args!("note: {note}"));
     }
 }
 
