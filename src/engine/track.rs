@@ -16,7 +16,7 @@ use crate::world::{SeasonTrack, TrackWorld};
 /// The live state of one track.
 pub(super) struct Track {
     /// What happens to the track whatever the policy.
-    pub(super) world: TrackWorld,
+    pub(super) world: Box<TrackWorld>,
     /// What the run records about it.
     pub(super) result: TrackResult,
     pub(super) state: State,

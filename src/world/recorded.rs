@@ -152,7 +152,7 @@ impl SeasonWorld {
                 let cut = rec.cut?;
                 let version = *season.versions.get(i / platforms)?;
                 let platform = &scenario.platforms.get(i % platforms)?.name;
-                let world = TrackWorld::recorded(
+                let world = Box::new(TrackWorld::recorded(
                     scenario,
                     season.seed,
                     version,
@@ -160,7 +160,7 @@ impl SeasonWorld {
                     rec,
                     season.families,
                     gaps,
-                );
+                ));
                 let script = match gaps {
                     Gaps::Nothing => rec.script.clone(),
                     Gaps::Drawn => Vec::new(),

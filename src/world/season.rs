@@ -36,8 +36,9 @@ pub struct SeasonTrack {
     /// The track's branch cut: its version's, or later (a recorded platform cut after the
     /// version's first).
     pub cut: Timestamp,
-    /// What happens to the track whatever the policy.
-    pub world: TrackWorld,
+    /// What happens to the track whatever the policy. Boxed: a world (its streams) is large
+    /// and moves from the season to the engine's track; a box moves as a pointer.
+    pub world: Box<TrackWorld>,
     /// The recorded changes of state, in order ([`Mode::AsRecorded`]; empty otherwise).
     pub script: Vec<Scripted>,
 }
@@ -67,7 +68,7 @@ impl SeasonWorld {
             for platform in &scenario.platforms {
                 tracks.push(cuts.get(version as usize).map(|&cut| SeasonTrack {
                     cut,
-                    world: TrackWorld::new(scenario, seed, version, &platform.name),
+                    world: Box::new(TrackWorld::new(scenario, seed, version, &platform.name)),
                     script: Vec::new(),
                 }));
             }
