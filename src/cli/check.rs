@@ -18,6 +18,7 @@ use crate::files::atomic_write;
 use crate::scenario::Scenario;
 use crate::sweep::{self, Sweep};
 use crate::text;
+use crate::world::SeasonWorld;
 use crate::world::recorded::RecordedSeason;
 
 /// Arguments of `conductor check`.
@@ -256,7 +257,8 @@ fn load(
             let seasons = RecordedSeason::from_log(&log, &scenario);
             let mut samples = Vec::new();
             for season in &seasons {
-                let run = engine::replay(&scenario, &recorded, season, true, Detail::Summary);
+                let world = SeasonWorld::as_recorded(&scenario, season);
+                let run = engine::run(&scenario, &recorded, world, Detail::Summary);
                 samples.extend(run.tracks.iter().map(|t| Sample {
                     policy: RECORDED_POLICY.into(),
                     platform: scenario.platforms[t.platform].name.clone(),

@@ -215,7 +215,8 @@ fn write_event_log(
     let runs: Vec<_> = (first_seed..first_seed + seeds)
         .into_par_iter()
         .map(|seed| {
-            let mut run = crate::engine::run(scenario, policy, seed, weeks, Detail::Log);
+            let world = crate::world::SeasonWorld::synthetic(scenario, seed, weeks);
+            let mut run = crate::engine::run(scenario, policy, world, Detail::Log);
             // Only the history is needed; the timelines would hold memory per seed.
             for t in &mut run.tracks {
                 t.timeline = Vec::new();
