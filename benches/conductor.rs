@@ -23,13 +23,15 @@ use conductor::engine::{self, Detail, RunResult};
 use conductor::report;
 use conductor::scenario::Scenario;
 use conductor::sweep::Sweep;
+use conductor::world::SeasonWorld;
 
 const WEEKS: u32 = 26;
 
 fn engine(c: &mut Criterion) {
     let sc = Scenario::baseline();
     let mut g = c.benchmark_group("engine/season");
-    let tracks = engine::run(&sc, &sc.policies[0], 1, WEEKS, Detail::Summary)
+    let world = SeasonWorld::synthetic(&sc, 1, WEEKS);
+    let tracks = engine::run(&sc, &sc.policies[0], world, Detail::Summary)
         .tracks
         .len();
     assert_eq!(tracks, 78);
@@ -44,7 +46,8 @@ fn engine(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 seed += 1;
-                let run = engine::run(&sc, p, seed, WEEKS, detail);
+                let world = SeasonWorld::synthetic(&sc, seed, WEEKS);
+                let run = engine::run(&sc, p, world, detail);
                 assert_eq!(run.tracks.len(), tracks);
                 black_box(run)
             })
@@ -56,7 +59,7 @@ fn engine(c: &mut Criterion) {
 fn part_batches(sc: &Scenario, seeds: std::ops::Range<u64>) -> [RecordBatch; 4] {
     let p = sc.policy("manual").expect("baseline policy");
     let runs: Vec<RunResult> = seeds
-        .map(|s| engine::run(sc, p, s, WEEKS, Detail::Full))
+        .map(|s| engine::run(sc, p, SeasonWorld::synthetic(sc, s, WEEKS), Detail::Full))
         .collect();
     [
         tables::snapshots(sc, &runs).expect("snapshots batch"),
@@ -165,7 +168,8 @@ fn report_benches(c: &mut Criterion) {
     g.bench_function("load_and_render_json", |b| {
         b.iter(|| {
             let r = report::load(&dirs, &report::Options::default()).expect("report");
-            let json = report::render(&r, report::Format::Json).expect("json");
+            let mut json = Vec::new();
+            report::render(&r, report::Format::Json, &mut json).expect("json");
             assert!(json.len() > 1000);
             json.len()
         })

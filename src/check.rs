@@ -7,10 +7,11 @@
 //! metric is what happened and is compared as it is.
 
 pub mod baseline;
+mod format;
 pub mod metrics;
-pub mod render;
 
 pub use baseline::{Baseline, BaselineError, Limit};
+pub use format::{Format, render};
 pub use metrics::{Metric, Sample};
 
 /// What the checked input was.

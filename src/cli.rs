@@ -19,6 +19,7 @@ mod simulate;
 pub use console::{Notes, Stdout, eprint_line};
 
 use std::io::Write;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -72,8 +73,41 @@ enum Command {
     Man(man::ManArgs),
 }
 
-/// Parses `args` (including the program name) and runs the command. Data goes to `out`.
-pub fn run<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
+/// Runs the command line `args` (including the program name) with its data going to `out`,
+/// prints any error on standard error (the whole cause chain) and returns the process's exit
+/// code: 0 when done, or when the reader of a pipe left early (it has what it wanted); 1 when
+/// `check` found a limit passed; 2 for any error, clap's own code for usage errors, `--help`
+/// and `--version`.
+pub fn run<I, T>(args: I, out: &mut Stdout) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let result = execute(args, out).and_then(|()| Ok(out.flush()?));
+    let Err(e) = result else {
+        return ExitCode::SUCCESS;
+    };
+    match e.downcast_ref::<CliError>() {
+        Some(CliError::Usage(clap_err)) => {
+            let _ = clap_err.print();
+            return ExitCode::from(clap_err.exit_code().clamp(0, 255) as u8);
+        }
+        // The verdict stands even when the reader of the table has gone.
+        Some(CliError::Regression(what)) => {
+            eprint_line(format_args!("check failed: {what}"));
+            return ExitCode::from(1);
+        }
+        None => {}
+    }
+    if out.closed() {
+        return ExitCode::SUCCESS;
+    }
+    eprint_line(format_args!("error: {e:#}"));
+    ExitCode::from(2)
+}
+
+/// Parses `args` and runs the command; data goes to `out`.
+fn execute<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,

@@ -10,17 +10,18 @@
 //! ```
 //!
 //! [`load`] resolves the sides and reads or simulates their track-cycles; [`compare`] pairs
-//! them; [`format`](mod@format) renders the result as a table, JSON, CSV, Markdown or HTML, and
+//! them; [`render`] writes the result as a table, JSON, CSV, Markdown or HTML, and
 //! [`charts`] draws it (a forest plot of the mean savings and the per-pair histograms).
 
 pub mod charts;
-pub mod format;
+mod format;
 mod source;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use format::{Format, render};
 pub use source::{Arm, Cycle, Side, SideSpec, load};
 
 use crate::analysis::ALL_PLATFORMS;
@@ -46,6 +47,9 @@ pub enum CompareError {
     /// A scenario cannot be loaded.
     #[error(transparent)]
     Scenario(#[from] crate::scenario::ScenarioError),
+    /// The output cannot be written.
+    #[error("cannot write the comparison: {0}")]
+    Write(#[from] std::io::Error),
 }
 
 /// What to compare and how to run scenario sides.

@@ -5,8 +5,7 @@
 //! groups whose `seed` and `ts` statistics can contain the tick, so its cost does not grow
 //! with the size of the run.
 
-mod html;
-mod text;
+mod format;
 
 use std::path::Path;
 
@@ -16,14 +15,7 @@ use arrow_array::types::{Float32Type, Int16Type, Int32Type, Int64Type, Timestamp
 use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use jiff::Timestamp;
 
-pub use html::{Html, to_html};
-pub use text::{Text, to_text};
-
-/// Renders a board; one implementation per output format, each in its own file.
-pub trait Render {
-    /// The whole output.
-    fn render(&self, board: &Board) -> String;
-}
+pub use format::{Format, render};
 
 use crate::dataset::read::{int_range, open_part, read_guarded};
 use crate::dataset::tables::{TICK_SECONDS, gate_column};

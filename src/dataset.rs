@@ -60,6 +60,7 @@ use crate::scenario::limits::{
     MAX_PART_SNAPSHOT_ROWS, MAX_SHARDS, MAX_WEEKS, name_problem, seed_range_problem,
 };
 use crate::sweep::Sweep;
+use crate::world::SeasonWorld;
 use crate::world::recorded::RecordedSeason;
 
 /// Version of the tables' schemas; bumped whenever a column changes.
@@ -333,23 +334,23 @@ impl RunSpec<'_> {
     pub fn run_one(&self, policy: usize, seed: u64) -> RunResult {
         let sw = &self.sweep;
         let policy = sw.policies[policy];
-        match &self.source {
-            Source::Synthetic => engine::run(sw.scenario, policy, seed, sw.weeks, Detail::Full),
+        let world = match &self.source {
+            Source::Synthetic => SeasonWorld::synthetic(sw.scenario, seed, sw.weeks),
             Source::Recorded { seasons, .. } => match seasons.iter().find(|s| s.seed == seed) {
-                Some(season) => engine::replay(
-                    sw.scenario,
-                    policy,
-                    season,
-                    policy.name == engine::RECORDED_POLICY,
-                    Detail::Full,
-                ),
-                None => RunResult {
-                    policy: policy.name.clone(),
-                    seed,
-                    tracks: Vec::new(),
-                },
+                Some(season) if policy.name == engine::RECORDED_POLICY => {
+                    SeasonWorld::as_recorded(sw.scenario, season)
+                }
+                Some(season) => SeasonWorld::counterfactual(sw.scenario, season),
+                None => {
+                    return RunResult {
+                        policy: policy.name.clone(),
+                        seed,
+                        tracks: Vec::new(),
+                    };
+                }
             },
-        }
+        };
+        engine::run(sw.scenario, policy, world, Detail::Full)
     }
 }
 

@@ -7,17 +7,20 @@
 //! yes/no outcomes as Bernoulli rates, blockers per release as a Poisson mean. Every
 //! estimate has a confidence interval at the level asked for and, where one exists, a
 //! goodness-of-fit figure. [`scenario_file`] writes the base scenario with the fitted values
-//! substituted. docs/fit.md explains the method and how to read the output.
+//! substituted, and [`render`] prints the fits. docs/fit.md explains the method and how to
+//! read the output.
 //!
 //! What the log cannot tell is kept from the base scenario and said so: a family of events
 //! the log does not record ("not recorded"), a quantity with fewer than three observations
 //! ("too few"), and the release squad's reaction times, which a log shows only mixed with
 //! the working-hours wait ("not estimable").
 
+mod format;
 pub mod mle;
-pub mod render;
 pub mod scenario_file;
 pub mod special;
+
+pub use format::{Format, Printout, Source, comment, render};
 
 use crate::dist::Dist;
 use crate::eventlog::Log;

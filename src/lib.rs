@@ -2,16 +2,18 @@
 //!
 //! A weekly release train, modelled as tracks (one per platform and version) moving through
 //! seven states. [`scenario::Scenario`] says what world to draw and which policies to
-//! compare; [`engine::run`] simulates one season under one policy and seed;
-//! [`sweep::Sweep`] runs many in parallel; [`summary::Summary`] says where the time went and
+//! compare; [`engine::run`] runs one season's world ([`world::SeasonWorld`], drawn for a
+//! seed or recorded) under one policy; [`sweep::Sweep`] runs many in parallel; [`summary::Summary`] says where the time went and
 //! what automation saves.
 //!
 //! ```
-//! use conductor::{engine, scenario::Scenario};
+//! use conductor::{engine, scenario::Scenario, world::SeasonWorld};
 //!
 //! let scenario = Scenario::baseline();
 //! let robot = scenario.policy("robot").unwrap();
-//! let run = engine::run(&scenario, robot, 7, 4, engine::Detail::Summary);
+//! // Seed 7, four versions.
+//! let world = SeasonWorld::synthetic(&scenario, 7, 4);
+//! let run = engine::run(&scenario, robot, world, engine::Detail::Summary);
 //! assert_eq!(run.tracks.len(), 4 * scenario.platforms.len());
 //! let shipped = run.tracks.iter().filter(|t| t.cycle_hours().is_some()).count();
 //! assert!(shipped > 0);

@@ -2,12 +2,12 @@
 //! ship and what each automation policy saves, from one or more run directories.
 //!
 //! [`load`] reads the small tables of the run directories (`cycles`, `transitions`,
-//! `segments`; [`scan`]) and aggregates them with polars lazy queries; the five-minute
-//! `snapshots` are never read, because the `segments` table holds the same history as
-//! exact stretches. Only the columns a query names are read, only parts the manifests list
-//! as complete, and `--policy` prunes whole `policy=` partitions. The figures land in a
-//! [`Report`] of plain rows, which [`render`] turns into a table, JSON, CSV, Markdown or a
-//! self-contained HTML page, and [`charts`] into PNG and SVG charts.
+//! `segments`; [`scan`](crate::analysis::scan)) and aggregates them with polars lazy
+//! queries; the five-minute `snapshots` are never read, because the `segments` table holds
+//! the same history as exact stretches. Only the columns a query names are read, only parts
+//! the manifests list as complete, and `--policy` prunes whole `policy=` partitions. The
+//! figures land in a [`Report`] of plain rows, which [`render`] writes as a table, JSON,
+//! CSV, Markdown or a self-contained HTML page, and [`charts`] draws as PNG and SVG charts.
 //!
 //! Percentiles are linear interpolation between closest ranks (Hyndman & Fan type 7), as in
 //! NumPy, R and DuckDB's `quantile_cont`.
@@ -60,6 +60,9 @@ pub enum ReportError {
     /// polars failed to aggregate the tables.
     #[error("cannot read the run's tables: {0}")]
     Query(String),
+    /// The output cannot be written.
+    #[error("cannot write the report: {0}")]
+    Write(#[from] std::io::Error),
 }
 
 impl From<polars::prelude::PolarsError> for ReportError {

@@ -1,17 +1,20 @@
 //! The summary `conductor simulate` prints: per platform and policy, how often releases
 //! ship, how long they take and where the time goes; then what each policy saves against
-//! `manual`, paired on the same seeds.
+//! `manual`, paired on the same seeds. [`Summary::new`] computes it and [`render`] writes it
+//! as plain-text tables or JSON.
+
+mod format;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::Serialize;
+
+pub use format::{Format, render};
 
 use crate::engine::{Outcome, RunResult};
 use crate::model::WaitingOn;
 use crate::scenario::Scenario;
 use crate::stats;
-use crate::text::number::{opt_hours, plural};
 
 /// One platform × policy line. Field names and units follow the JSON vocabulary of
 /// docs/formats.md ("JSON output"): hours end in `_hours`, fractions are 0 to 1.
@@ -123,119 +126,6 @@ impl Summary {
             savings,
         }
     }
-
-    /// The summary as aligned plain-text tables (each fits 100 columns).
-    pub fn to_table(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "scenario {}: {} x {} per policy ({}); hours, branch cut -> 100%\n",
-            self.scenario,
-            plural(self.seeds, "seed", "seeds"),
-            plural(u64::from(self.weeks), "version", "versions"),
-            seed_span(self.first_seed, self.seeds),
-        );
-        let mut t = vec![
-            [
-                "platform",
-                "policy",
-                "tracks",
-                "shipped",
-                "p50",
-                "p85",
-                "p95",
-                "mean",
-                "blockers",
-                "max weekday idle",
-            ]
-            .map(String::from)
-            .to_vec(),
-        ];
-        for r in &self.rows {
-            t.push(vec![
-                r.platform.clone(),
-                r.policy.clone(),
-                r.tracks.to_string(),
-                format!("{:.1}%", r.success_rate * 100.0),
-                opt_hours(r.cycle_p50_hours, 1),
-                opt_hours(r.cycle_p85_hours, 1),
-                opt_hours(r.cycle_p95_hours, 1),
-                opt_hours(r.cycle_mean_hours, 1),
-                format!("{:.2}", r.blockers_per_release),
-                opt_hours(r.longest_weekday_manual_wait_hours, 1),
-            ]);
-        }
-        out.push_str(&render(&t));
-
-        let _ = writeln!(out, "\nmean hours per shipped release waiting on:\n");
-        let labels: Vec<WaitingOn> = WaitingOn::ALL
-            .into_iter()
-            .filter(|l| {
-                self.rows
-                    .iter()
-                    .any(|r| r.waiting_hours.get(l.as_str()).is_some_and(|h| *h >= 0.005))
-            })
-            .collect();
-        let mut header = vec!["platform".to_string(), "policy".to_string()];
-        header.extend(labels.iter().map(|l| l.as_str().to_string()));
-        let mut t = vec![header];
-        for r in &self.rows {
-            let mut line = vec![r.platform.clone(), r.policy.clone()];
-            line.extend(labels.iter().map(|l| {
-                if r.shipped == 0 {
-                    return "–".to_string();
-                }
-                opt_hours(r.waiting_hours.get(l.as_str()).copied(), 2)
-            }));
-            t.push(line);
-        }
-        out.push_str(&render(&t));
-
-        if !self.savings.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nhours saved against manual, paired on (seed, version, platform):\n"
-            );
-            let mut t = vec![
-                [
-                    "policy", "platform", "pairs", "mean", "95% CI", "p50", "p90",
-                ]
-                .map(String::from)
-                .to_vec(),
-            ];
-            for s in &self.savings {
-                let ci = match (s.saving_ci95_low_hours, s.saving_ci95_high_hours) {
-                    (Some(lo), Some(hi)) => {
-                        format!("[{}, {}]", opt_hours(Some(lo), 2), opt_hours(Some(hi), 2))
-                    }
-                    _ => "–".into(),
-                };
-                t.push(vec![
-                    s.policy.clone(),
-                    s.platform.clone(),
-                    s.pairs.to_string(),
-                    opt_hours(s.saving_mean_hours, 2),
-                    ci,
-                    opt_hours(s.saving_p50_hours, 2),
-                    opt_hours(s.saving_p90_hours, 2),
-                ]);
-            }
-            out.push_str(&render(&t));
-        }
-        out
-    }
-}
-
-/// `seeds 1-200` (or `seed 7`).
-fn seed_span(first: u64, n: u64) -> String {
-    if n == 1 {
-        format!("seed {first}")
-    } else {
-        format!(
-            "seeds {first}-{}",
-            first.saturating_add(n.saturating_sub(1))
-        )
-    }
 }
 
 fn row(runs: &[RunResult], policy: &str, platform: usize, name: &str) -> Row {
@@ -336,9 +226,4 @@ fn saving(runs: &[RunResult], policy: &str, platform: Option<usize>, name: &str)
         saving_ci95_low_hours: ci.map(|c| c.0),
         saving_ci95_high_hours: ci.map(|c| c.1),
     }
-}
-
-/// Renders rows as a plain table: the first two columns left-aligned, the rest right-aligned.
-fn render(rows: &[Vec<String>]) -> String {
-    crate::text::table::aligned(rows, 2)
 }

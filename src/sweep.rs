@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use crate::engine::{self, Detail, RunResult};
 use crate::progress::Progress;
 use crate::scenario::{Policy, Scenario};
+use crate::world::SeasonWorld;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -42,13 +43,8 @@ impl Sweep<'_> {
         self.jobs()
             .par_iter()
             .map(|&(p, seed)| {
-                let run = engine::run(
-                    self.scenario,
-                    self.policies[p],
-                    seed,
-                    self.weeks,
-                    self.detail,
-                );
+                let world = SeasonWorld::synthetic(self.scenario, seed, self.weeks);
+                let run = engine::run(self.scenario, self.policies[p], world, self.detail);
                 if let Some(progress) = progress {
                     progress.inc(1, 0);
                 }

@@ -6,12 +6,14 @@
 //! Durations that start at a policy-dependent moment (a review after submission, a bake
 //! after 1%) are drawn as durations, in the order the track needs them.
 //!
-//! A replayed log's world ([`TrackWorld::recorded`]) takes what the log recorded first and
-//! these streams for the rest, drawing from them exactly as a simulation would.
+//! A season's world ([`SeasonWorld`]) is what the engine consumes: every track's world,
+//! drawn ([`SeasonWorld::synthetic`]) or recorded ([`recorded`]: what a history recorded
+//! first, these streams for the rest, drawn from exactly as a simulation would).
 
 pub mod recorded;
+mod season;
 
-use std::collections::VecDeque;
+pub use season::{Mode, SeasonTrack, SeasonWorld};
 
 use jiff::SignedDuration;
 use rand::{RngExt, SeedableRng};
@@ -19,9 +21,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
 use crate::dist::{hours, minutes};
-use crate::model::{Families, Family};
+use crate::model::Families;
 use crate::scenario::{Scenario, StoreParams};
-use recorded::{RecordedBuild, RecordedReview, RecordedRollout, RecordedTrack};
 
 /// The independent random processes of one track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,10 @@ pub enum Process {
 ///
 /// The platform enters by name, so adding a platform to a scenario leaves the others' worlds
 /// unchanged.
+///
+/// Why by hand: every recorded figure and snapshot rests on these keys, so they must never
+/// move. A hashing crate's output may change between its versions (and `std`'s hashers are
+/// explicitly unstable); two published, fixed 64-bit mixers written out here cannot.
 pub fn stream(seed: u64, version: u32, platform: &str, process: Process) -> ChaCha8Rng {
     let mut key = splitmix(seed ^ 0x636f_6e64_7563_746f); // "conducto"
     key = splitmix(key ^ u64::from(version));
@@ -128,8 +133,9 @@ pub struct TrackWorld {
     /// Families the engine must not run: those a log replayed as it happened does not
     /// record. Their gates are unknown.
     pub silent: Families,
-    /// What a replayed log recorded of the sequential processes, consumed in order.
-    recorded: Option<Box<Recorded>>,
+    /// What a record holds of the sequential processes, consumed in order in place of the
+    /// draws ([`recorded`]).
+    recorded: Option<Box<recorded::Overlay>>,
     builds: ChaCha8Rng,
     crash_fixes: ChaCha8Rng,
     review: ChaCha8Rng,
@@ -271,199 +277,6 @@ impl TrackWorld {
     /// A person's next reaction time, in the release squad's working time.
     pub fn next_reaction(&mut self, scenario: &Scenario) -> SignedDuration {
         minutes(scenario.world.reaction_minutes.sample(&mut self.reaction))
-    }
-}
-
-impl TrackWorld {
-    /// The world of a recorded track: what `rec` recorded, in the families `families` the
-    /// log records. Replaying the log as it happened (`scripted`), what the log does not
-    /// say never happens and unrecorded families are silent (their gates unknown); for a
-    /// counterfactual, the scenario's draws for `seed` fill every gap, so a log that
-    /// `simulate --event-log` wrote replays under any policy exactly as that policy's
-    /// simulation ran.
-    pub fn recorded(
-        scenario: &Scenario,
-        seed: u64,
-        version: u32,
-        platform: &str,
-        rec: &RecordedTrack,
-        families: Families,
-        scripted: bool,
-    ) -> TrackWorld {
-        let mut world = TrackWorld::new(scenario, seed, version, platform);
-        let has = |f| families.contains(f);
-        // What a replay as it happened leaves out, a counterfactual takes from the draws.
-        let fill = |recorded: Option<SignedDuration>, drawn: Option<SignedDuration>| {
-            if scripted {
-                recorded
-            } else {
-                recorded.or(drawn)
-            }
-        };
-        if has(Family::Blockers) {
-            let drawn = std::mem::take(&mut world.blockers);
-            let fallback = hours(scenario.world.blocker_fix_effort_hours.mean());
-            world.blockers = rec
-                .blockers
-                .iter()
-                .enumerate()
-                .map(|(k, b)| BlockerDraw {
-                    found_after: b.found_after,
-                    fix_effort: fill(
-                        b.fix_effort,
-                        Some(drawn.get(k).and_then(|d| d.fix_effort).unwrap_or(fallback)),
-                    ),
-                })
-                .collect();
-        } else if scripted {
-            world.blockers.clear();
-        }
-        if has(Family::Signoff) {
-            let drawn = std::mem::take(&mut world.signoff_efforts);
-            let fallback = hours(scenario.world.signoff_effort_hours.mean());
-            world.signoff_opted_out = rec.signoff_opted_out;
-            world.signoff_efforts = rec
-                .signoff_efforts
-                .iter()
-                .enumerate()
-                .map(|(k, e)| {
-                    fill(
-                        *e,
-                        Some(drawn.get(k).copied().flatten().unwrap_or(fallback)),
-                    )
-                })
-                .collect();
-        } else if scripted {
-            world.signoff_opted_out = 0;
-            world.signoff_efforts.clear();
-        }
-        if has(Family::Usage) {
-            world.usage_after = fill(rec.usage_after, world.usage_after);
-        } else if scripted {
-            world.usage_after = None;
-        }
-        if scripted {
-            world.silent = families.complement();
-        }
-        world.recorded = Some(Box::new(Recorded {
-            scripted,
-            builds: if has(Family::Builds) {
-                Some(rec.builds.iter().copied().collect())
-            } else {
-                None
-            },
-            crash_rates: has(Family::Metrics),
-            crash_fixes: if has(Family::Metrics) {
-                Some(rec.crash_fixes.iter().copied().collect())
-            } else {
-                None
-            },
-            reviews: if has(Family::Reviews) {
-                Some(rec.reviews.iter().copied().collect())
-            } else {
-                None
-            },
-            rollouts: if has(Family::RolloutChecks) {
-                Some(rec.rollouts.iter().copied().collect())
-            } else {
-                None
-            },
-        }));
-        world
-    }
-}
-
-/// The recorded sequential draws of one track, overriding the drawn ones in order. A
-/// process without a queue is not recorded (drawn, or silent when replayed as it
-/// happened); past the end of a queue a replay as it happened has nothing more happen.
-#[derive(Debug, Clone)]
-struct Recorded {
-    scripted: bool,
-    builds: Option<VecDeque<RecordedBuild>>,
-    crash_rates: bool,
-    crash_fixes: Option<VecDeque<Option<SignedDuration>>>,
-    reviews: Option<VecDeque<RecordedReview>>,
-    rollouts: Option<VecDeque<RecordedRollout>>,
-}
-
-impl Recorded {
-    fn fill(
-        &self,
-        recorded: Option<SignedDuration>,
-        drawn: Option<SignedDuration>,
-    ) -> Option<SignedDuration> {
-        if self.scripted {
-            recorded
-        } else {
-            recorded.or(drawn)
-        }
-    }
-
-    /// The next item of a recorded queue; `Err(())` past its end when replaying as it
-    /// happened (nothing more happens), `Ok(None)` when the draw stands.
-    fn next<T>(queue: &mut Option<VecDeque<T>>, scripted: bool) -> Result<Option<T>, ()> {
-        match queue {
-            Some(q) => match q.pop_front() {
-                Some(item) => Ok(Some(item)),
-                None if scripted => Err(()),
-                None => Ok(None),
-            },
-            None => Ok(None),
-        }
-    }
-
-    fn build(&mut self, draw: &mut BuildDraw) {
-        match Self::next(&mut self.builds, self.scripted) {
-            Ok(Some(b)) => {
-                draw.duration = self.fill(b.duration, draw.duration);
-                draw.flaky = b.failed;
-                if self.crash_rates
-                    && let Some(c) = b.crash_rate_percent
-                {
-                    draw.crash_rate_percent = c;
-                }
-            }
-            Ok(None) => {}
-            Err(()) => draw.duration = None,
-        }
-    }
-
-    fn crash_fix(&mut self, drawn: SignedDuration) -> Option<SignedDuration> {
-        match Self::next(&mut self.crash_fixes, self.scripted) {
-            Ok(Some(effort)) => self.fill(effort, Some(drawn)),
-            Ok(None) => Some(drawn),
-            Err(()) => None,
-        }
-    }
-
-    fn review(&mut self, draw: &mut ReviewDraw) {
-        match Self::next(&mut self.reviews, self.scripted) {
-            Ok(Some(r)) => {
-                draw.latency = self.fill(r.latency, draw.latency);
-                if r.latency.is_some() {
-                    draw.rejected = r.rejected;
-                }
-                draw.fix_effort = self.fill(r.fix_effort, draw.fix_effort);
-            }
-            Ok(None) => {}
-            Err(()) => draw.latency = None,
-        }
-    }
-
-    fn rollout(&mut self, draw: &mut RolloutDraw) {
-        match Self::next(&mut self.rollouts, self.scripted) {
-            Ok(Some(r)) => {
-                draw.itgc = self.fill(r.itgc, draw.itgc);
-                draw.incident_after = r.incident_after;
-                draw.incident_fix_effort =
-                    self.fill(r.incident_fix_effort, draw.incident_fix_effort);
-            }
-            Ok(None) => {}
-            Err(()) => {
-                draw.itgc = None;
-                draw.incident_after = None;
-            }
-        }
     }
 }
 

@@ -11,12 +11,14 @@ use super::console::{self, Notes};
 use super::{CliError, bounds};
 use crate::check::baseline::{DEFAULT_CONFIDENCE, DEFAULT_SEEDS};
 use crate::check::metrics::Table;
-use crate::check::{Baseline, InputKind, Outcome, Sample, evaluate, render};
+use crate::check::{self, Baseline, InputKind, Outcome, Sample, evaluate};
 use crate::dataset::RunDir;
 use crate::engine::{self, Detail, RECORDED_POLICY};
 use crate::files::atomic_write;
 use crate::scenario::Scenario;
 use crate::sweep::{self, Sweep};
+use crate::text;
+use crate::world::SeasonWorld;
 use crate::world::recorded::RecordedSeason;
 
 /// Arguments of `conductor check`.
@@ -74,6 +76,15 @@ pub struct CheckArgs {
 enum Format {
     Table,
     Json,
+}
+
+impl From<Format> for check::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => check::Format::Table,
+            Format::Json => check::Format::Json,
+        }
+    }
 }
 
 /// Runs the command; a failed limit is [`CliError::Regression`] (exit 1).
@@ -136,34 +147,29 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
         seeds: seeds_run,
         results,
     };
-    if let Some(path) = &args.junit {
-        let xml = render::junit(&outcome);
-        atomic_write(path, |f| f.write_all(xml.as_bytes()))?;
+    // The CI files beside the table, in this order: each rendered whole, written, said so.
+    let cases = format!("{} test cases, ", outcome.results.len());
+    for (path, format, what, detail) in [
+        (&args.junit, check::Format::Junit, "JUnit", cases.as_str()),
+        (
+            &args.markdown,
+            check::Format::Markdown,
+            "Markdown summary",
+            "",
+        ),
+    ] {
+        let Some(path) = path else { continue };
+        let text = text::to_string(|out| check::render(&outcome, format, out))?;
+        atomic_write(path, |f| f.write_all(text.as_bytes()))?;
         notes.wrote(
             path,
             format_args!(
-                "JUnit written ({} test cases, {})",
-                outcome.results.len(),
-                console::bytes(xml.len() as u64)
+                "{what} written ({detail}{})",
+                console::bytes(text.len() as u64)
             ),
         );
     }
-    if let Some(path) = &args.markdown {
-        let md = render::markdown(&outcome);
-        atomic_write(path, |f| f.write_all(md.as_bytes()))?;
-        notes.wrote(
-            path,
-            format_args!(
-                "Markdown summary written ({})",
-                console::bytes(md.len() as u64)
-            ),
-        );
-    }
-    let text = match args.format {
-        Format::Table => render::table(&outcome),
-        Format::Json => render::json(&outcome),
-    };
-    let printed = out.write_all(text.as_bytes());
+    let printed = check::render(&outcome, args.format.into(), out);
     // A failed limit fails the check even when the reader of the table has gone.
     if outcome.failed() {
         let failed = outcome
@@ -251,7 +257,8 @@ fn load(
             let seasons = RecordedSeason::from_log(&log, &scenario);
             let mut samples = Vec::new();
             for season in &seasons {
-                let run = engine::replay(&scenario, &recorded, season, true, Detail::Summary);
+                let world = SeasonWorld::as_recorded(&scenario, season);
+                let run = engine::run(&scenario, &recorded, world, Detail::Summary);
                 samples.extend(run.tracks.iter().map(|t| Sample {
                     policy: RECORDED_POLICY.into(),
                     platform: scenario.platforms[t.platform].name.clone(),

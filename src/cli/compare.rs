@@ -10,9 +10,9 @@ use super::report::Format;
 
 use super::bounds;
 use super::console::{self, Notes};
-use crate::compare::{self, Options, SideSpec, format};
+use crate::compare::{self, Options, SideSpec};
 use crate::files::atomic_write;
-use crate::sweep;
+use crate::{sweep, text};
 
 /// Arguments of `conductor compare`.
 #[derive(Debug, Args)]
@@ -80,7 +80,8 @@ pub fn execute(args: CompareArgs, out: &mut dyn Write, notes: &Notes) -> anyhow:
     };
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
     let result = pool.install(|| compare::run(&sides, &opts))?;
-    let text = format::render(&result, args.format.into())?;
+    // Whole before the charts are drawn, so a failing format writes nothing.
+    let text = text::to_string(|out| compare::render(&result, args.format.into(), out))?;
     if let Some(dir) = &args.charts {
         let written = compare::charts::write_all(&result, dir)?;
         let names: Vec<String> = written

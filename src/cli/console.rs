@@ -59,6 +59,18 @@ impl Write for Stdout {
     }
 }
 
+/// Says on standard error (`note: …`) when the run directory `dir` is not complete, so the
+/// output covers only its complete parts. Nothing when it is complete or cannot be read
+/// (the command has read it already and said so).
+pub fn note_incomplete(dir: &Path) {
+    if let Some(note) = crate::dataset::RunDir::open(dir)
+        .ok()
+        .and_then(|r| r.completeness_note())
+    {
+        eprint_line(format_args!("note: {note}"));
+    }
+}
+
 /// Writes one line to standard error, ignoring a closed stream (`eprintln!` would panic).
 pub fn eprint_line(line: impl Display) {
     let _ = writeln!(io::stderr().lock(), "{line}");

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::bounds;
-use crate::dashboard::{self, At, Query, Render};
+use super::{bounds, console};
+use crate::dashboard::{self, At, Query};
 
 /// Arguments of `conductor dashboard`.
 #[derive(Debug, Args)]
@@ -53,19 +53,13 @@ pub fn execute(args: DashboardArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         seed: args.seed,
     };
     let board = dashboard::load(&args.run_dir, &query)?;
-    if let Some(note) = crate::dataset::RunDir::open(&args.run_dir)
-        .ok()
-        .and_then(|r| r.completeness_note())
-    {
-        eprintln!("note: {note}");
-    }
+    console::note_incomplete(&args.run_dir);
     let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
-    let renderer: &dyn Render = match args.format {
-        Format::Text => &dashboard::Text { colour },
-        Format::Html => &dashboard::Html,
+    let format = match args.format {
+        Format::Text => dashboard::Format::Text { colour },
+        Format::Html => dashboard::Format::Html,
     };
-    let text = renderer.render(&board);
-    out.write_all(text.as_bytes())?;
+    dashboard::render(&board, format, out)?;
     Ok(())
 }

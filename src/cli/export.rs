@@ -97,15 +97,11 @@ pub fn execute(args: ExportArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::
         policies: args.policies,
     };
     let log = export::activity_log(&args.run_dir, &opts)?;
-    if let Some(note) = crate::dataset::RunDir::open(&args.run_dir)
-        .ok()
-        .and_then(|r| r.completeness_note())
-    {
-        eprintln!("note: {note}");
-    }
+    console::note_incomplete(&args.run_dir);
     match (&args.out, file_format) {
         (Some(path), Some(format)) => {
-            atomic_write(path, |f| export::write(&log, format, f)).context("cannot write --out")?;
+            atomic_write(path, |f| export::render(&log, format, f))
+                .context("cannot write --out")?;
             let activities: usize = log.cases.iter().map(|c| c.activities.len()).sum();
             let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
             notes.wrote(
@@ -123,7 +119,7 @@ pub fn execute(args: ExportArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::
         }
         _ => {
             let mut w = BufWriter::new(out);
-            export::write(&log, LogFormat::Csv, &mut w)?;
+            export::render(&log, LogFormat::Csv, &mut w)?;
             w.flush()?;
         }
     }

@@ -10,8 +10,7 @@ use clap::{Args, ValueEnum};
 use super::bounds;
 use super::console::{self, Notes};
 use crate::files::atomic_write;
-use crate::fit::render::{self, Source};
-use crate::fit::{self as fitting, Options, scenario_file};
+use crate::fit::{self as fitting, Options, Printout, Source, scenario_file};
 use crate::scenario::Scenario;
 use crate::world::recorded::RecordedSeason;
 
@@ -53,6 +52,15 @@ enum Format {
     Json,
 }
 
+impl From<Format> for fitting::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => fitting::Format::Table,
+            Format::Json => fitting::Format::Json,
+        }
+    }
+}
+
 /// Runs the command.
 pub fn execute(args: FitArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Result<()> {
     let opts = Options { level: args.level };
@@ -90,7 +98,7 @@ pub fn execute(args: FitArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Res
             .into(),
         "goodness of fit (docs/fit.md). Values without one are the base scenario's.".into(),
     ];
-    let settings = scenario_file::settings(&fit, &scenario, |q| render::comment(q, fit.level));
+    let settings = scenario_file::settings(&fit, &scenario, |q| fitting::comment(q, fit.level));
     let out_file = args.out.display().to_string();
     let text = scenario_file::write(&scenario.source, &out_file, &name, &header, &settings)
         .with_context(|| format!("{out_file}: not written"))?;
@@ -112,11 +120,11 @@ pub fn execute(args: FitArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Res
         name,
         out: out_file,
     };
-    let format = match args.format {
-        Format::Table => render::Format::Table,
-        Format::Json => render::Format::Json,
+    let printout = Printout {
+        fit: &fit,
+        source: &source,
     };
-    out.write_all(render::render(&fit, &source, format).as_bytes())?;
+    fitting::render(&printout, args.format.into(), out)?;
     Ok(())
 }
 

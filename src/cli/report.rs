@@ -11,6 +11,7 @@ use super::bounds;
 use super::console::{self, Notes};
 use crate::files::atomic_write;
 use crate::report::{self, Options, charts};
+use crate::text;
 
 /// Arguments of `conductor report`.
 #[derive(Debug, Args)]
@@ -92,7 +93,8 @@ pub fn execute(args: ReportArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::
         timeline_version: args.timeline_version,
     };
     let report = report::load(&args.run_dirs, &opts)?;
-    let text = report::render(&report, args.format.into())?;
+    // Whole before the charts are drawn, so a failing format writes nothing.
+    let text = text::to_string(|out| report::render(&report, args.format.into(), out))?;
     if let Some(dir) = &args.charts {
         let written = charts::write_all(&report, dir)?;
         let bytes: u64 = written

@@ -11,7 +11,7 @@ use crate::dataset::{self, Options, RunSpec, Shard};
 use crate::engine::Detail;
 use crate::progress::{Job, Progress};
 use crate::scenario::Scenario;
-use crate::summary::Summary;
+use crate::summary::{self, Summary};
 use crate::sweep::{self, Sweep};
 
 /// Arguments of `conductor simulate`.
@@ -74,6 +74,15 @@ pub struct SimulateArgs {
 enum Format {
     Table,
     Json,
+}
+
+impl From<Format> for summary::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => summary::Format::Table,
+            Format::Json => summary::Format::Json,
+        }
+    }
 }
 
 /// Runs the command.
@@ -189,13 +198,7 @@ pub fn execute(args: SimulateArgs, out: &mut dyn Write, notes: &Notes) -> anyhow
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
     let runs = pool.install(|| super::run_sweep(&sweep, notes));
     let summary = Summary::new(&scenario, &runs, args.seed, args.seeds, weeks);
-    match args.format {
-        Format::Table => out.write_all(summary.to_table().as_bytes())?,
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &summary)?;
-            writeln!(out)?;
-        }
-    }
+    summary::render(&summary, args.format.into(), out)?;
     Ok(())
 }
 
@@ -212,7 +215,8 @@ fn write_event_log(
     let runs: Vec<_> = (first_seed..first_seed + seeds)
         .into_par_iter()
         .map(|seed| {
-            let mut run = crate::engine::run(scenario, policy, seed, weeks, Detail::Log);
+            let world = crate::world::SeasonWorld::synthetic(scenario, seed, weeks);
+            let mut run = crate::engine::run(scenario, policy, world, Detail::Log);
             // Only the history is needed; the timelines would hold memory per seed.
             for t in &mut run.tracks {
                 t.timeline = Vec::new();

@@ -483,8 +483,7 @@ mod tests {
         let run = crate::engine::run(
             &sc,
             sc.policy("robot").unwrap(),
-            3,
-            3,
+            crate::world::SeasonWorld::synthetic(&sc, 3, 3),
             crate::engine::Detail::Full,
         );
         let b = snapshots(&sc, std::slice::from_ref(&run)).unwrap();

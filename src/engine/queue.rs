@@ -109,4 +109,31 @@ mod tests {
         assert_eq!(out, ["early-a", "early-b", "middle", "late"]);
         assert!(q.is_empty());
     }
+
+    #[test]
+    fn events_pushed_last_come_after_every_other_event_of_their_instant() {
+        let t0 = Timestamp::UNIX_EPOCH;
+        let t1 = t0 + SignedDuration::from_secs(60);
+        let mut q = EventQueue::default();
+        q.push_last(t0, "last-a");
+        q.push(t0, "first-a");
+        q.push_last(t0, "last-b");
+        q.push(t1, "later");
+        // Pushed after the `push_last` events, and still ahead of them.
+        q.push(t0, "first-b");
+        q.push_last(t1, "later-last");
+        assert_eq!(q.len(), 6);
+        let out: Vec<&str> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(
+            out,
+            [
+                "first-a",
+                "first-b",
+                "last-a",
+                "last-b",
+                "later",
+                "later-last"
+            ]
+        );
+    }
 }

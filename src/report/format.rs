@@ -1,6 +1,6 @@
-//! The report's output formats, one file each behind one trait, [`Render`]. The text
-//! formats (table, Markdown, HTML) lay out the same [`Section`]s; JSON and CSV carry every
-//! row, per platform and pooled.
+//! The report's output formats, one file each behind [`Render`]. The text formats (table,
+//! Markdown, HTML) lay out the same [`Section`]s; JSON and CSV carry every row, per platform
+//! and pooled.
 
 mod csv;
 mod html;
@@ -9,29 +9,24 @@ mod markdown;
 mod table;
 
 use std::collections::BTreeMap;
+use std::io;
 
 use super::{ALL_PLATFORMS, Namer, Report, ReportError};
-pub use crate::text::Section;
+use crate::text::{Render, Section};
 
 /// The output formats of `conductor report` (and `compare`).
 pub use crate::text::Format;
 
-/// Renders a report as text.
-pub trait Render {
-    /// The whole output.
-    fn render(&self, report: &Report) -> Result<String, ReportError>;
-}
-
-/// Renders `report` in `format`.
-pub fn render(report: &Report, format: Format) -> Result<String, ReportError> {
-    let r: &dyn Render = match format {
+/// Writes `report` in `format` to `out`.
+pub fn render(report: &Report, format: Format, out: &mut dyn io::Write) -> Result<(), ReportError> {
+    let r: &dyn Render<Report, Error = ReportError> = match format {
         Format::Table => &table::Table,
         Format::Json => &json::Json,
         Format::Csv => &csv::Csv,
         Format::Markdown => &markdown::Markdown,
         Format::Html => &html::Html,
     };
-    r.render(report)
+    r.render(report, out)
 }
 
 fn hours(h: Option<f64>) -> String {
@@ -43,7 +38,7 @@ fn percent(x: Option<f64>) -> String {
 }
 
 /// The sections of the text formats, in reading order.
-pub fn sections(report: &Report) -> Vec<Section> {
+fn sections(report: &Report) -> Vec<Section> {
     let namer = Namer::new(report);
     let mut out = vec![];
 
@@ -379,7 +374,7 @@ pub fn sections(report: &Report) -> Vec<Section> {
 }
 
 /// One line per run directory: what the figures are of.
-pub fn describe_runs(report: &Report) -> Vec<String> {
+fn describe_runs(report: &Report) -> Vec<String> {
     report
         .runs
         .iter()
@@ -420,6 +415,6 @@ pub fn describe_runs(report: &Report) -> Vec<String> {
 
 /// The report as JSON with every float rounded to 4 decimals (0.36 s of an hour), so that
 /// the output does not depend on the order polars' threads summed in.
-pub fn rounded_json(report: &Report) -> Result<serde_json::Value, ReportError> {
+fn rounded_json(report: &Report) -> Result<serde_json::Value, ReportError> {
     crate::text::json::rounded(report).map_err(|e| ReportError::Query(e.to_string()))
 }

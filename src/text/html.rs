@@ -1,5 +1,6 @@
 //! HTML for self-contained pages (inline CSS and SVG, no scripts, no network): escaping, the
-//! shared style, the start of a page and a document of sections as tables.
+//! shared style, the start of a page, headline cards, inlined charts and a document of
+//! sections as tables.
 
 use std::fmt::Write;
 
@@ -86,8 +87,26 @@ pub fn page_start(title: &str, preamble: &[String]) -> String {
     s
 }
 
+/// A chart inlined as a figure: `<figure id="chart-NAME">`, the SVG without its XML
+/// declaration, and its caption.
+pub fn figure(name: &str, svg: &str, caption: &str) -> String {
+    format!(
+        "<figure id=\"chart-{name}\">\n{}\n<figcaption>{}</figcaption></figure>\n",
+        svg_body(svg),
+        escape(caption)
+    )
+}
+
+/// A headline card: a large value over its label. Both are HTML already (the label may hold
+/// a `<br>`), so the caller escapes what it puts in.
+pub fn card(value: &str, label: &str) -> String {
+    format!(
+        "<div class=\"card\"><div class=\"value\">{value}</div><div class=\"label\">{label}</div></div>\n"
+    )
+}
+
 /// An SVG document without its XML declaration, for inlining.
-pub fn svg_body(svg: &str) -> &str {
+fn svg_body(svg: &str) -> &str {
     match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => svg,

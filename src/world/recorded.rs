@@ -1,16 +1,24 @@
 //! The recorded world: what a history says about each track's exogenous draws (when each
 //! blocker appeared and how much work fixing it took, build and test outcomes, review
 //! latencies measured from submission, …) and the changes of state people (or a robot)
-//! made. Event logs build it ([`crate::eventlog`]); [`super::TrackWorld::recorded`] overlays
-//! it on the drawn world and the engine replays it.
+//! made. Event logs build it ([`crate::eventlog`]); here it becomes a season's world
+//! ([`SeasonWorld::counterfactual`], [`SeasonWorld::as_recorded`]), the recorded draws
+//! overlaid on the drawn ones, which the engine runs like any other.
 //!
 //! Durations that end at a policy-dependent moment are measured from the moment they start:
 //! a review's latency from its submission, a fix's effort in feature-team working time from
 //! the moment the bug was found. That is what lets another policy re-run the same world.
 
+use std::collections::VecDeque;
+
 use jiff::{SignedDuration, Timestamp};
 
-use crate::model::{Actor, Families, State};
+use super::{
+    BlockerDraw, BuildDraw, Mode, ReviewDraw, RolloutDraw, SeasonTrack, SeasonWorld, TrackWorld,
+};
+use crate::dist::hours;
+use crate::model::{Actor, Families, Family, State};
+use crate::scenario::Scenario;
 
 /// A blocking bug as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,4 +123,256 @@ pub struct RecordedSeason {
     pub tracks: Vec<Option<RecordedTrack>>,
     /// The world families the log records.
     pub families: Families,
+}
+
+impl SeasonWorld {
+    /// The world of `season` re-run under a policy ([`Mode::Counterfactual`]): what the record
+    /// holds, and the scenario's draws for the seed for every gap, so that a log
+    /// `simulate --event-log` wrote replays under any policy exactly as that policy's
+    /// simulation ran.
+    pub fn counterfactual(scenario: &Scenario, season: &RecordedSeason) -> SeasonWorld {
+        Self::recorded(scenario, season, Gaps::Drawn)
+    }
+
+    /// The world of `season` as it happened ([`Mode::AsRecorded`]): what the record holds
+    /// and nothing else (unrecorded families are silent, their gates unknown), with every
+    /// track's recorded changes of state.
+    pub fn as_recorded(scenario: &Scenario, season: &RecordedSeason) -> SeasonWorld {
+        Self::recorded(scenario, season, Gaps::Nothing)
+    }
+
+    fn recorded(scenario: &Scenario, season: &RecordedSeason, gaps: Gaps) -> SeasonWorld {
+        let platforms = scenario.platforms.len().max(1);
+        let tracks = season
+            .tracks
+            .iter()
+            .enumerate()
+            .map(|(i, rec)| {
+                let rec = rec.as_ref()?;
+                let cut = rec.cut?;
+                let version = *season.versions.get(i / platforms)?;
+                let platform = &scenario.platforms.get(i % platforms)?.name;
+                let world = Box::new(TrackWorld::recorded(
+                    scenario,
+                    season.seed,
+                    version,
+                    platform,
+                    rec,
+                    season.families,
+                    gaps,
+                ));
+                let script = match gaps {
+                    Gaps::Nothing => rec.script.clone(),
+                    Gaps::Drawn => Vec::new(),
+                };
+                Some(SeasonTrack { cut, world, script })
+            })
+            .collect();
+        let last_recorded = season
+            .tracks
+            .iter()
+            .flatten()
+            .filter_map(|t| t.last_seen)
+            .max();
+        let mode = match gaps {
+            Gaps::Nothing => Mode::AsRecorded,
+            Gaps::Drawn => Mode::Counterfactual,
+        };
+        SeasonWorld::from_parts(
+            season.seed,
+            mode,
+            season.versions.clone(),
+            season.cuts.clone(),
+            tracks,
+            last_recorded,
+        )
+    }
+}
+
+/// What stands in for what a record lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gaps {
+    /// Nothing: what the record does not say never happens (replayed as it happened).
+    Nothing,
+    /// The scenario's draws (a counterfactual).
+    Drawn,
+}
+
+impl Gaps {
+    /// A recorded duration, or what stands in when the record has none.
+    fn fill(
+        self,
+        recorded: Option<SignedDuration>,
+        drawn: Option<SignedDuration>,
+    ) -> Option<SignedDuration> {
+        match self {
+            Gaps::Nothing => recorded,
+            Gaps::Drawn => recorded.or(drawn),
+        }
+    }
+}
+
+impl TrackWorld {
+    /// The world of a recorded track: what `rec` recorded, in the families `families` the
+    /// record holds, over the scenario's draws for `seed`, with `gaps` for what it lacks.
+    fn recorded(
+        scenario: &Scenario,
+        seed: u64,
+        version: u32,
+        platform: &str,
+        rec: &RecordedTrack,
+        families: Families,
+        gaps: Gaps,
+    ) -> TrackWorld {
+        let mut world = TrackWorld::new(scenario, seed, version, platform);
+        let has = |f| families.contains(f);
+        // Replayed as it happened, a family the record lacks does not happen at all.
+        let silent = gaps == Gaps::Nothing;
+        if has(Family::Blockers) {
+            let drawn = std::mem::take(&mut world.blockers);
+            let fallback = hours(scenario.world.blocker_fix_effort_hours.mean());
+            world.blockers = rec
+                .blockers
+                .iter()
+                .enumerate()
+                .map(|(k, b)| BlockerDraw {
+                    found_after: b.found_after,
+                    fix_effort: gaps.fill(
+                        b.fix_effort,
+                        Some(drawn.get(k).and_then(|d| d.fix_effort).unwrap_or(fallback)),
+                    ),
+                })
+                .collect();
+        } else if silent {
+            world.blockers.clear();
+        }
+        if has(Family::Signoff) {
+            let drawn = std::mem::take(&mut world.signoff_efforts);
+            let fallback = hours(scenario.world.signoff_effort_hours.mean());
+            world.signoff_opted_out = rec.signoff_opted_out;
+            world.signoff_efforts = rec
+                .signoff_efforts
+                .iter()
+                .enumerate()
+                .map(|(k, e)| {
+                    gaps.fill(
+                        *e,
+                        Some(drawn.get(k).copied().flatten().unwrap_or(fallback)),
+                    )
+                })
+                .collect();
+        } else if silent {
+            world.signoff_opted_out = 0;
+            world.signoff_efforts.clear();
+        }
+        if has(Family::Usage) {
+            world.usage_after = gaps.fill(rec.usage_after, world.usage_after);
+        } else if silent {
+            world.usage_after = None;
+        }
+        if silent {
+            world.silent = families.complement();
+        }
+        world.recorded = Some(Box::new(Overlay {
+            gaps,
+            builds: queue(has(Family::Builds), &rec.builds),
+            crash_rates: has(Family::Metrics),
+            crash_fixes: queue(has(Family::Metrics), &rec.crash_fixes),
+            reviews: queue(has(Family::Reviews), &rec.reviews),
+            rollouts: queue(has(Family::RolloutChecks), &rec.rollouts),
+        }));
+        world
+    }
+}
+
+/// The recorded items of a family, as a queue; `None` when the record lacks the family.
+fn queue<T: Copy>(recorded: bool, items: &[T]) -> Option<VecDeque<T>> {
+    recorded.then(|| items.iter().copied().collect())
+}
+
+/// The recorded sequential draws of one track, overriding the drawn ones in order. A
+/// process without a queue is not recorded (drawn, or silent when replayed as it
+/// happened); past the end of a queue a replay as it happened has nothing more happen.
+#[derive(Debug, Clone)]
+pub(super) struct Overlay {
+    gaps: Gaps,
+    builds: Option<VecDeque<RecordedBuild>>,
+    crash_rates: bool,
+    crash_fixes: Option<VecDeque<Option<SignedDuration>>>,
+    reviews: Option<VecDeque<RecordedReview>>,
+    rollouts: Option<VecDeque<RecordedRollout>>,
+}
+
+impl Overlay {
+    /// The next item of a recorded queue; `Err(())` past its end when nothing stands in for
+    /// the record (nothing more happens), `Ok(None)` when the draw stands.
+    fn next<T>(queue: &mut Option<VecDeque<T>>, gaps: Gaps) -> Result<Option<T>, ()> {
+        match queue {
+            Some(q) => match q.pop_front() {
+                Some(item) => Ok(Some(item)),
+                None if gaps == Gaps::Nothing => Err(()),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// Overlays the next recorded build on `draw`.
+    pub(super) fn build(&mut self, draw: &mut BuildDraw) {
+        match Self::next(&mut self.builds, self.gaps) {
+            Ok(Some(b)) => {
+                draw.duration = self.gaps.fill(b.duration, draw.duration);
+                draw.flaky = b.failed;
+                if self.crash_rates
+                    && let Some(c) = b.crash_rate_percent
+                {
+                    draw.crash_rate_percent = c;
+                }
+            }
+            Ok(None) => {}
+            Err(()) => draw.duration = None,
+        }
+    }
+
+    /// The next crash fix's effort, recorded or `drawn`; `None`: it never lands.
+    pub(super) fn crash_fix(&mut self, drawn: SignedDuration) -> Option<SignedDuration> {
+        match Self::next(&mut self.crash_fixes, self.gaps) {
+            Ok(Some(effort)) => self.gaps.fill(effort, Some(drawn)),
+            Ok(None) => Some(drawn),
+            Err(()) => None,
+        }
+    }
+
+    /// Overlays the next recorded review on `draw`.
+    pub(super) fn review(&mut self, draw: &mut ReviewDraw) {
+        match Self::next(&mut self.reviews, self.gaps) {
+            Ok(Some(r)) => {
+                draw.latency = self.gaps.fill(r.latency, draw.latency);
+                if r.latency.is_some() {
+                    draw.rejected = r.rejected;
+                }
+                draw.fix_effort = self.gaps.fill(r.fix_effort, draw.fix_effort);
+            }
+            Ok(None) => {}
+            Err(()) => draw.latency = None,
+        }
+    }
+
+    /// Overlays the next recorded 1% rollout on `draw`.
+    pub(super) fn rollout(&mut self, draw: &mut RolloutDraw) {
+        match Self::next(&mut self.rollouts, self.gaps) {
+            Ok(Some(r)) => {
+                draw.itgc = self.gaps.fill(r.itgc, draw.itgc);
+                draw.incident_after = r.incident_after;
+                draw.incident_fix_effort = self
+                    .gaps
+                    .fill(r.incident_fix_effort, draw.incident_fix_effort);
+            }
+            Ok(None) => {}
+            Err(()) => {
+                draw.itgc = None;
+                draw.incident_after = None;
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ use proptest::prelude::*;
 use conductor::engine::{self, Detail, Outcome, TrackResult, next_poll};
 use conductor::model::{Actor, State};
 use conductor::scenario::{Policy, Scenario};
+use conductor::world::SeasonWorld;
 
 fn shipped_scenarios() -> Vec<Scenario> {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"));
@@ -148,7 +149,7 @@ proptest! {
         let scenarios = shipped_scenarios();
         let sc = &scenarios[scenario % scenarios.len()];
         let policy = &sc.policies[policy % sc.policies.len()];
-        let run = engine::run(sc, policy, seed, 10, Detail::Full);
+        let run = engine::run(sc, policy, SeasonWorld::synthetic(sc, seed, 10), Detail::Full);
         prop_assert_eq!(run.tracks.len(), 10 * sc.platforms.len());
         for t in &run.tracks {
             if let Err(e) = check_track(sc, policy, t) {
@@ -160,7 +161,7 @@ proptest! {
     #[test]
     fn the_world_of_a_seed_is_the_same_under_every_policy(seed in 0u64..1_000_000) {
         let sc = Scenario::baseline();
-        let runs: Vec<_> = sc.policies.iter().map(|p| engine::run(&sc, p, seed, 8, Detail::Summary)).collect();
+        let runs: Vec<_> = sc.policies.iter().map(|p| engine::run(&sc, p, SeasonWorld::synthetic(&sc, seed, 8), Detail::Summary)).collect();
         for other in &runs[1..] {
             for (a, b) in runs[0].tracks.iter().zip(&other.tracks) {
                 prop_assert_eq!(a.world_fingerprint, b.world_fingerprint);
@@ -179,7 +180,7 @@ fn the_checker_catches_a_forged_manual_step_at_night() {
     // The invariant checker must be able to fail: forge a manual advance at 03:00 local.
     let sc = Scenario::baseline();
     let policy = sc.policy("manual").unwrap();
-    let mut run = engine::run(&sc, policy, 3, 2, Detail::Full);
+    let mut run = engine::run(&sc, policy, SeasonWorld::synthetic(&sc, 3, 2), Detail::Full);
     let t = &mut run.tracks[0];
     let tr = t
         .transitions

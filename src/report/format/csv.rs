@@ -3,10 +3,13 @@
 //! table is about beyond its group (a state, a waiting-on label, a transition); savings
 //! name the policy compared against in `item` too (`vs manual`).
 
+use std::io;
+
 use serde_json::Value;
 
-use super::{Render, rounded_json};
+use super::rounded_json;
 use crate::report::{Report, ReportError};
+use crate::text::Render;
 use crate::text::csv;
 
 /// Tidy CSV.
@@ -23,13 +26,16 @@ const TABLES: [&str; 8] = [
     "idle",
 ];
 
-impl Render for Csv {
-    fn render(&self, report: &Report) -> Result<String, ReportError> {
+impl Render<Report> for Csv {
+    type Error = ReportError;
+
+    fn render(&self, report: &Report, out: &mut dyn io::Write) -> Result<(), ReportError> {
         let v = rounded_json(report)?;
+        let mut w = csv::writer(out);
         let header = [
             "table", "scenario", "policy", "platform", "item", "metric", "value",
         ];
-        let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
+        w.write_record(header).map_err(csv::io_error)?;
         for table in TABLES {
             for row in v[table].as_array().into_iter().flatten() {
                 let Some(obj) = row.as_object() else { continue };
@@ -57,18 +63,19 @@ impl Render for Csv {
                         Value::Null => String::new(),
                         _ => continue,
                     };
-                    rows.push(vec![
-                        table.to_string(),
-                        text("scenario").to_string(),
-                        text("policy").to_string(),
-                        text("platform").to_string(),
-                        item.clone(),
-                        metric.clone(),
-                        value,
-                    ]);
+                    w.write_record([
+                        table,
+                        text("scenario"),
+                        text("policy"),
+                        text("platform"),
+                        &item,
+                        metric,
+                        &value,
+                    ])
+                    .map_err(csv::io_error)?;
                 }
             }
         }
-        csv::text(rows).map_err(|e| ReportError::Query(format!("cannot write CSV: {e}")))
+        Ok(w.flush()?)
     }
 }

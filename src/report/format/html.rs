@@ -2,12 +2,13 @@
 //! that a release manager can read without explanation: the headline figures first, then
 //! the charts, then every table.
 
-use std::fmt::Write;
+use std::io;
 
-use super::{Render, describe_runs, sections};
+use super::{describe_runs, sections};
 use crate::report::charts::{self, Chart};
 use crate::report::{ALL_PLATFORMS, Namer, Report, ReportError};
-use crate::text::html::{escape, page_start, svg_body, tables};
+use crate::text::Render;
+use crate::text::html::{card, escape, figure, page_start, tables};
 
 /// HTML.
 pub struct Html;
@@ -23,13 +24,15 @@ fn headline(report: &Report) -> String {
         let median = r
             .cycle_p50_hours
             .map_or("–".into(), |h| format!("{h:.1} h"));
-        let _ = writeln!(
-            s,
-            "<div class=\"card\"><div class=\"value\">{median}</div><div class=\"label\">median cycle, {}<br>{} of {} track-cycles shipped</div></div>",
-            escape(&namer.name(&r.group.scenario, &r.group.policy)),
-            r.shipped,
-            r.tracks
-        );
+        s.push_str(&card(
+            &median,
+            &format!(
+                "median cycle, {}<br>{} of {} track-cycles shipped",
+                escape(&namer.name(&r.group.scenario, &r.group.policy)),
+                r.shipped,
+                r.tracks
+            ),
+        ));
     }
     for r in report
         .savings
@@ -43,35 +46,33 @@ fn headline(report: &Report) -> String {
             (Some(l), Some(h)) => format!("95% CI {l:.1} to {h:.1} h"),
             _ => String::new(),
         };
-        let _ = writeln!(
-            s,
-            "<div class=\"card\"><div class=\"value\">{mean}</div><div class=\"label\">saved per release by {} vs {}<br>{ci}</div></div>",
-            escape(&namer.name(&r.scenario, &r.policy)),
-            escape(&r.baseline)
-        );
+        s.push_str(&card(
+            &mean,
+            &format!(
+                "saved per release by {} vs {}<br>{ci}",
+                escape(&namer.name(&r.scenario, &r.policy)),
+                escape(&r.baseline)
+            ),
+        ));
     }
     s.push_str("</div>\n");
     s
 }
 
-impl Render for Html {
-    fn render(&self, report: &Report) -> Result<String, ReportError> {
+impl Render<Report> for Html {
+    type Error = ReportError;
+
+    fn render(&self, report: &Report, out: &mut dyn io::Write) -> Result<(), ReportError> {
         let title = format!("Release report: {}", report.scenarios().join(", "));
         let mut s = page_start(&title, &describe_runs(report));
         s.push_str(&headline(report));
         for chart in Chart::ALL {
             if let Some(svg) = charts::svg(chart, report)? {
-                let _ = write!(
-                    s,
-                    "<figure id=\"chart-{}\">\n{}\n<figcaption>{}</figcaption></figure>\n",
-                    chart.name(),
-                    svg_body(&svg),
-                    escape(&chart.caption(report))
-                );
+                s.push_str(&figure(chart.name(), &svg, &chart.caption(report)));
             }
         }
         s.push_str(&tables(&sections(report)));
         s.push_str("</body></html>\n");
-        Ok(s)
+        Ok(out.write_all(s.as_bytes())?)
     }
 }

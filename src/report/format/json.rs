@@ -1,17 +1,19 @@
 //! `--format json`: one object with every table, per platform and pooled (`"all"`).
 
-use super::{Render, rounded_json};
+use std::io;
+
+use super::rounded_json;
 use crate::report::{Report, ReportError};
+use crate::text::Render;
+use crate::text::json::write_pretty;
 
 /// JSON.
 pub struct Json;
 
-impl Render for Json {
-    fn render(&self, report: &Report) -> Result<String, ReportError> {
-        let v = rounded_json(report)?;
-        let mut s =
-            serde_json::to_string_pretty(&v).map_err(|e| ReportError::Query(e.to_string()))?;
-        s.push('\n');
-        Ok(s)
+impl Render<Report> for Json {
+    type Error = ReportError;
+
+    fn render(&self, report: &Report, out: &mut dyn io::Write) -> Result<(), ReportError> {
+        Ok(write_pretty(&rounded_json(report)?, out)?)
     }
 }

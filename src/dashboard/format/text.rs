@@ -1,9 +1,10 @@
 //! The dashboard for a terminal: one block per live track, gates as coloured marks.
 //! Without colour (`NO_COLOR`, or not a terminal) the marks alone carry the meaning.
 
-use std::fmt::Write;
+use std::io;
 
-use super::{Board, Light};
+use crate::dashboard::{Board, Light};
+use crate::text::Render;
 
 fn mark(light: Light, colour: bool) -> String {
     let (sym, code) = match light {
@@ -24,53 +25,49 @@ pub struct Text {
     pub colour: bool,
 }
 
-impl super::Render for Text {
-    fn render(&self, board: &Board) -> String {
-        to_text(board, self.colour)
-    }
-}
+impl Render<Board> for Text {
+    type Error = io::Error;
 
-/// Renders `board` as text; `colour` adds ANSI colours.
-pub fn to_text(board: &Board, colour: bool) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{} / {} / seed {} at {} ({})",
-        board.scenario, board.policy, board.seed, board.at, board.squad_time
-    );
-    let _ = writeln!(
-        s,
-        "gates: + holds  x needed by the next step and failing  ~ failing, not needed yet"
-    );
-    for t in &board.tracks {
-        let _ = writeln!(s);
-        let _ = writeln!(
-            s,
-            "v{} {:<8} {:<11} rollout {:>3}%  waiting on {}",
-            t.version, t.platform, t.state, t.rollout_percent, t.waiting_on
-        );
-        let crash = t
-            .crash_rate_percent
-            .map_or("-".to_string(), |c| format!("{c:.2}%"));
-        let _ = writeln!(
-            s,
-            "   blockers {}  sign-offs {}/{}  build #{} {}  crash rate {}  beta usage {}%",
-            t.open_blockers,
-            t.signoffs_done,
-            t.signoffs_required,
-            t.latest_build,
-            t.build_status,
-            crash,
-            t.usage_percent
-        );
-        let gates: Vec<String> = t
-            .gates
-            .iter()
-            .map(|(g, l)| format!("{} {}", mark(*l, colour), g.as_str()))
-            .collect();
-        let _ = writeln!(s, "   {}", gates.join("  "));
+    fn render(&self, board: &Board, out: &mut dyn io::Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} / {} / seed {} at {} ({})",
+            board.scenario, board.policy, board.seed, board.at, board.squad_time
+        )?;
+        writeln!(
+            out,
+            "gates: + holds  x needed by the next step and failing  ~ failing, not needed yet"
+        )?;
+        for t in &board.tracks {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "v{} {:<8} {:<11} rollout {:>3}%  waiting on {}",
+                t.version, t.platform, t.state, t.rollout_percent, t.waiting_on
+            )?;
+            let crash = t
+                .crash_rate_percent
+                .map_or("-".to_string(), |c| format!("{c:.2}%"));
+            writeln!(
+                out,
+                "   blockers {}  sign-offs {}/{}  build #{} {}  crash rate {}  beta usage {}%",
+                t.open_blockers,
+                t.signoffs_done,
+                t.signoffs_required,
+                t.latest_build,
+                t.build_status,
+                crash,
+                t.usage_percent
+            )?;
+            let gates: Vec<String> = t
+                .gates
+                .iter()
+                .map(|(g, l)| format!("{} {}", mark(*l, self.colour), g.as_str()))
+                .collect();
+            writeln!(out, "   {}", gates.join("  "))?;
+        }
+        Ok(())
     }
-    s
 }
 
 #[cfg(test)]
@@ -78,6 +75,11 @@ pub(crate) mod tests {
     use super::*;
     use crate::dashboard::TrackView;
     use crate::model::Gate;
+
+    /// `board` as text; `colour` adds ANSI colours.
+    fn to_text(board: &Board, colour: bool) -> String {
+        crate::text::to_string(|out| Text { colour }.render(board, out)).unwrap()
+    }
 
     pub(crate) fn board() -> Board {
         Board {

@@ -1,0 +1,137 @@
+//! Changes of state, and what entering each state starts: a store review on entering
+//! `submitted`, a new 1% episode on entering `rollout_1`, the end of the track on entering a
+//! terminal state.
+
+use jiff::Timestamp;
+
+use super::events::Event;
+use super::record::{Outcome, TransitionRecord};
+use super::{Engine, later_than, live_mut};
+use crate::model::{Actor, Family, State};
+
+impl Engine<'_> {
+    /// Moves live track `i` to `to` at `now`, by `actor`; `gates_since` is when a policy
+    /// step's gates started to hold (`None` for other changes).
+    pub(super) fn change_state(
+        &mut self,
+        now: Timestamp,
+        i: usize,
+        to: State,
+        actor: Actor,
+        gates_since: Option<Timestamp>,
+    ) {
+        let max = self.sc.thresholds.crash_rate_max_percent;
+        let detail = self.detail;
+        let Some(t) = live_mut(&mut self.tracks, i) else {
+            return;
+        };
+        let from = t.state;
+        debug_assert!(from.can_go_to(to), "{from} -> {to}");
+        let change = TransitionRecord {
+            from,
+            to,
+            at: now,
+            actor,
+            gates_passed_at: gates_since,
+            gates_held: t.gates_held(max),
+        };
+        t.state = to;
+        t.pending = None;
+        t.script.gates_since = None;
+        let first = &mut t.result.entered[to.index()];
+        if first.is_none() {
+            *first = Some(now);
+        }
+        t.record_change(detail, change);
+        match to {
+            State::Submitted => self.start_review(now, i),
+            State::Rollout1 => self.start_episode(now, i),
+            State::Rollout100 => self.end(now, i, Outcome::Shipped),
+            State::Cancelled => self.end(now, i, Outcome::Cancelled),
+            State::Branched | State::FinalRc | State::Paused => {}
+        }
+    }
+
+    /// Entering `submitted` hands the build to the store: a review is drawn and its verdict
+    /// scheduled (a platform without a store approves at once).
+    fn start_review(&mut self, now: Timestamp, i: usize) {
+        let sc = self.sc;
+        let end = self.end;
+        let Some(t) = live_mut(&mut self.tracks, i) else {
+            return;
+        };
+        t.review.submissions += 1;
+        if t.review.submissions > 1 {
+            t.result.resubmissions += 1;
+        }
+        t.review.approved = false;
+        let submission = t.review.submissions;
+        let store = match sc.platforms[t.result.platform].store {
+            // No store: distribution accepts the build as it is handed over.
+            None => {
+                t.review.approved = true;
+                return;
+            }
+            Some(_) if t.world.silent.contains(Family::Reviews) => return,
+            Some(store) => store,
+        };
+        let r = t.world.next_review(&store);
+        if let Some(latency) = r.latency {
+            t.result.review_latencies.push(latency);
+        }
+        if let Some(at) = r.latency.and_then(|d| later_than(end, now, d)) {
+            self.queue.push(
+                at,
+                Event::ReviewDone {
+                    track: i,
+                    submission,
+                    rejected: r.rejected,
+                    fix_effort: r.fix_effort,
+                },
+            );
+        }
+    }
+
+    /// Entering `rollout_1` starts a new episode: the bake and the ITGC check restart, and
+    /// the world draws the check's end and any severe incident.
+    fn start_episode(&mut self, now: Timestamp, i: usize) {
+        let sc = self.sc;
+        let end = self.end;
+        let Some(t) = live_mut(&mut self.tracks, i) else {
+            return;
+        };
+        t.rollout.episode += 1;
+        t.rollout.bake_done = false;
+        t.rollout.itgc_done = false;
+        let episode = t.rollout.episode;
+        let checks = !t.world.silent.contains(Family::RolloutChecks);
+        let r = checks.then(|| t.world.next_rollout(sc));
+        if let Some(at) = later_than(end, now, sc.thresholds.bake) {
+            self.queue.push(at, Event::BakeDone { track: i, episode });
+        }
+        let Some(r) = r else { return };
+        if let Some(at) = r.itgc.and_then(|d| later_than(end, now, d)) {
+            self.queue.push(at, Event::ItgcDone { track: i, episode });
+        }
+        if let Some(at) = r.incident_after.and_then(|d| later_than(end, now, d)) {
+            self.queue.push(
+                at,
+                Event::Incident {
+                    track: i,
+                    episode,
+                    fix_effort: r.incident_fix_effort,
+                },
+            );
+        }
+    }
+
+    /// Entering a terminal state ends the track with `outcome`; it is settled at once, as
+    /// nothing after this handles it (its last label is closed).
+    fn end(&mut self, now: Timestamp, i: usize, outcome: Outcome) {
+        if let Some(t) = self.track(i) {
+            t.result.outcome = outcome;
+            t.result.ended = now;
+        }
+        self.settle(now, i);
+    }
+}
