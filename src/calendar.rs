@@ -15,6 +15,10 @@
 //! every day: a long fix effort is as cheap as a short one. The table holds exactly the
 //! intervals the day-by-day definition walks, so the answers are the same (a unit test
 //! compares them).
+//!
+//! Why by hand: jiff does the time zones; business-day crates count whole days, while this
+//! arithmetic works in seconds inside daily windows across DST, and decides every simulated
+//! instant, so its rules stay here, pinned by tests.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;

@@ -19,3 +19,13 @@ pub use waiting::WaitingOn;
 
 /// A platform's name, e.g. `android`. The list is the scenario's; any name works.
 pub type Platform = String;
+
+/// Every variant of an enum as an array, from strum's `VARIANTS` slice (declaration order):
+/// the model's `ALL` arrays are iterated by value and sized for per-state tables.
+/// `N` is the enum's `COUNT`, so the slice always has exactly `N` variants.
+const fn all<T: Copy, const N: usize>(variants: &[T]) -> [T; N] {
+    match variants.first_chunk() {
+        Some(all) => *all,
+        None => panic!("fewer variants than COUNT"),
+    }
+}

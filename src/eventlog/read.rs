@@ -212,15 +212,17 @@ fn csv_fields(bytes: &[u8]) -> Result<RawRows, String> {
             + 1;
         format!("line {line}: not valid UTF-8")
     })?;
-    let mut records = CsvRecords::new(text);
-    let (_, header) = records
-        .next()
-        .ok_or_else(|| "empty file: no header row".to_string())?;
-    let names: Vec<String> = header
-        .map_err(|e| format!("cannot read the CSV header: {e}"))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-        .collect();
+    let mut records = csv_records(text.as_bytes());
+    let names: Vec<String> = match records.next() {
+        None if text.is_empty() => return Err("empty file: no header row".to_string()),
+        Some((1, header)) => header
+            .map_err(|e| format!("cannot read the CSV header: {e}"))?
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .collect(),
+        // The first line is blank (the reader skipped it): a header with no names.
+        _ => vec![String::new()],
+    };
     let index = column_indices(&names)?;
     let mut out = Vec::new();
     for (line, record) in records {
@@ -262,88 +264,67 @@ fn csv_fields(bytes: &[u8]) -> Result<RawRows, String> {
     Ok(out)
 }
 
-/// The records of RFC 4180 CSV text, each with the line it starts on: fields separated by
-/// commas, optionally quoted (`""` inside quotes is a quote; quoted fields may span lines),
-/// records ended by LF or CRLF.
-struct CsvRecords<'a> {
-    text: &'a str,
-    pos: usize,
-    line: u64,
+/// The csv crate's reader as logs are read: records end at LF (a CR before it is stripped
+/// from the field, so CRLF files read the same), any number of fields per record (a wrong
+/// count is that row's error) and no header handling (the first record is the header).
+fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(bytes)
 }
 
-impl<'a> CsvRecords<'a> {
-    fn new(text: &'a str) -> Self {
-        CsvRecords {
-            text,
-            pos: 0,
-            line: 1,
-        }
-    }
-
-    /// A quoted field from just after its opening quote; `Err` when it never closes.
-    fn quoted(&mut self, field: &mut String) -> Result<(), String> {
-        let mut chars = self.text[self.pos..].char_indices().peekable();
-        while let Some((i, ch)) = chars.next() {
-            if ch == '"' {
-                if chars.peek().is_some_and(|(_, c)| *c == '"') {
-                    chars.next();
-                    field.push('"');
-                    continue;
-                }
-                self.pos += i + 1;
-                return Ok(());
-            }
-            if ch == '\n' {
-                self.line += 1;
-            }
-            field.push(ch);
-        }
-        self.pos = self.text.len();
-        Err("a quoted field never closes".into())
-    }
-}
-
-impl Iterator for CsvRecords<'_> {
-    type Item = (u64, Result<Vec<String>, String>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.pos >= self.text.len() {
+/// The records of RFC 4180 CSV `bytes` (quoted fields may hold commas, `""` quotes and line
+/// breaks), each with the line it starts on (1-based). Blank lines are skipped.
+fn csv_records(bytes: &[u8]) -> impl Iterator<Item = (u64, Result<Vec<String>, String>)> + '_ {
+    let mut reader = csv_reader(bytes);
+    let mut record = csv::StringRecord::new();
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
             return None;
         }
-        let start_line = self.line;
-        let mut fields = Vec::new();
-        let mut error = None;
-        loop {
-            let mut field = String::new();
-            let quoted = self.text[self.pos..].starts_with('"');
-            if quoted {
-                self.pos += 1;
-                if let Err(e) = self.quoted(&mut field) {
-                    error.get_or_insert(e);
+        let start = reader.position().clone();
+        let at = usize::try_from(start.byte())
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        // The position is where the reader started looking: blank lines it skips come first.
+        let blank = bytes[at..].iter().take_while(|b| **b == b'\n').count() as u64;
+        let line = start.line() + blank;
+        match reader.read_record(&mut record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let fields = record
+                    .iter()
+                    .map(|f| f.trim_end_matches('\r').to_string())
+                    .collect();
+                let last = reader.position().byte() >= bytes.len() as u64;
+                if last && ends_in_open_quote(&bytes[at..]) {
+                    return Some((line, Err("a quoted field never closes".to_string())));
                 }
+                Some((line, Ok(fields)))
             }
-            // Unquoted text (or what follows a closing quote) up to a comma or line end.
-            let rest = &self.text[self.pos..];
-            let end = rest.find([',', '\n']).unwrap_or(rest.len());
-            let tail = rest[..end].trim_end_matches('\r');
-            if quoted && !tail.trim().is_empty() {
-                error.get_or_insert_with(|| "text after a closing quote".to_string());
-            }
-            field.push_str(tail);
-            fields.push(field);
-            self.pos += end;
-            match self.text.as_bytes().get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(_) => {
-                    self.pos += 1;
-                    self.line += 1;
-                    break;
-                }
-                None => break,
+            Err(e) => {
+                // Not expected (the text is UTF-8 and any field count is read); stop there.
+                failed = true;
+                Some((line, Err(format!("unreadable CSV: {e}"))))
             }
         }
-        Some((start_line, error.map_or(Ok(fields), Err)))
-    }
+    })
+}
+
+/// True when `tail`, the file's last record, ends inside a quoted field, as a file cut short
+/// does. The csv crate reads such a field to the end of the file without complaint; the quote
+/// is open exactly when closing it (a quote and a line end) reads the same records.
+fn ends_in_open_quote(tail: &[u8]) -> bool {
+    let records = |b: &[u8]| -> Vec<csv::ByteRecord> {
+        csv_reader(b)
+            .byte_records()
+            .filter_map(Result::ok)
+            .collect()
+    };
+    records(tail) == records(&[tail, b"\"\n"].concat())
 }
 
 /// Where each known column sits among `names`; errors when a required one is missing.
@@ -609,7 +590,7 @@ mod tests {
     #[test]
     fn csv_quotes_and_line_numbers() {
         let text = "a,b\r\n\"x, \"\"y\"\"\",2\r\n\"multi\nline\",3\nlast,4";
-        let records: Vec<_> = CsvRecords::new(text).collect();
+        let records: Vec<_> = csv_records(text.as_bytes()).collect();
         assert_eq!(records.len(), 4);
         assert_eq!(
             records[1],
@@ -620,8 +601,36 @@ mod tests {
             (3, Ok(vec!["multi\nline".to_string(), "3".to_string()]))
         );
         assert_eq!(records[3].0, 5);
-        let open: Vec<_> = CsvRecords::new("a,\"b").collect();
+        let open: Vec<_> = csv_records(b"a,\"b").collect();
         assert!(open[0].1.is_err());
+    }
+
+    #[test]
+    fn csv_open_quotes_and_blank_lines() {
+        let lines = |text: &str| -> Vec<(u64, Result<Vec<String>, String>)> {
+            csv_records(text.as_bytes()).collect()
+        };
+        // Blank lines are skipped; the records after them keep their own line numbers.
+        let records = lines("a,b\n\n\r\nc,d\n\n\"e\nf\",g\n");
+        let starts: Vec<u64> = records.iter().map(|r| r.0).collect();
+        assert_eq!(starts, [1, 3, 4, 6]);
+        assert_eq!(records[1].1, Ok(vec![String::new()]));
+        // A quote left open at the end is an error; a closed one, or an empty last field,
+        // is not.
+        for open in ["a,\"b", "a,\"b\nc", "\"", "a,\"b\"\"", "a\n\"b,c"] {
+            assert_eq!(
+                lines(open).last().unwrap().1,
+                Err("a quoted field never closes".to_string()),
+                "{open:?}"
+            );
+        }
+        for closed in ["a,\"b\"", "a,", "a,b\"", "a,\"\"", "a,\"b\"\n", "a,b\r\n"] {
+            assert!(lines(closed).iter().all(|r| r.1.is_ok()), "{closed:?}");
+        }
+        // A file that starts with a blank line has no header names.
+        let blank_header = csv_fields(b"\nts,version,platform,kind\n").unwrap_err();
+        assert!(blank_header.starts_with("no column `ts`"), "{blank_header}");
+        assert_eq!(csv_fields(b"").unwrap_err(), "empty file: no header row");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::engine::RunResult;
 use crate::files::parquet::{seed_column, version_column, write_parquet};
 use crate::files::{FileError, atomic_write};
 use crate::scenario::Scenario;
+use crate::text::csv;
 
 /// One row to write.
 struct Out<'a> {
@@ -59,21 +60,22 @@ pub fn write(path: &Path, scenario: &Scenario, runs: &[RunResult]) -> Result<usi
     };
     match format {
         Format::Csv => atomic_write(path, |f| {
-            writeln!(f, "ts,seed,version,platform,kind,ref,value")?;
+            let mut w = csv::writer(f);
+            let header = ["ts", "seed", "version", "platform", "kind", "ref", "value"];
+            w.write_record(header).map_err(csv::io_error)?;
             for r in &rows {
-                writeln!(
-                    f,
-                    "{},{},{},{},{},{},{}",
+                w.write_record([
                     stamp(r.event.at),
-                    r.seed,
-                    r.version,
-                    csv_field(r.platform),
-                    r.event.kind,
+                    r.seed.to_string(),
+                    r.version.to_string(),
+                    r.platform.to_string(),
+                    r.event.kind.as_str().to_string(),
                     r.event.reference.text().unwrap_or_default(),
-                    r.event.value.map(|v| v.to_string()).unwrap_or_default()
-                )?;
+                    r.event.value.map(|v| v.to_string()).unwrap_or_default(),
+                ])
+                .map_err(csv::io_error)?;
             }
-            Ok(())
+            w.flush()
         })
         .map_err(failed)?,
         Format::JsonLines => atomic_write(path, |f| {
@@ -105,14 +107,6 @@ pub fn write(path: &Path, scenario: &Scenario, runs: &[RunResult]) -> Result<usi
         }
     }
     Ok(rows.len())
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn batch(rows: &[Out]) -> Result<RecordBatch, arrow_schema::ArrowError> {

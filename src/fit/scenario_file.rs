@@ -1,17 +1,15 @@
 //! The fitted scenario file: the base scenario's text with each fitted value substituted in
 //! place, so its comments, layout and every value the log cannot tell survive.
 //!
-//! Each value is located by its byte span in the base text (the `toml` crate's spanned
-//! parser) and replaced; when the value ends its line, the line's comment is replaced by one
-//! saying what the fit found. A base file whose layout cannot be edited that way (a
+//! Each value is replaced in the base document through toml_edit, which keeps the comments
+//! and layout of everything else; when the value ends its line, the line's comment is
+//! replaced by one saying what the fit found. A base file whose layout cannot be edited that way (a
 //! distribution written as a `[table]` rather than an inline table, say) is re-serialised
 //! from its parsed table instead, with the per-value comments moved to the header. Either
 //! way the result is checked: it must load as a [`Scenario`] and hold exactly the values
 //! meant.
 
-use std::ops::Range;
-
-use toml::de::{DeTable, DeValue};
+use toml_edit::{DocumentMut, TableLike};
 
 use super::{ALL_STORES, Fit, FitError, Value};
 use crate::dist::Dist;
@@ -121,55 +119,87 @@ fn with_header(header: &[String], notes: &[String], body: &str) -> String {
     out
 }
 
-/// Replaces each value in `base` by its span; `None` when a key is missing or a
-/// distribution is not an inline table.
+/// `base` edited with toml_edit, which keeps every comment and layout it does not touch;
+/// `None` when a key is missing, a distribution is not an inline table or two settings
+/// overlap (one key inside another's value).
 fn edit_in_place(base: &str, name: &str, settings: &[Setting]) -> Option<String> {
-    let doc = DeTable::parse(base).ok()?;
-    let doc = doc.get_ref();
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    let name_span = span_of(doc, &["name".to_string()])?;
-    edits.push((name_span, quoted(name)));
-    for s in settings {
-        let span = span_of(doc, &s.path)?;
-        if matches!(s.value, Value::Dist(_)) && !base[span.clone()].starts_with('{') {
+    let mut doc: DocumentMut = base.parse().ok()?;
+    let name_path = ["name".to_string()];
+    let paths: Vec<&[String]> = std::iter::once(&name_path[..])
+        .chain(settings.iter().map(|s| &s.path[..]))
+        .collect();
+    for (i, a) in paths.iter().enumerate() {
+        if paths[i + 1..]
+            .iter()
+            .any(|b| a.starts_with(b) || b.starts_with(a))
+        {
             return None;
         }
-        // Replace the line's trailing comment too, when the value ends the line.
-        let line_end = base[span.end..]
-            .find('\n')
-            .map_or(base.len(), |i| span.end + i);
-        let rest = base[span.end..line_end].trim_start();
-        let (end, text) = if rest.is_empty() || rest.starts_with('#') {
-            (line_end, format!("{}  # {}", literal(s.value), s.comment))
-        } else {
-            (span.end, literal(s.value))
-        };
-        edits.push((span.start..end, text));
     }
-    edits.sort_by_key(|e| e.0.start);
-    if edits.windows(2).any(|w| w[0].0.end > w[1].0.start) {
-        return None;
+    replace(
+        doc.as_table_mut(),
+        &name_path,
+        quoted(name).parse().ok()?,
+        None,
+    )?;
+    for s in settings {
+        let value: toml_edit::Value = literal(s.value).parse().ok()?;
+        if matches!(s.value, Value::Dist(_)) && !value.is_inline_table() {
+            return None;
+        }
+        replace(doc.as_table_mut(), &s.path, value, Some(&s.comment))?;
     }
-    let mut out = base.to_string();
-    for (range, text) in edits.into_iter().rev() {
-        out.replace_range(range, &text);
-    }
-    Some(out)
+    Some(doc.to_string())
 }
 
-/// The byte span of the value at `path`.
-fn span_of(table: &DeTable, path: &[String]) -> Option<Range<usize>> {
-    let (first, rest) = path.split_first()?;
-    let (_, v) = table
-        .iter()
-        .find(|(k, _)| k.get_ref().as_ref() == first.as_str())?;
-    if rest.is_empty() {
-        return Some(v.span());
+/// Puts `new` in place of the value at `path` under `table`, keeping the whitespace before
+/// it. With a `comment`, a value that ends its line gets `  # comment` after it instead of
+/// what followed it on that line. `None` when `path` is not a value (missing, a `[table]`,
+/// an array of tables), or `new` is a distribution and the value is not an inline table.
+fn replace(
+    table: &mut dyn TableLike,
+    path: &[String],
+    mut new: toml_edit::Value,
+    comment: Option<&str>,
+) -> Option<()> {
+    let (last, parents) = path.split_last()?;
+    let mut table = table;
+    let mut inline = false;
+    for p in parents {
+        let item = table.get_mut(p)?;
+        inline |= item.is_inline_table();
+        table = item.as_table_like_mut()?;
     }
-    match v.get_ref() {
-        DeValue::Table(t) => span_of(t, rest),
-        _ => None,
+    let old = table.get_mut(last)?.as_value_mut()?;
+    if new.is_inline_table() && !old.is_inline_table() {
+        return None;
     }
+    let decor = old.decor();
+    let prefix = decor
+        .prefix()
+        .and_then(|p| p.as_str())
+        .unwrap_or(" ")
+        .to_string();
+    let suffix = decor
+        .suffix()
+        .and_then(|s| s.as_str())
+        .unwrap_or("")
+        .to_string();
+    let suffix = match comment {
+        // A key/value line of a table: what follows the value is its line's comment.
+        Some(c) if !inline => format!("  # {c}"),
+        // Inside an inline table a value ends its line only before a line break (TOML 1.1
+        // inline tables may span lines); the break and what follows it stay.
+        Some(c) => match suffix.find('\n') {
+            Some(i) => format!("  # {c}{}", &suffix[i..]),
+            None => suffix,
+        },
+        None => suffix,
+    };
+    new.decor_mut().set_prefix(prefix);
+    new.decor_mut().set_suffix(suffix);
+    *old = new;
+    Some(())
 }
 
 /// The base parsed and written again with the settings applied (comments are lost).
@@ -400,5 +430,29 @@ mod tests {
                 toml::from_str::<toml::Table>(&format!("x = {}", float(x))).unwrap()["x"].clone();
             assert_eq!(v, toml::Value::Float(x));
         }
+    }
+
+    #[test]
+    fn values_inside_inline_tables_keep_the_rest_of_their_line() {
+        let base = "name = \"x\" # n\n[a]\nb = { c = 1, d = 2 } # d\nm = {\n  e = 1, # one\n  f = 2 # two\n}\n";
+        let edited =
+            |path: &str| edit_in_place(base, "y", &[setting(path, Value::Number(2.5))]).unwrap();
+        assert_eq!(
+            edited("a.b.c"),
+            base.replace("name = \"x\"", "name = \"y\"")
+                .replace("c = 1,", "c = 2.5,")
+        );
+        assert!(edited("a.m.e").contains("  e = 2.5, # one\n"));
+        assert!(edited("a.m.f").contains("  f = 2.5  # fitted here\n}\n"));
+        // One setting inside another's value cannot be edited in place.
+        let nested = [
+            setting("a.b", Value::Number(1.0)),
+            setting("a.b.c", Value::Number(2.0)),
+        ];
+        assert_eq!(edit_in_place(base, "y", &nested), None);
+        assert_eq!(
+            edit_in_place(base, "y", &[setting("a.z", Value::Number(1.0))]),
+            None
+        );
     }
 }

@@ -5,11 +5,27 @@
 use std::fmt;
 
 use jiff::Timestamp;
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
 use super::{Actor, Family};
 
-/// What an event says happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What an event says happened. The names in files are the variants in snake case
+/// (`BranchCut` is `branch_cut`), derived by strum.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
+#[strum(serialize_all = "snake_case")]
 #[allow(missing_docs)] // each kind is documented in docs/formats.md under its name
 pub enum Kind {
     BranchCut,
@@ -37,63 +53,17 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Every kind.
-    pub const ALL: [Kind; 22] = [
-        Kind::BranchCut,
-        Kind::BuildFinished,
-        Kind::TestsPassed,
-        Kind::TestsFailed,
-        Kind::BlockerOpened,
-        Kind::BlockerFixed,
-        Kind::SignoffRequired,
-        Kind::SignoffGiven,
-        Kind::Usage,
-        Kind::Metric,
-        Kind::CrashFixLanded,
-        Kind::FinalRc,
-        Kind::Submitted,
-        Kind::ReviewApproved,
-        Kind::ReviewRejected,
-        Kind::Rollout,
-        Kind::ItgcDone,
-        Kind::IncidentOpened,
-        Kind::IncidentFixed,
-        Kind::Paused,
-        Kind::Resumed,
-        Kind::Cancelled,
-    ];
+    /// Every kind, in declaration order.
+    pub const ALL: [Kind; Kind::COUNT] = super::all(Kind::VARIANTS);
 
     /// The name used in files.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::BranchCut => "branch_cut",
-            Kind::BuildFinished => "build_finished",
-            Kind::TestsPassed => "tests_passed",
-            Kind::TestsFailed => "tests_failed",
-            Kind::BlockerOpened => "blocker_opened",
-            Kind::BlockerFixed => "blocker_fixed",
-            Kind::SignoffRequired => "signoff_required",
-            Kind::SignoffGiven => "signoff_given",
-            Kind::Usage => "usage",
-            Kind::Metric => "metric",
-            Kind::CrashFixLanded => "crash_fix_landed",
-            Kind::FinalRc => "final_rc",
-            Kind::Submitted => "submitted",
-            Kind::ReviewApproved => "review_approved",
-            Kind::ReviewRejected => "review_rejected",
-            Kind::Rollout => "rollout",
-            Kind::ItgcDone => "itgc_done",
-            Kind::IncidentOpened => "incident_opened",
-            Kind::IncidentFixed => "incident_fixed",
-            Kind::Paused => "paused",
-            Kind::Resumed => "resumed",
-            Kind::Cancelled => "cancelled",
-        }
+        self.into()
     }
 
     /// The kind named `name`.
     pub fn parse(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+        name.parse().ok()
     }
 
     /// The family of a world kind; `None` for the branch cut and changes of state.
@@ -171,4 +141,47 @@ pub struct LogEvent {
     pub reference: Ref,
     /// Its value.
     pub value: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_are_the_ones_in_files() {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "branch_cut",
+                "build_finished",
+                "tests_passed",
+                "tests_failed",
+                "blocker_opened",
+                "blocker_fixed",
+                "signoff_required",
+                "signoff_given",
+                "usage",
+                "metric",
+                "crash_fix_landed",
+                "final_rc",
+                "submitted",
+                "review_approved",
+                "review_rejected",
+                "rollout",
+                "itgc_done",
+                "incident_opened",
+                "incident_fixed",
+                "paused",
+                "resumed",
+                "cancelled",
+            ]
+        );
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+            assert_eq!(k.to_string(), k.as_str());
+        }
+        assert_eq!(Kind::parse("Branch_Cut"), None);
+        assert_eq!(Kind::parse(""), None);
+    }
 }

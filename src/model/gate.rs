@@ -2,10 +2,16 @@
 
 use std::fmt;
 
+use enumset::{EnumSet, EnumSetType, enum_set};
+use strum::{EnumCount, IntoStaticStr, VariantArray};
+
 use super::Step;
 
-/// One named condition. Each maps to one waiting-on label when it is the first to fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// One named condition. Each maps to one waiting-on label when it is the first to fail. Its
+/// name is the variant in snake case (`NoBlockers` is `no_blockers`).
+#[derive(Debug, PartialOrd, Ord, Hash, EnumSetType, IntoStaticStr, VariantArray, EnumCount)]
+#[enumset(repr = "u16")]
+#[strum(serialize_all = "snake_case")]
 pub enum Gate {
     /// No blocking bug is open.
     NoBlockers,
@@ -28,54 +34,29 @@ pub enum Gate {
 }
 
 impl Gate {
-    /// All gates in waiting-on precedence order: when several fail, the first one is what the
-    /// track waits on.
-    pub const ALL: [Gate; 9] = [
-        Gate::NoBlockers,
-        Gate::BuildGreen,
-        Gate::Signoff,
-        Gate::CrashRate,
-        Gate::BetaUsage,
-        Gate::StoreApproved,
-        Gate::NoIncident,
-        Gate::Bake,
-        Gate::Itgc,
-    ];
+    /// All gates in waiting-on precedence order (the declaration order): when several fail,
+    /// the first one is what the track waits on.
+    pub const ALL: [Gate; Gate::COUNT] = super::all(Gate::VARIANTS);
 
     /// The name used in scenarios (`[gates.<step>]` keys) and data (`gate_<name>` columns).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Gate::NoBlockers => "no_blockers",
-            Gate::BuildGreen => "build_green",
-            Gate::Signoff => "signoff",
-            Gate::CrashRate => "crash_rate",
-            Gate::BetaUsage => "beta_usage",
-            Gate::StoreApproved => "store_approved",
-            Gate::Bake => "bake",
-            Gate::NoIncident => "no_incident",
-            Gate::Itgc => "itgc",
-        }
-    }
-
-    fn bit(self) -> u16 {
-        1 << (self as u16)
+        self.into()
     }
 
     /// The gates a step has by default, which a scenario may switch off one by one.
     pub fn defaults(step: Step) -> GateSet {
-        let gates: &[Gate] = match step {
-            Step::FinalRc => &[Gate::NoBlockers, Gate::BuildGreen],
-            Step::Submit => &[
-                Gate::NoBlockers,
-                Gate::BuildGreen,
-                Gate::Signoff,
-                Gate::CrashRate,
-                Gate::BetaUsage,
-            ],
-            Step::Rollout1 => &[Gate::StoreApproved],
-            Step::Rollout100 => &[Gate::Bake, Gate::NoIncident, Gate::Itgc],
-        };
-        gates.iter().copied().collect()
+        GateSet(match step {
+            Step::FinalRc => enum_set!(Gate::NoBlockers | Gate::BuildGreen),
+            Step::Submit => enum_set!(
+                Gate::NoBlockers
+                    | Gate::BuildGreen
+                    | Gate::Signoff
+                    | Gate::CrashRate
+                    | Gate::BetaUsage
+            ),
+            Step::Rollout1 => enum_set!(Gate::StoreApproved),
+            Step::Rollout100 => enum_set!(Gate::Bake | Gate::NoIncident | Gate::Itgc),
+        })
     }
 }
 
@@ -85,56 +66,58 @@ impl fmt::Display for Gate {
     }
 }
 
-/// A set of gates, as a bit set (nine gates fit in a `u16`).
+/// A set of gates, as a bit set (bit i is `Gate::ALL[i]`; nine gates fit in a `u16`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct GateSet(u16);
+pub struct GateSet(EnumSet<Gate>);
 
 impl GateSet {
     /// The empty set.
-    pub const EMPTY: GateSet = GateSet(0);
+    pub const EMPTY: GateSet = GateSet(EnumSet::empty());
 
     /// True when `gate` is in the set.
     pub fn contains(self, gate: Gate) -> bool {
-        self.0 & gate.bit() != 0
+        self.0.contains(gate)
     }
 
     /// Adds or removes `gate`.
     pub fn set(&mut self, gate: Gate, on: bool) {
         if on {
-            self.0 |= gate.bit();
+            self.0.insert(gate);
         } else {
-            self.0 &= !gate.bit();
+            self.0.remove(gate);
         }
     }
 
     /// True when every gate of `self` is in `other`.
     pub fn is_subset(self, other: GateSet) -> bool {
-        self.0 & !other.0 == 0
+        self.0.is_subset(other.0)
     }
 
     /// The gates of `self` that are not in `other`.
     pub fn without(self, other: GateSet) -> GateSet {
-        GateSet(self.0 & !other.0)
+        GateSet(self.0.difference(other.0))
     }
 
     /// The gates of the set, in precedence order.
     pub fn iter(self) -> impl Iterator<Item = Gate> {
-        Gate::ALL.into_iter().filter(move |g| self.contains(*g))
+        self.0.iter()
     }
 
     /// The raw bits (bit i is `Gate::ALL[i]`).
     pub fn bits(self) -> u16 {
-        self.0
+        self.0.as_repr()
+    }
+}
+
+impl From<EnumSet<Gate>> for GateSet {
+    fn from(set: EnumSet<Gate>) -> Self {
+        GateSet(set)
     }
 }
 
 impl FromIterator<Gate> for GateSet {
     fn from_iter<I: IntoIterator<Item = Gate>>(iter: I) -> Self {
-        let mut set = GateSet::EMPTY;
-        for g in iter {
-            set.set(g, true);
-        }
-        set
+        GateSet(iter.into_iter().collect())
     }
 }
 
@@ -159,5 +142,36 @@ mod tests {
             final_rc.iter().collect::<Vec<_>>(),
             vec![Gate::NoBlockers, Gate::BuildGreen]
         );
+    }
+
+    #[test]
+    fn gate_names_and_bits_stay_as_they_were() {
+        let names: Vec<&str> = Gate::ALL.iter().map(|g| g.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "no_blockers",
+                "build_green",
+                "signoff",
+                "crash_rate",
+                "beta_usage",
+                "store_approved",
+                "no_incident",
+                "bake",
+                "itgc"
+            ]
+        );
+        let mut set = Gate::defaults(Step::Rollout100);
+        assert_eq!(set.bits(), 0b1_1100_0000);
+        set.set(Gate::Bake, false);
+        set.set(Gate::NoBlockers, true);
+        assert_eq!(set.bits(), 0b1_0100_0001);
+        assert_eq!(
+            set.without(Gate::defaults(Step::FinalRc))
+                .iter()
+                .collect::<Vec<_>>(),
+            [Gate::NoIncident, Gate::Itgc]
+        );
+        assert!(GateSet::EMPTY.is_subset(set) && !set.contains(Gate::Bake));
     }
 }

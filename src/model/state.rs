@@ -2,11 +2,28 @@
 
 use std::fmt;
 
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
+
 /// The seven states of a release track.
 ///
 /// The forward path is `branched → final_rc → submitted → rollout_1 → rollout_100`;
 /// `paused` and `cancelled` are the two detours. `rollout_100` and `cancelled` are terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Names are the variants in snake case, with the rollout percentages apart (`rollout_1`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum State {
     /// The release branch is cut; blockers are being fixed and builds tested.
     Branched,
@@ -15,8 +32,10 @@ pub enum State {
     /// Submitted for store review (or, with no store, handed to distribution).
     Submitted,
     /// Rolled out to 1% of users; baking.
+    #[strum(serialize = "rollout_1")]
     Rollout1,
     /// Rolled out to everyone. Terminal: the release succeeded.
+    #[strum(serialize = "rollout_100")]
     Rollout100,
     /// A severe incident at 1% halted the rollout; waits for a fixed build and a new review.
     Paused,
@@ -25,28 +44,17 @@ pub enum State {
 }
 
 impl State {
-    /// All states, in the order of the forward path then the detours.
-    pub const ALL: [State; 7] = [
-        State::Branched,
-        State::FinalRc,
-        State::Submitted,
-        State::Rollout1,
-        State::Rollout100,
-        State::Paused,
-        State::Cancelled,
-    ];
+    /// All states, in the order of the forward path then the detours (declaration order).
+    pub const ALL: [State; State::COUNT] = super::all(State::VARIANTS);
 
     /// The name used in scenarios, data columns and reports.
     pub fn as_str(self) -> &'static str {
-        match self {
-            State::Branched => "branched",
-            State::FinalRc => "final_rc",
-            State::Submitted => "submitted",
-            State::Rollout1 => "rollout_1",
-            State::Rollout100 => "rollout_100",
-            State::Paused => "paused",
-            State::Cancelled => "cancelled",
-        }
+        self.into()
+    }
+
+    /// The state named `name`.
+    pub fn parse(name: &str) -> Option<State> {
+        name.parse().ok()
     }
 
     /// Position in [`State::ALL`]; handy for per-state arrays.
@@ -109,35 +117,41 @@ impl fmt::Display for State {
 /// A rule-based forward step: the transitions a policy assigns to the robot or to people.
 ///
 /// Rejections (world), pauses and cancellations (always people) are not steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Step {
     /// `branched → final_rc`.
     FinalRc,
     /// `final_rc → submitted`, and `paused → submitted` for a fixed build.
     Submit,
     /// `submitted → rollout_1`, once the store approved.
+    #[strum(serialize = "rollout_1")]
     Rollout1,
     /// `rollout_1 → rollout_100`.
+    #[strum(serialize = "rollout_100")]
     Rollout100,
 }
 
 impl Step {
-    /// All steps in process order.
-    pub const ALL: [Step; 4] = [
-        Step::FinalRc,
-        Step::Submit,
-        Step::Rollout1,
-        Step::Rollout100,
-    ];
+    /// All steps in process order (declaration order).
+    pub const ALL: [Step; Step::COUNT] = super::all(Step::VARIANTS);
 
     /// The name used in scenarios (policy keys, gate sections) and data.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Step::FinalRc => "final_rc",
-            Step::Submit => "submit",
-            Step::Rollout1 => "rollout_1",
-            Step::Rollout100 => "rollout_100",
-        }
+        self.into()
     }
 
     /// Position in [`Step::ALL`].
@@ -157,7 +171,7 @@ impl Step {
 
     /// Parses a step name as written in a scenario.
     pub fn parse(name: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|s| s.as_str() == name)
+        name.parse().ok()
     }
 }
 
@@ -168,7 +182,8 @@ impl fmt::Display for Step {
 }
 
 /// Who made a change of state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Actor {
     /// The release robot, at a five-minute poll.
     Robot,
@@ -182,11 +197,7 @@ pub enum Actor {
 impl Actor {
     /// The name used in data and reports.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Actor::Robot => "robot",
-            Actor::Manual => "manual",
-            Actor::World => "world",
-        }
+        self.into()
     }
 }
 
@@ -232,5 +243,32 @@ mod tests {
             assert_eq!(Step::parse(s.as_str()), Some(s));
         }
         assert_eq!(Step::parse("rollout_50"), None);
+    }
+
+    #[test]
+    fn names_are_the_ones_in_files() {
+        let states: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            states,
+            [
+                "branched",
+                "final_rc",
+                "submitted",
+                "rollout_1",
+                "rollout_100",
+                "paused",
+                "cancelled"
+            ]
+        );
+        let steps: Vec<&str> = Step::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(steps, ["final_rc", "submit", "rollout_1", "rollout_100"]);
+        let actors = [Actor::Robot, Actor::Manual, Actor::World].map(Actor::as_str);
+        assert_eq!(actors, ["robot", "manual", "world"]);
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(s));
+            assert_eq!(s.to_string(), s.as_str());
+            assert_eq!(s.index(), s as usize);
+        }
+        assert_eq!(State::parse("rollout1"), None);
     }
 }

@@ -2,13 +2,31 @@
 
 use std::fmt;
 
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
+
 use super::Gate;
 
 /// What a live track waits on. Bottlenecks and hours saved are sums of these labels.
 ///
 /// The first failing gate of the next step decides the label (gates are checked in
 /// [`Gate::ALL`] order); when every gate holds the track waits on whoever advances it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Names are the variants in snake case (`BuildAndTest` is `build_and_test`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+    EnumCount,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum WaitingOn {
     /// A blocking bug is open (also a store rejection's fix).
     BugFix,
@@ -38,24 +56,11 @@ pub enum WaitingOn {
 }
 
 impl WaitingOn {
-    /// All labels, in precedence order.
-    pub const ALL: [WaitingOn; 12] = [
-        WaitingOn::BugFix,
-        WaitingOn::BuildAndTest,
-        WaitingOn::Signoff,
-        WaitingOn::CrashRate,
-        WaitingOn::BetaUsage,
-        WaitingOn::StoreReview,
-        WaitingOn::PauseFix,
-        WaitingOn::Bake,
-        WaitingOn::Itgc,
-        WaitingOn::ManualAction,
-        WaitingOn::RobotPoll,
-        WaitingOn::Unknown,
-    ];
+    /// All labels, in precedence order (the declaration order).
+    pub const ALL: [WaitingOn; WaitingOn::COUNT] = super::all(WaitingOn::VARIANTS);
 
-    /// Number of labels.
-    pub const COUNT: usize = 12;
+    /// Number of labels (strum's count, kept here so callers need no strum import).
+    pub const COUNT: usize = <WaitingOn as EnumCount>::COUNT;
 
     /// The label a failing gate gives.
     pub fn for_gate(gate: Gate) -> WaitingOn {
@@ -74,20 +79,12 @@ impl WaitingOn {
 
     /// The name used in data and reports.
     pub fn as_str(self) -> &'static str {
-        match self {
-            WaitingOn::BugFix => "bug_fix",
-            WaitingOn::BuildAndTest => "build_and_test",
-            WaitingOn::Signoff => "signoff",
-            WaitingOn::CrashRate => "crash_rate",
-            WaitingOn::BetaUsage => "beta_usage",
-            WaitingOn::StoreReview => "store_review",
-            WaitingOn::Bake => "bake",
-            WaitingOn::PauseFix => "pause_fix",
-            WaitingOn::Itgc => "itgc",
-            WaitingOn::ManualAction => "manual_action",
-            WaitingOn::RobotPoll => "robot_poll",
-            WaitingOn::Unknown => "unknown",
-        }
+        self.into()
+    }
+
+    /// The label named `name`.
+    pub fn parse(name: &str) -> Option<WaitingOn> {
+        name.parse().ok()
     }
 
     /// Position in [`WaitingOn::ALL`].
@@ -114,6 +111,32 @@ mod tests {
         assert_eq!(labels, sorted);
         for (i, l) in WaitingOn::ALL.iter().enumerate() {
             assert_eq!(l.index(), i);
+        }
+    }
+
+    #[test]
+    fn label_names_are_the_ones_in_files() {
+        let names: Vec<&str> = WaitingOn::ALL.iter().map(|l| l.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "bug_fix",
+                "build_and_test",
+                "signoff",
+                "crash_rate",
+                "beta_usage",
+                "store_review",
+                "pause_fix",
+                "bake",
+                "itgc",
+                "manual_action",
+                "robot_poll",
+                "unknown"
+            ]
+        );
+        assert_eq!(WaitingOn::COUNT, 12);
+        for l in WaitingOn::ALL {
+            assert_eq!(WaitingOn::parse(l.as_str()), Some(l));
         }
     }
 }

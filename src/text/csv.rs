@@ -1,10 +1,55 @@
-//! CSV cells (RFC 4180): quoted when they hold a comma, a quote or a line break.
+//! CSV as conductor writes it, through the csv crate (RFC 4180): a field is quoted only when
+//! it holds a comma, a quote or a line break (CR or LF), with its quotes doubled, and every
+//! record ends with `\n`.
 
-/// `s` as one CSV field.
-pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+use std::io;
+
+/// A CSV writer on `out`. It buffers: call `flush` (or `into_inner`) at the end.
+pub fn writer<W: io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+/// The I/O error beneath a CSV writer's error, so a broken pipe or a full disk stays what it
+/// was (the csv crate's own conversion would wrap it as `Other`).
+pub fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        // Writing text fields raises nothing else; kept, should a new kind appear.
+        other => io::Error::other(format!("cannot write CSV: {other:?}")),
+    }
+}
+
+/// `records` as CSV text.
+pub fn text<R, F>(records: R) -> io::Result<String>
+where
+    R: IntoIterator,
+    R::Item: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
+    let mut w = writer(Vec::new());
+    for record in records {
+        w.write_record(record).map_err(io_error)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    String::from_utf8(bytes).map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_only_when_needed() {
+        let csv = text([
+            vec!["manual", "a,b", "say \"hi\""],
+            vec!["two\nlines", "cr\r", ""],
+        ])
+        .unwrap();
+        assert_eq!(
+            csv,
+            "manual,\"a,b\",\"say \"\"hi\"\"\"\n\"two\nlines\",\"cr\r\",\n"
+        );
     }
 }

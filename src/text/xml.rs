@@ -8,6 +8,7 @@ use std::io;
 use quick_xml::Writer;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event};
+use quick_xml::name::QName;
 
 /// `text` escaped for an XML 1.0 attribute value: markup characters and whitespace other
 /// than a space as references (so parsers do not normalise them away), and characters
@@ -65,7 +66,10 @@ pub fn tag<'a>(name: &'a str, attributes: &[(&str, &str)]) -> BytesStart<'a> {
     for (key, value) in attributes {
         // Already escaped: quick-xml takes raw bytes as they are.
         let value = xml_escape(value);
-        tag.push_attribute(Attribute::from((key.as_bytes(), value.as_bytes())));
+        tag.push_attribute(Attribute {
+            key: QName(key),
+            value: value.into(),
+        });
     }
     tag
 }

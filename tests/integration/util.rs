@@ -60,104 +60,125 @@ impl Element {
     }
 }
 
-/// A strict little XML parser (elements, double- or single-quoted attributes, the five
-/// entities and numeric references, a declaration and comments): it panics on anything
-/// malformed (unbalanced or crossed tags, a raw `<` or unknown entity, duplicate or unquoted
-/// attributes, more than one root), which is the point.
+/// The XML `text` as a tree, through quick-xml: elements, attributes (entities decoded),
+/// text (entities and character references decoded, whitespace between tags dropped). It
+/// panics on anything malformed (unbalanced or crossed tags, an unknown entity, a raw `<`,
+/// duplicate or unquoted attributes, text outside or more than one root element), which is
+/// the point.
 pub fn parse_xml(text: &str) -> Element {
-    fn unescape(s: &str) -> String {
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(i) = rest.find('&') {
-            out.push_str(&rest[..i]);
-            let end = rest[i..].find(';').expect("unterminated entity") + i;
-            let ent = &rest[i + 1..end];
-            out.push(match ent {
-                "amp" => '&',
-                "lt" => '<',
-                "gt" => '>',
-                "quot" => '"',
-                "apos" => '\'',
-                n if n.starts_with("#x") => {
-                    char::from_u32(u32::from_str_radix(&n[2..], 16).unwrap()).unwrap()
-                }
-                n if n.starts_with('#') => char::from_u32(n[1..].parse().unwrap()).unwrap(),
-                other => panic!("unknown entity &{other};"),
-            });
-            rest = &rest[end + 1..];
+    use quick_xml::events::{BytesStart, Event};
+    use quick_xml::{Reader, XmlVersion};
+
+    fn element(start: &BytesStart) -> Element {
+        let attrs = start
+            .attributes()
+            .map(|a| {
+                let a = a.unwrap_or_else(|e| panic!("bad attribute in <{}>: {e}", &**start));
+                assert!(
+                    !a.value.contains('<'),
+                    "raw < in an attribute of <{}>",
+                    &**start
+                );
+                let value = a
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .unwrap_or_else(|e| panic!("bad attribute value: {e}"));
+                (a.key.as_ref().to_string(), value.into_owned())
+            })
+            .collect();
+        Element {
+            name: start.name().as_ref().to_string(),
+            attrs,
+            children: vec![],
+            text: String::new(),
         }
-        assert!(!rest.contains('<'), "raw < in {s:?}");
-        out.push_str(rest);
-        out
     }
-    let element = |name: &str, attrs| Element {
-        name: name.to_string(),
-        attrs,
+    let mut reader = Reader::from_str(text);
+    let mut stack = vec![Element {
+        name: "#document".into(),
+        attrs: vec![],
         children: vec![],
         text: String::new(),
-    };
-    let mut stack: Vec<Element> = vec![element("#document", vec![])];
-    let mut rest = text;
-    while let Some(i) = rest.find('<') {
-        let text = unescape(&rest[..i]);
-        if !text.trim().is_empty() {
-            stack.last_mut().unwrap().text.push_str(&text);
-        }
-        rest = &rest[i..];
-        if rest.starts_with("<?") {
-            rest = &rest[rest.find("?>").expect("declaration") + 2..];
-            continue;
-        }
-        if rest.starts_with("<!--") {
-            rest = &rest[rest.find("-->").expect("comment") + 3..];
-            continue;
-        }
-        let end = rest.find('>').expect("unterminated tag");
-        let tag = &rest[1..end];
-        rest = &rest[end + 1..];
-        if let Some(name) = tag.strip_prefix('/') {
-            let done = stack.pop().unwrap();
-            assert_eq!(done.name, name.trim(), "mismatched close tag");
-            stack
-                .last_mut()
-                .expect("a closing tag without an opening one")
-                .children
-                .push(done);
-            continue;
-        }
-        let self_closing = tag.ends_with('/');
-        let tag = tag.trim_end_matches('/');
-        let (name, mut attrs_text) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
-        let mut attrs: Vec<(String, String)> = Vec::new();
-        loop {
-            attrs_text = attrs_text.trim_start();
-            if attrs_text.is_empty() {
-                break;
+    }];
+    // Text between two tags comes in pieces (an entity is an event of its own); it is kept
+    // when the whole run is more than whitespace.
+    let mut run = String::new();
+    loop {
+        let event = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("malformed XML at byte {}: {e}", reader.error_position()));
+        match &event {
+            Event::Text(t) => {
+                run.push_str(&t.xml10_content());
+                continue;
             }
-            let eq = attrs_text.find('=').expect("attribute without =");
-            let key = attrs_text[..eq].trim().to_string();
-            let quote = attrs_text[eq + 1..].chars().next().unwrap();
-            assert!(quote == '"' || quote == '\'', "unquoted attribute {key}");
-            let body = &attrs_text[eq + 2..];
-            let close = body.find(quote).expect("unterminated attribute");
-            assert!(
-                !attrs.iter().any(|(k, _)| *k == key),
-                "duplicate attribute {key}"
-            );
-            attrs.push((key, unescape(&body[..close])));
-            attrs_text = &body[close + 1..];
+            Event::CData(t) => {
+                run.push_str(&t.xml10_content());
+                continue;
+            }
+            Event::GeneralRef(r) => {
+                match r.resolve_char_ref() {
+                    Ok(Some(c)) => run.push(c),
+                    Ok(None) => run.push_str(
+                        quick_xml::escape::resolve_predefined_entity(r)
+                            .unwrap_or_else(|| panic!("unknown entity &{};", &**r)),
+                    ),
+                    Err(e) => panic!("bad character reference &{};: {e}", &**r),
+                }
+                continue;
+            }
+            _ => {}
         }
-        let el = element(name, attrs);
-        if self_closing {
-            stack.last_mut().unwrap().children.push(el);
-        } else {
-            stack.push(el);
+        if !run.trim().is_empty() {
+            stack.last_mut().unwrap().text.push_str(&run);
+        }
+        run.clear();
+        match event {
+            Event::Start(start) => stack.push(element(&start)),
+            Event::Empty(start) => stack.last_mut().unwrap().children.push(element(&start)),
+            Event::End(end) => {
+                let done = stack.pop().unwrap();
+                assert_eq!(done.name, end.name().as_ref(), "mismatched close tag");
+                stack
+                    .last_mut()
+                    .expect("a closing tag without an opening one")
+                    .children
+                    .push(done);
+            }
+            Event::Eof => break,
+            // The declaration, comments, processing instructions, a doctype.
+            _ => {}
         }
     }
-    assert!(rest.trim().is_empty(), "text after the root element");
     assert_eq!(stack.len(), 1, "unclosed elements");
     let mut doc = stack.pop().unwrap();
     assert!(doc.text.is_empty(), "text outside the root element");
     assert_eq!(doc.children.len(), 1, "one root element");
     doc.children.pop().unwrap()
+}
+
+#[test]
+fn parse_xml_is_strict() {
+    let root = parse_xml(
+        "<?xml version=\"1.0\"?>\n<!-- c -->\n<a k='1 &amp; 2'>\n  <b x=\"&lt;&#65;&#x42;\"/>t &gt; u<c>in</c>\n</a>\n",
+    );
+    assert_eq!((root.name.as_str(), root.get("k")), ("a", "1 & 2"));
+    assert_eq!(root.children[0].get("x"), "<AB");
+    assert_eq!(root.text, "t > u");
+    assert_eq!(root.all("c")[0].text, "in");
+    for bad in [
+        "<a><b></a></b>",
+        "<a>",
+        "</a>",
+        "<a/><b/>",
+        "<a>&nbsp;</a>",
+        "<a x=1/>",
+        "<a x='1' x='2'/>",
+        "<a x='<'/>",
+        "<a>1 < 2</a>",
+        "text<a/>",
+        "<a/>text",
+    ] {
+        let failed = std::panic::catch_unwind(|| parse_xml(bad)).is_err();
+        assert!(failed, "{bad:?} parsed");
+    }
 }

@@ -2,7 +2,6 @@
 //! `comparison,base,other,policy,platform,waiting_on,metric,value`. A platform row leaves
 //! `waiting_on` empty; a waiting-on row is of `all` platforms.
 
-use std::fmt::Write;
 use std::io;
 
 use serde_json::Value;
@@ -10,7 +9,7 @@ use serde_json::Value;
 use super::rounded_json;
 use crate::compare::{Compare, CompareError};
 use crate::text::Render;
-use crate::text::csv::field;
+use crate::text::csv;
 
 /// Tidy CSV.
 pub struct Csv;
@@ -20,7 +19,18 @@ impl Render<Compare> for Csv {
 
     fn render(&self, compare: &Compare, out: &mut dyn io::Write) -> Result<(), CompareError> {
         let v = rounded_json(compare)?;
-        let mut s = String::from("comparison,base,other,policy,platform,waiting_on,metric,value\n");
+        let mut w = csv::writer(out);
+        let header = [
+            "comparison",
+            "base",
+            "other",
+            "policy",
+            "platform",
+            "waiting_on",
+            "metric",
+            "value",
+        ];
+        w.write_record(header).map_err(csv::io_error)?;
         for (k, c) in v["comparisons"]
             .as_array()
             .into_iter()
@@ -33,35 +43,39 @@ impl Render<Compare> for Csv {
             } else {
                 format!("{} vs {}", text("base", "policy"), text("other", "policy"))
             };
-            let prefix = format!(
-                "{},{},{},{}",
-                k + 1,
-                field(&text("base", "label")),
-                field(&text("other", "label")),
-                field(&policy)
-            );
+            let prefix = [
+                (k + 1).to_string(),
+                text("base", "label"),
+                text("other", "label"),
+                policy,
+            ];
+            let mut row = |platform: &str, waiting_on: &str, metric: &str, value: &str| {
+                let [k, base, other, policy] = &prefix;
+                w.write_record([k, base, other, policy, platform, waiting_on, metric, value])
+                    .map_err(csv::io_error)
+            };
             let number = |v: &Value| match v {
                 Value::Number(n) => Some(n.to_string()),
                 Value::Null => Some(String::new()),
                 _ => None,
             };
-            for row in c["platforms"].as_array().into_iter().flatten() {
-                let platform = row["platform"].as_str().unwrap_or_default();
-                for (metric, value) in row.as_object().into_iter().flatten() {
+            for r in c["platforms"].as_array().into_iter().flatten() {
+                let platform = r["platform"].as_str().unwrap_or_default();
+                for (metric, value) in r.as_object().into_iter().flatten() {
                     if let Some(value) = number(value) {
-                        let _ = writeln!(s, "{prefix},{},,{metric},{value}", field(platform));
+                        row(platform, "", metric, &value)?;
                     }
                 }
             }
-            for row in c["waiting"].as_array().into_iter().flatten() {
-                let label = row["waiting_on"].as_str().unwrap_or_default();
-                for (metric, value) in row.as_object().into_iter().flatten() {
+            for r in c["waiting"].as_array().into_iter().flatten() {
+                let label = r["waiting_on"].as_str().unwrap_or_default();
+                for (metric, value) in r.as_object().into_iter().flatten() {
                     if let Some(value) = number(value) {
-                        let _ = writeln!(s, "{prefix},all,{},{metric},{value}", field(label));
+                        row("all", label, metric, &value)?;
                     }
                 }
             }
         }
-        Ok(out.write_all(s.as_bytes())?)
+        Ok(w.flush()?)
     }
 }

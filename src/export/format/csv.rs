@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::timestamp;
 use crate::export::ActivityLog;
-use crate::text::Render;
+use crate::text::{Render, csv};
 
 /// CSV.
 pub struct Csv;
@@ -24,57 +24,42 @@ time:timestamp,lifecycle:transition,policy,seed,version,platform,state,waiting_o
 
 /// Writes `log` as CSV (RFC 4180 quoting, `\n` line ends), one row per event.
 pub fn write_csv(log: &ActivityLog, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{CSV_HEADER}")?;
+    let mut w = csv::writer(out);
+    w.write_record(CSV_HEADER.split(','))
+        .map_err(csv::io_error)?;
     for case in &log.cases {
-        let id = csv_field(&case.id());
-        let keys = format!(
-            "{},{},{},{}",
-            csv_field(&case.policy),
-            case.seed,
-            case.version,
-            csv_field(&case.platform)
-        );
+        let id = case.id();
+        let (seed, version) = (case.seed.to_string(), case.version.to_string());
         for a in &case.activities {
             let start = timestamp(a.start_ms)?;
+            let hours = a.hours().to_string();
             for (transition, ms) in log.lifecycle.events(a) {
-                writeln!(
-                    out,
-                    "{id},{},{start},{},{transition},{keys},{},{},{}",
+                w.write_record([
+                    id.as_str(),
                     a.name(log.activity),
-                    timestamp(ms)?,
+                    start.as_str(),
+                    timestamp(ms)?.as_str(),
+                    transition,
+                    case.policy.as_str(),
+                    seed.as_str(),
+                    version.as_str(),
+                    case.platform.as_str(),
                     a.state.as_str(),
                     a.waiting_on.as_str(),
-                    a.hours()
-                )?;
+                    hours.as_str(),
+                ])
+                .map_err(csv::io_error)?;
             }
         }
     }
-    Ok(())
-}
-
-/// `field`, quoted when it holds a comma, a quote or a line break (quotes doubled).
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
+    w.flush()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::export::ActivityKind;
     use crate::export::LogFormat;
     use crate::export::format::tests::{rendered, tiny_log};
-
-    #[test]
-    fn csv_fields_are_quoted_only_when_needed() {
-        assert_eq!(csv_field("manual"), "manual");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-    }
 
     #[test]
     fn csv_rows_carry_every_column() {

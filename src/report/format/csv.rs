@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::rounded_json;
 use crate::report::{Report, ReportError};
 use crate::text::Render;
-use crate::text::csv::field;
+use crate::text::csv;
 
 /// Tidy CSV.
 pub struct Csv;
@@ -31,7 +31,11 @@ impl Render<Report> for Csv {
 
     fn render(&self, report: &Report, out: &mut dyn io::Write) -> Result<(), ReportError> {
         let v = rounded_json(report)?;
-        let mut s = String::from("table,scenario,policy,platform,item,metric,value\n");
+        let mut w = csv::writer(out);
+        let header = [
+            "table", "scenario", "policy", "platform", "item", "metric", "value",
+        ];
+        w.write_record(header).map_err(csv::io_error)?;
         for table in TABLES {
             for row in v[table].as_array().into_iter().flatten() {
                 let Some(obj) = row.as_object() else { continue };
@@ -59,16 +63,19 @@ impl Render<Report> for Csv {
                         Value::Null => String::new(),
                         _ => continue,
                     };
-                    s.push_str(&format!(
-                        "{table},{},{},{},{},{metric},{value}\n",
-                        field(text("scenario")),
-                        field(text("policy")),
-                        field(text("platform")),
-                        field(&item)
-                    ));
+                    w.write_record([
+                        table,
+                        text("scenario"),
+                        text("policy"),
+                        text("platform"),
+                        &item,
+                        metric,
+                        &value,
+                    ])
+                    .map_err(csv::io_error)?;
                 }
             }
         }
-        Ok(out.write_all(s.as_bytes())?)
+        Ok(w.flush()?)
     }
 }
