@@ -20,6 +20,7 @@ use parquet::arrow::ArrowWriter;
 
 use conductor::dataset::{self, Options, RunSpec, Shard, tables};
 use conductor::engine::{self, Detail, RunResult};
+use conductor::plot::style::ChartSet;
 use conductor::report;
 use conductor::scenario::Scenario;
 use conductor::sweep::Sweep;
@@ -179,14 +180,8 @@ fn report_benches(c: &mut Criterion) {
         b.iter(|| {
             let mut bytes = 0;
             for chart in report::charts::Chart::ALL {
-                bytes += report::charts::svg(chart, &r)
-                    .expect("svg")
-                    .expect("drawn")
-                    .len();
-                bytes += report::charts::png(chart, &r)
-                    .expect("png")
-                    .expect("drawn")
-                    .len();
+                bytes += chart.svg(&r).expect("svg").expect("drawn").len();
+                bytes += chart.png(&r).expect("png").expect("drawn").len();
             }
             bytes
         })

@@ -10,7 +10,7 @@ pub mod baseline;
 mod format;
 pub mod metrics;
 
-pub use baseline::{Baseline, BaselineError, Limit};
+pub use baseline::{Baseline, BaselineError};
 pub use format::{Format, render};
 pub use metrics::{Metric, Sample};
 

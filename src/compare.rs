@@ -21,11 +21,20 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use format::{Format, render};
-pub use source::{Arm, Cycle, Side, SideSpec, load};
+pub use format::render;
+
+impl From<ChartError> for CompareError {
+    fn from(e: ChartError) -> Self {
+        match e {
+            ChartError::Draw(e) | ChartError::Write(e) => CompareError::Side(e),
+        }
+    }
+}
+pub use source::{Arm, Cycle, SideSpec, load};
 
 use crate::analysis::ALL_PLATFORMS;
 use crate::model::WaitingOn;
+use crate::plot::style::ChartError;
 use crate::stats;
 use crate::text::number::{hours, interval, percent, signed_points, thousands};
 

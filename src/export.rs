@@ -30,7 +30,7 @@ use std::path::PathBuf;
 
 use crate::dataset::DatasetError;
 
-pub use activity::{Activity, ActivityKind, ActivityLog, Case, Lifecycle};
+pub use activity::{ActivityKind, ActivityLog, Lifecycle};
 pub use format::{LogFormat, render};
 pub use read::activity_log;
 

@@ -107,7 +107,7 @@ pub struct Quantity {
     pub path: Vec<String>,
     /// Unit and clock, e.g. `hours, wall clock`.
     pub unit: &'static str,
-    /// Observations used (for a duration: the positive ones; see [`mle::fit_duration`]).
+    /// Observations used (for a duration: the positive ones; see [`mle::fit_duration_censored`]).
     pub n: usize,
     /// Observations the log never saw finish (cut off by the track's end), left out.
     pub censored: usize,

@@ -21,25 +21,25 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
-pub mod calendar;
-pub mod check;
+pub(crate) mod calendar;
+pub(crate) mod check;
 pub mod cli;
-pub mod compare;
-pub mod dashboard;
+pub(crate) mod compare;
+pub(crate) mod dashboard;
 pub mod dataset;
 pub mod dist;
 pub mod engine;
-pub mod eventlog;
-pub mod export;
+pub(crate) mod eventlog;
+pub(crate) mod export;
 pub mod files;
-pub mod fit;
+pub(crate) mod fit;
 pub mod model;
 pub mod plot;
-pub mod progress;
+pub(crate) mod progress;
 pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod summary;
 pub mod sweep;
-pub mod text;
+pub(crate) mod text;
 pub mod world;

@@ -215,15 +215,7 @@ fn interval_from(value: Option<&str>) -> (Duration, Option<String>) {
 
 /// `n` in groups of three digits: `9 481 032`.
 fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
+    crate::text::number::grouped(n, ' ')
 }
 
 /// A rate with a metric prefix: `830`, `12.4 k`, `1.7 M`.

@@ -24,6 +24,7 @@ use serde::Serialize;
 pub use format::{Format, render};
 
 use crate::dataset::{DatasetError, RunDir};
+use crate::plot::style::ChartError;
 
 pub use crate::analysis::{ALL_PLATFORMS, PERCENTILE_METHOD};
 
@@ -63,6 +64,15 @@ pub enum ReportError {
     /// The output cannot be written.
     #[error("cannot write the report: {0}")]
     Write(#[from] std::io::Error),
+}
+
+impl From<ChartError> for ReportError {
+    fn from(e: ChartError) -> Self {
+        match e {
+            ChartError::Draw(e) => ReportError::Query(e),
+            ChartError::Write(e) => ReportError::Argument(e),
+        }
+    }
 }
 
 impl From<polars::prelude::PolarsError> for ReportError {

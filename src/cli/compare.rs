@@ -10,8 +10,9 @@ use super::report::Format;
 
 use super::bounds;
 use super::console::{self, Notes};
-use crate::compare::{self, Options, SideSpec};
+use crate::compare::{self, CompareError, Options, SideSpec};
 use crate::files::atomic_write;
+use crate::plot::style::ChartSet;
 use crate::{sweep, text};
 
 /// Arguments of `conductor compare`.
@@ -83,7 +84,8 @@ pub fn execute(args: CompareArgs, out: &mut dyn Write, notes: &Notes) -> anyhow:
     // Whole before the charts are drawn, so a failing format writes nothing.
     let text = text::to_string(|out| compare::render(&result, args.format.into(), out))?;
     if let Some(dir) = &args.charts {
-        let written = compare::charts::write_all(&result, dir)?;
+        let written =
+            compare::charts::Chart::write_all(&result, dir).map_err(CompareError::from)?;
         let names: Vec<String> = written
             .iter()
             .filter_map(|p| p.file_name())

@@ -10,7 +10,9 @@ use clap::{Args, ValueEnum};
 use super::bounds;
 use super::console::{self, Notes};
 use crate::files::atomic_write;
-use crate::report::{self, Options, charts};
+use crate::plot::style::ChartSet;
+use crate::report::charts::Chart;
+use crate::report::{self, Options, ReportError};
 use crate::text;
 
 /// Arguments of `conductor report`.
@@ -96,7 +98,7 @@ pub fn execute(args: ReportArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::
     // Whole before the charts are drawn, so a failing format writes nothing.
     let text = text::to_string(|out| report::render(&report, args.format.into(), out))?;
     if let Some(dir) = &args.charts {
-        let written = charts::write_all(&report, dir)?;
+        let written = Chart::write_all(&report, dir).map_err(ReportError::from)?;
         let bytes: u64 = written
             .iter()
             .filter_map(|p| std::fs::metadata(p).ok())

@@ -11,19 +11,17 @@
 //! A comparison's colour is its measured arm's policy's, given in the order the base arms
 //! list their policies, so `robot` has the same colour here as in `conductor report`.
 
-use std::path::{Path, PathBuf};
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Compare, CompareError, Comparison};
+use super::{Compare, Comparison};
 use crate::analysis::ALL_PLATFORMS;
 use crate::plot::histogram::Histograms;
 use crate::plot::style::{
-    self, AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem, MUTED,
-    Palette, Panels, ROW_PX, SEP, Series, Swatch, label_font, legend, row_layout, text_width,
-    title,
+    self, AXIS, AnyFigure, Axis, ChartSet, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS,
+    LABEL_SIZE, LegendItem, MUTED, Palette, Panels, ROW_PX, SEP, Series, Swatch, label_font,
+    legend, row_layout, text_width, title,
 };
 use crate::text::number::hours;
 
@@ -40,14 +38,6 @@ impl Chart {
     /// Every chart, in the order the HTML page shows them.
     pub const ALL: [Chart; 2] = [Chart::Forest, Chart::Histogram];
 
-    /// The file stem.
-    pub fn name(self) -> &'static str {
-        match self {
-            Chart::Forest => "savings-forest",
-            Chart::Histogram => "savings-histogram",
-        }
-    }
-
     /// What the chart shows, in a sentence.
     pub fn caption(self, compare: &Compare) -> String {
         match self {
@@ -63,21 +53,6 @@ impl Chart {
                 of hours, per platform and pooled (the 0.5th to 99.5th percentiles; unchanged \
                 releases are the bar at 0). Dashed: each comparison's mean."
                 .into(),
-        }
-    }
-
-    fn applies(self, compare: &Compare) -> bool {
-        match self {
-            Chart::Forest => compare
-                .comparisons
-                .iter()
-                .flat_map(|c| &c.platforms)
-                .any(|r| r.saving_mean_hours.is_some()),
-            Chart::Histogram => compare
-                .comparisons
-                .iter()
-                .flat_map(|c| &c.differences)
-                .any(|d| !d.1.is_empty()),
         }
     }
 }
@@ -123,70 +98,41 @@ fn chart_title(compare: &Compare) -> String {
     }
 }
 
-fn chart_error(chart: Chart, e: impl std::fmt::Display) -> CompareError {
-    CompareError::Side(format!("cannot draw the {} chart: {e}", chart.name()))
-}
+impl ChartSet<Compare> for Chart {
+    const ALL: &'static [Chart] = &Chart::ALL;
 
-/// The chart as an SVG document; `None` when there is nothing to draw.
-pub fn svg(chart: Chart, compare: &Compare) -> Result<Option<String>, CompareError> {
-    if !chart.applies(compare) {
-        return Ok(None);
-    }
-    let palette = palette(compare);
-    style::to_svg(&figure(chart, compare, &palette))
-        .map(Some)
-        .map_err(|e| chart_error(chart, e))
-}
-
-/// The chart as a PNG image; `None` when there is nothing to draw.
-pub fn png(chart: Chart, compare: &Compare) -> Result<Option<Vec<u8>>, CompareError> {
-    if !chart.applies(compare) {
-        return Ok(None);
-    }
-    let palette = palette(compare);
-    style::to_png(&figure(chart, compare, &palette))
-        .map(Some)
-        .map_err(|e| chart_error(chart, e))
-}
-
-/// Writes every applicable chart into `dir` as `<name>.svg` and `<name>.png` (each file
-/// atomically); returns the files written.
-pub fn write_all(compare: &Compare, dir: &Path) -> Result<Vec<PathBuf>, CompareError> {
-    let mut files = vec![];
-    for chart in Chart::ALL {
-        if let (Some(svg), Some(png)) = (svg(chart, compare)?, png(chart, compare)?) {
-            files.push((format!("{}.svg", chart.name()), svg.into_bytes()));
-            files.push((format!("{}.png", chart.name()), png));
-        }
-    }
-    style::write_files(dir, files, "--charts").map_err(CompareError::Side)
-}
-
-enum CompareFigure<'a> {
-    Forest(Forest),
-    Histogram(Histograms<'a>),
-}
-
-impl Figure for CompareFigure<'_> {
-    fn height(&self) -> u32 {
+    fn name(self) -> &'static str {
         match self {
-            CompareFigure::Forest(f) => f.height(),
-            CompareFigure::Histogram(f) => f.height(),
+            Chart::Forest => "savings-forest",
+            Chart::Histogram => "savings-histogram",
         }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
-    where
-        DB::ErrorType: 'static,
-    {
+    fn applies(self, compare: &Compare) -> bool {
         match self {
-            CompareFigure::Forest(f) => f.draw(root),
-            CompareFigure::Histogram(f) => f.draw(root),
+            Chart::Forest => compare
+                .comparisons
+                .iter()
+                .flat_map(|c| &c.platforms)
+                .any(|r| r.saving_mean_hours.is_some()),
+            Chart::Histogram => compare
+                .comparisons
+                .iter()
+                .flat_map(|c| &c.differences)
+                .any(|d| !d.1.is_empty()),
         }
+    }
+
+    fn palette(compare: &Compare) -> Palette {
+        palette(compare)
+    }
+
+    fn figure<'a>(self, compare: &'a Compare, palette: &'a Palette) -> Box<dyn AnyFigure + 'a> {
+        figure(self, compare, palette)
     }
 }
 
-fn figure<'a>(chart: Chart, compare: &'a Compare, palette: &'a Palette) -> CompareFigure<'a> {
+fn figure<'a>(chart: Chart, compare: &'a Compare, palette: &'a Palette) -> Box<dyn AnyFigure + 'a> {
     let mut legend_series: Vec<Series> = vec![];
     for c in &compare.comparisons {
         let s = series(c);
@@ -195,7 +141,7 @@ fn figure<'a>(chart: Chart, compare: &'a Compare, palette: &'a Palette) -> Compa
         }
     }
     match chart {
-        Chart::Forest => CompareFigure::Forest(forest(compare, palette, legend_series)),
+        Chart::Forest => Box::new(forest(compare, palette, legend_series)),
         Chart::Histogram => {
             // Platforms in the comparisons' order, the pooled panel last (left out when
             // there is one platform, which it would repeat).
@@ -225,7 +171,7 @@ fn figure<'a>(chart: Chart, compare: &'a Compare, palette: &'a Palette) -> Compa
                     (platform_title(p), lines)
                 })
                 .collect();
-            CompareFigure::Histogram(Histograms {
+            Box::new(Histograms {
                 title: chart_title(compare),
                 x_desc: "base cycle hours minus the other's, per pair".into(),
                 series: legend_series,

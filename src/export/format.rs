@@ -67,9 +67,10 @@ fn timestamp(ms: i64) -> io::Result<String> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use crate::export::activity::Case;
     use crate::export::activity::merge;
     use crate::export::activity::tests::track;
-    use crate::export::{ActivityKind, Case, Lifecycle};
+    use crate::export::{ActivityKind, Lifecycle};
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_milliseconds() {

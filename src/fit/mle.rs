@@ -1,7 +1,7 @@
 //! Maximum-likelihood estimators with confidence intervals and goodness-of-fit figures.
 //!
 //! Durations: exponential, lognormal and gamma are each fitted by maximum likelihood and
-//! the one with the lowest AIC is chosen ([`fit_duration`]); the chosen fit gets a
+//! the one with the lowest AIC is chosen ([`fit_duration_censored`]); the chosen fit gets a
 //! Kolmogorov–Smirnov statistic. Yes/no outcomes: a Bernoulli rate with a Wilson interval
 //! ([`fit_rate`]). Counts: a Poisson mean with an exact (Garwood) interval and the
 //! dispersion index ([`fit_count`]). Every interval is two-sided at the level asked for.
@@ -29,6 +29,7 @@ pub struct Estimate {
 
 impl Estimate {
     /// True when `x` lies in the interval (ends included).
+    #[cfg(test)]
     pub fn covers(&self, x: f64) -> bool {
         self.low <= x && x <= self.high
     }
@@ -89,7 +90,7 @@ pub struct Ks {
 pub struct DurationFit {
     /// Observations used (the positive ones).
     pub n: usize,
-    /// Observations of 0 (or less), left out (see [`fit_duration`]).
+    /// Observations of 0 (or less), left out (see [`fit_duration_censored`]).
     pub zeros: usize,
     /// One candidate per family, in [`Family::ALL`] order.
     pub candidates: Vec<Candidate>,
@@ -110,6 +111,7 @@ impl DurationFit {
     }
 
     /// The candidate of `family`.
+    #[cfg(test)]
     pub fn candidate(&self, family: Family) -> Option<&Candidate> {
         self.candidates.iter().find(|c| c.family == family)
     }
@@ -161,7 +163,8 @@ fn z_of(level: f64) -> f64 {
 /// rounded to 0 s says only that it took under half a second, and ln 0 has no place in a
 /// lognormal or gamma likelihood. Flooring them at some small value instead would give each
 /// a logarithm near −10 that alone could decide the family; leaving out a handful moves no
-/// estimate visibly.
+/// estimate visibly. (The tests' uncensored case; `fit` always passes the censored values.)
+#[cfg(test)]
 pub fn fit_duration(values: &[f64], level: f64) -> Result<DurationFit, Unfit> {
     fit_duration_censored(values, &[], level)
 }
@@ -640,8 +643,8 @@ fn logistic(t: f64) -> f64 {
 
 /// The Kolmogorov–Smirnov distance between the Kaplan–Meier estimate of the distribution
 /// function, from finished `x` and censored `c` (both sorted), and `f`: the largest gap at
-/// any observed time, on either side of each step. Without censored values it is
-/// [`ks_statistic`]. At a tie a finished value counts before a censored one (the usual
+/// any observed time, on either side of each step. Without censored values it is the
+/// classical statistic (`ks_statistic`, kept in the tests to check this one). At a tie a finished value counts before a censored one (the usual
 /// convention: the censored one was still at risk).
 pub fn ks_statistic_censored(x: &[f64], c: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     let mut at_risk = (x.len() + c.len()) as f64;
@@ -828,6 +831,7 @@ pub fn cdf(dist: &Dist, x: f64) -> f64 {
 
 /// The Kolmogorov–Smirnov statistic D = sup |F_n(x) − F(x)| of the `sorted` sample against
 /// the distribution function `f`.
+#[cfg(test)]
 pub fn ks_statistic(sorted: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     let n = sorted.len() as f64;
     sorted

@@ -2,8 +2,6 @@
 //! event refers to ([`Ref`]) and one row of a track's history ([`LogEvent`]). The engine
 //! records them ([`crate::engine::Detail::Log`]); event logs read and write them.
 
-use std::fmt;
-
 use jiff::Timestamp;
 use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
@@ -11,21 +9,9 @@ use super::{Actor, Family};
 
 /// What an event says happened. The names in files are the variants in snake case
 /// (`BranchCut` is `branch_cut`), derived by strum.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
+#[derive(IntoStaticStr, strum::Display, EnumString, VariantArray, EnumCount)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[allow(missing_docs)] // each kind is documented in docs/formats.md under its name
 pub enum Kind {
     BranchCut,
@@ -78,12 +64,6 @@ impl Kind {
             Kind::ItgcDone | Kind::IncidentOpened | Kind::IncidentFixed => Family::RolloutChecks,
             _ => return None,
         })
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

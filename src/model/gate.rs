@@ -1,7 +1,5 @@
 //! Named gates: the conditions a step needs, as the release dashboard shows them.
 
-use std::fmt;
-
 use enumset::{EnumSet, EnumSetType, enum_set};
 use strum::{EnumCount, IntoStaticStr, VariantArray};
 
@@ -9,8 +7,9 @@ use super::Step;
 
 /// One named condition. Each maps to one waiting-on label when it is the first to fail. Its
 /// name is the variant in snake case (`NoBlockers` is `no_blockers`).
-#[derive(Debug, PartialOrd, Ord, Hash, EnumSetType, IntoStaticStr, VariantArray, EnumCount)]
+#[derive(Debug, PartialOrd, Ord, Hash, EnumSetType)]
 #[enumset(repr = "u16")]
+#[derive(IntoStaticStr, strum::Display, VariantArray, EnumCount)]
 #[strum(serialize_all = "snake_case")]
 pub enum Gate {
     /// No blocking bug is open.
@@ -57,12 +56,6 @@ impl Gate {
             Step::Rollout1 => enum_set!(Gate::StoreApproved),
             Step::Rollout100 => enum_set!(Gate::Bake | Gate::NoIncident | Gate::Itgc),
         })
-    }
-}
-
-impl fmt::Display for Gate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

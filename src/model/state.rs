@@ -1,7 +1,5 @@
 //! States, the steps a policy advances, and who moved a track.
 
-use std::fmt;
-
 use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
 /// The seven states of a release track.
@@ -9,21 +7,9 @@ use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 /// The forward path is `branched → final_rc → submitted → rollout_1 → rollout_100`;
 /// `paused` and `cancelled` are the two detours. `rollout_100` and `cancelled` are terminal.
 /// Names are the variants in snake case, with the rollout percentages apart (`rollout_1`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
+#[derive(IntoStaticStr, strum::Display, EnumString, VariantArray, EnumCount)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum State {
     /// The release branch is cut; blockers are being fixed and builds tested.
     Branched,
@@ -108,30 +94,12 @@ impl State {
     }
 }
 
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A rule-based forward step: the transitions a policy assigns to the robot or to people.
 ///
 /// Rejections (world), pauses and cancellations (always people) are not steps.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
+#[derive(IntoStaticStr, strum::Display, EnumString, VariantArray, EnumCount)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Step {
     /// `branched → final_rc`.
     FinalRc,
@@ -175,14 +143,10 @@ impl Step {
     }
 }
 
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Who made a change of state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, IntoStaticStr)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, IntoStaticStr, strum::Display,
+)]
 #[strum(serialize_all = "snake_case")]
 pub enum Actor {
     /// The release robot, at a five-minute poll.
@@ -198,12 +162,6 @@ impl Actor {
     /// The name used in data and reports.
     pub fn as_str(self) -> &'static str {
         self.into()
-    }
-}
-
-impl fmt::Display for Actor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -1,7 +1,5 @@
 //! Waiting-on labels: at every instant a live track waits on exactly one thing.
 
-use std::fmt;
-
 use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 
 use super::Gate;
@@ -12,21 +10,9 @@ use super::Gate;
 /// [`Gate::ALL`] order); when every gate holds the track waits on whoever advances it.
 ///
 /// Names are the variants in snake case (`BuildAndTest` is `build_and_test`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    IntoStaticStr,
-    EnumString,
-    VariantArray,
-    EnumCount,
-)]
+#[derive(IntoStaticStr, strum::Display, EnumString, VariantArray, EnumCount)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum WaitingOn {
     /// A blocking bug is open (also a store rejection's fix).
     BugFix,
@@ -90,12 +76,6 @@ impl WaitingOn {
     /// Position in [`WaitingOn::ALL`].
     pub fn index(self) -> usize {
         self as usize
-    }
-}
-
-impl fmt::Display for WaitingOn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -7,9 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{
-    AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem,
-    PANEL_TITLE_SIZE, Palette, Panels, SHARE_STEPS, Series, Swatch, grid, label_font, legend,
-    panels, title,
+    AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, PANEL_TITLE_SIZE,
+    Palette, Panels, SHARE_STEPS, Series, grid, label_font, panels, title_and_line_legend,
 };
 
 /// One series in one panel: its index, its shares per bin and its mean.
@@ -81,17 +80,7 @@ impl Figure for Histograms<'_> {
     where
         DB::ErrorType: 'static,
     {
-        let area = title(root, &self.title)?;
-        let items: Vec<LegendItem> = self
-            .series
-            .iter()
-            .map(|s| LegendItem {
-                name: s.name.clone(),
-                colour: self.palette.colour(&s.key),
-                swatch: Swatch::Line,
-            })
-            .collect();
-        let area = legend(&area, &items)?;
+        let area = title_and_line_legend(root, &self.title, &self.series, self.palette)?;
         let x = self.x_axis();
         let w = Self::bin_width(&x);
         let ks = ((x.lo / w).round() as i64, (x.hi / w).round() as i64);

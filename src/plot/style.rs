@@ -323,6 +323,26 @@ pub(crate) fn title<DB: DrawingBackend>(
     Ok(area.split_vertically(36).1)
 }
 
+/// Draws `text` as the title of `root` and a legend of `series`, each a line in its palette
+/// colour, below it; returns the area below both.
+pub(crate) fn title_and_line_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    series: &[Series],
+    palette: &Palette,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let area = title(root, text)?;
+    let items: Vec<LegendItem> = series
+        .iter()
+        .map(|s| LegendItem {
+            name: s.name.clone(),
+            colour: palette.colour(&s.key),
+            swatch: Swatch::Line,
+        })
+        .collect();
+    legend(&area, &items)
+}
+
 /// Draws `items` in rows across the top of `area` and returns the area below them.
 pub(crate) fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -394,6 +414,31 @@ pub(crate) trait Figure {
         DB::ErrorType: 'static;
 }
 
+/// A [`Figure`] behind a pointer: drawn on the two backends conductor writes, so that a
+/// chart family returns any of its figures as one type.
+pub trait AnyFigure {
+    /// The height in pixels.
+    fn height(&self) -> u32;
+    /// Draws the figure on an SVG document.
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult;
+    /// Draws the figure on a bitmap.
+    fn draw_png(&self, root: &DrawingArea<BitMapBackend<'_>, Shift>) -> DrawResult;
+}
+
+impl<F: Figure> AnyFigure for F {
+    fn height(&self) -> u32 {
+        Figure::height(self)
+    }
+
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult {
+        self.draw(root)
+    }
+
+    fn draw_png(&self, root: &DrawingArea<BitMapBackend<'_>, Shift>) -> DrawResult {
+        self.draw(root)
+    }
+}
+
 fn register_font() {
     REGISTER.call_once(|| {
         // The font is compiled in and known to parse (a unit test draws with it).
@@ -402,27 +447,27 @@ fn register_font() {
 }
 
 /// `figure` as an SVG document.
-pub(crate) fn to_svg(figure: &impl Figure) -> Result<String, String> {
+fn to_svg(figure: &dyn AnyFigure) -> Result<String, String> {
     register_font();
     let mut s = String::new();
     {
         let root = SVGBackend::with_string(&mut s, (WIDTH, figure.height())).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        figure.draw(&root).map_err(|e| e.to_string())?;
+        figure.draw_svg(&root).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(s)
 }
 
 /// `figure` as a PNG image (8-bit RGB, no metadata, so the bytes depend on the pixels only).
-pub(crate) fn to_png(figure: &impl Figure) -> Result<Vec<u8>, String> {
+fn to_png(figure: &dyn AnyFigure) -> Result<Vec<u8>, String> {
     register_font();
     let (w, h) = (WIDTH, figure.height());
     let mut rgb = vec![0u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        figure.draw(&root).map_err(|e| e.to_string())?;
+        figure.draw_png(&root).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     let mut out = Vec::new();
@@ -436,8 +481,6 @@ pub(crate) fn to_png(figure: &impl Figure) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Writes `files` (name, bytes) into `dir`, creating it, each file atomically; returns the
-/// paths written. `flag` names the option in errors (`--charts DIR`).
 /// An error and every cause under it, `: `-separated (the error's own text does not repeat
 /// its source).
 fn with_causes(e: &dyn std::error::Error) -> String {
@@ -451,7 +494,72 @@ fn with_causes(e: &dyn std::error::Error) -> String {
     text
 }
 
-pub(crate) fn write_files(
+/// Why a chart was not drawn or written.
+#[derive(Debug)]
+pub enum ChartError {
+    /// Drawing it failed.
+    Draw(String),
+    /// Writing its files failed.
+    Write(String),
+}
+
+/// A family of charts drawn from one value `D` (a report, a comparison): which charts
+/// there are, which apply to a value, and the figure each is drawn as. Every family is
+/// drawn and written by the same provided methods.
+pub trait ChartSet<D>: Copy + 'static {
+    /// Every chart, in the order a page shows them.
+    const ALL: &'static [Self];
+    /// The file stem.
+    fn name(self) -> &'static str;
+    /// True when `data` has something for the chart to show.
+    fn applies(self, data: &D) -> bool;
+    /// The series colours of every chart of `data`.
+    fn palette(data: &D) -> Palette;
+    /// The chart of `data`, coloured by `palette`.
+    fn figure<'a>(self, data: &'a D, palette: &'a Palette) -> Box<dyn AnyFigure + 'a>;
+
+    /// The chart as an SVG document; `None` when there is nothing to draw.
+    fn svg(self, data: &D) -> Result<Option<String>, ChartError> {
+        drawn(self, data, |f| to_svg(f))
+    }
+
+    /// The chart as a PNG image; `None` when there is nothing to draw.
+    fn png(self, data: &D) -> Result<Option<Vec<u8>>, ChartError> {
+        drawn(self, data, |f| to_png(f))
+    }
+
+    /// Writes every applicable chart of `data` into `dir` as `<name>.svg` and `<name>.png`
+    /// (each file atomically); returns the files written.
+    fn write_all(data: &D, dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
+        let mut files = vec![];
+        for &chart in Self::ALL {
+            if let (Some(svg), Some(png)) = (chart.svg(data)?, chart.png(data)?) {
+                files.push((format!("{}.svg", chart.name()), svg.into_bytes()));
+                files.push((format!("{}.png", chart.name()), png));
+            }
+        }
+        write_files(dir, files, "--charts").map_err(ChartError::Write)
+    }
+}
+
+/// `draw` applied to the chart's figure; `None` when the chart does not apply.
+fn drawn<D, C: ChartSet<D>, T>(
+    chart: C,
+    data: &D,
+    draw: impl Fn(&dyn AnyFigure) -> Result<T, String>,
+) -> Result<Option<T>, ChartError> {
+    if !chart.applies(data) {
+        return Ok(None);
+    }
+    let palette = C::palette(data);
+    draw(&*chart.figure(data, &palette))
+        .map(Some)
+        .map_err(|e| ChartError::Draw(format!("cannot draw the {} chart: {e}", chart.name())))
+}
+
+/// Writes `files` (name, bytes) into `dir`, creating it, each file atomically; returns the
+/// paths written. `flag` names the option in errors (`--charts DIR`).
+fn write_files(
     dir: &Path,
     files: Vec<(String, Vec<u8>)>,
     flag: &str,

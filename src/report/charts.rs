@@ -10,20 +10,18 @@
 //! drawn with an embedded subset of DejaVu Sans (no system fonts needed); SVGs name the font
 //! and let the viewer draw it. SVG and PNG bytes depend only on the report.
 
-use std::path::{Path, PathBuf};
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::plot::histogram::Histograms;
 pub use crate::plot::style::Palette;
 use crate::plot::style::{
-    self, AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, LegendItem, MUTED,
-    PANEL_TITLE_SIZE, Panels, ROW_PX, SEP, Series, Swatch, grid, label_font, legend, panels,
-    text_width, title,
+    self, AXIS, AnyFigure, Axis, ChartSet, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS,
+    LABEL_SIZE, LegendItem, MUTED, PANEL_TITLE_SIZE, Panels, ROW_PX, SEP, Series, Swatch, grid,
+    label_font, legend, panels, text_width, title, title_and_line_legend,
 };
 
-use super::{ALL_PLATFORMS, Group, Namer, Report, ReportError};
+use super::{ALL_PLATFORMS, Group, Namer, Report};
 use crate::model::{State, WaitingOn};
 
 /// A chart of the report.
@@ -47,16 +45,6 @@ impl Chart {
         Chart::Bottlenecks,
         Chart::Timeline,
     ];
-
-    /// The file stem.
-    pub fn name(self) -> &'static str {
-        match self {
-            Chart::CycleTime => "cycle-time",
-            Chart::Bottlenecks => "bottlenecks",
-            Chart::Savings => "savings",
-            Chart::Timeline => "timeline",
-        }
-    }
 
     /// What the chart shows, in a sentence.
     pub fn caption(self, report: &Report) -> String {
@@ -88,19 +76,6 @@ impl Chart {
             },
         }
     }
-
-    fn applies(self, report: &Report) -> bool {
-        match self {
-            Chart::CycleTime => report
-                .distributions
-                .cycle_hours
-                .iter()
-                .any(|d| !d.1.is_empty()),
-            Chart::Bottlenecks => !report.bottlenecks.is_empty(),
-            Chart::Savings => report.distributions.savings.iter().any(|d| !d.1.is_empty()),
-            Chart::Timeline => report.timeline.is_some(),
-        }
-    }
 }
 
 /// The report's palette: its series (policies, or `scenario / policy` for several
@@ -115,79 +90,45 @@ pub fn palette(report: &Report) -> Palette {
     )
 }
 
-fn chart_error(chart: Chart, e: impl std::fmt::Display) -> ReportError {
-    ReportError::Query(format!("cannot draw the {} chart: {e}", chart.name()))
-}
+impl ChartSet<Report> for Chart {
+    const ALL: &'static [Chart] = &Chart::ALL;
 
-/// The chart as an SVG document; `None` when the report has nothing to draw (e.g. no
-/// second policy for savings).
-pub fn svg(chart: Chart, report: &Report) -> Result<Option<String>, ReportError> {
-    if !chart.applies(report) {
-        return Ok(None);
-    }
-    let palette = palette(report);
-    style::to_svg(&figure(chart, report, &palette))
-        .map(Some)
-        .map_err(|e| chart_error(chart, e))
-}
-
-/// The chart as a PNG image; `None` when there is nothing to draw.
-pub fn png(chart: Chart, report: &Report) -> Result<Option<Vec<u8>>, ReportError> {
-    if !chart.applies(report) {
-        return Ok(None);
-    }
-    let palette = palette(report);
-    style::to_png(&figure(chart, report, &palette))
-        .map(Some)
-        .map_err(|e| chart_error(chart, e))
-}
-
-/// Writes every applicable chart into `dir` as `<name>.svg` and `<name>.png` (each file
-/// atomically); returns the files written.
-pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let mut files = vec![];
-    for chart in Chart::ALL {
-        if let (Some(svg), Some(png)) = (svg(chart, report)?, png(chart, report)?) {
-            files.push((format!("{}.svg", chart.name()), svg.into_bytes()));
-            files.push((format!("{}.png", chart.name()), png));
-        }
-    }
-    style::write_files(dir, files, "--charts").map_err(ReportError::Argument)
-}
-
-/// The figure a chart is drawn as.
-enum ReportFigure<'a> {
-    Ecdf(Ecdf<'a>),
-    Histograms(Histograms<'a>),
-    Bars(Bars),
-}
-
-impl Figure for ReportFigure<'_> {
-    fn height(&self) -> u32 {
+    fn name(self) -> &'static str {
         match self {
-            ReportFigure::Ecdf(f) => f.height(),
-            ReportFigure::Histograms(f) => f.height(),
-            ReportFigure::Bars(f) => f.height(),
+            Chart::CycleTime => "cycle-time",
+            Chart::Bottlenecks => "bottlenecks",
+            Chart::Savings => "savings",
+            Chart::Timeline => "timeline",
         }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
-    where
-        DB::ErrorType: 'static,
-    {
+    fn applies(self, report: &Report) -> bool {
         match self {
-            ReportFigure::Ecdf(f) => f.draw(root),
-            ReportFigure::Histograms(f) => f.draw(root),
-            ReportFigure::Bars(f) => f.draw(root),
+            Chart::CycleTime => report
+                .distributions
+                .cycle_hours
+                .iter()
+                .any(|d| !d.1.is_empty()),
+            Chart::Bottlenecks => !report.bottlenecks.is_empty(),
+            Chart::Savings => report.distributions.savings.iter().any(|d| !d.1.is_empty()),
+            Chart::Timeline => report.timeline.is_some(),
         }
+    }
+
+    fn palette(report: &Report) -> Palette {
+        palette(report)
+    }
+
+    fn figure<'a>(self, report: &'a Report, palette: &'a Palette) -> Box<dyn AnyFigure + 'a> {
+        figure(self, report, palette)
     }
 }
 
-fn figure<'a>(chart: Chart, report: &'a Report, palette: &'a Palette) -> ReportFigure<'a> {
+fn figure<'a>(chart: Chart, report: &'a Report, palette: &'a Palette) -> Box<dyn AnyFigure + 'a> {
     match chart {
         Chart::CycleTime => {
             let (series, panels) = small_multiples(report, &report.distributions.cycle_hours);
-            ReportFigure::Ecdf(Ecdf {
+            Box::new(Ecdf {
                 title: "Cycle time distribution".into(),
                 x_desc: "hours from branch cut to 100%".into(),
                 series,
@@ -197,7 +138,7 @@ fn figure<'a>(chart: Chart, report: &'a Report, palette: &'a Palette) -> ReportF
         }
         Chart::Savings => {
             let (series, panels) = small_multiples(report, &report.distributions.savings);
-            ReportFigure::Histograms(Histograms {
+            Box::new(Histograms {
                 title: format!("Hours saved per release against {}", report.baseline),
                 x_desc: format!("{} cycle hours minus the policy's", report.baseline),
                 series,
@@ -205,8 +146,8 @@ fn figure<'a>(chart: Chart, report: &'a Report, palette: &'a Palette) -> ReportF
                 palette,
             })
         }
-        Chart::Bottlenecks => ReportFigure::Bars(bottlenecks(report)),
-        Chart::Timeline => ReportFigure::Bars(timeline(report)),
+        Chart::Bottlenecks => Box::new(bottlenecks(report)),
+        Chart::Timeline => Box::new(timeline(report)),
     }
 }
 
@@ -284,17 +225,7 @@ impl Figure for Ecdf<'_> {
     where
         DB::ErrorType: 'static,
     {
-        let area = title(root, &self.title)?;
-        let items: Vec<LegendItem> = self
-            .series
-            .iter()
-            .map(|s| LegendItem {
-                name: s.name.clone(),
-                colour: self.palette.colour(&s.key),
-                swatch: Swatch::Line,
-            })
-            .collect();
-        let area = legend(&area, &items)?;
+        let area = title_and_line_legend(root, &self.title, &self.series, self.palette)?;
         // The x axis spans every panel's 0.5th to 99.5th percentiles (values are sorted),
         // so that a few extreme cycles do not squash the rest, and starts near them.
         let lines = || self.panels.iter().flat_map(|p| p.1.iter());
@@ -416,7 +347,9 @@ impl Bars {
         let band = if self.top_labels.is_empty() { 0.0 } else { 0.9 };
         style::row_layout(&groups, band)
     }
+}
 
+impl Figure for Bars {
     fn height(&self) -> u32 {
         let (_, units) = self.layout();
         // Title, up to two legend rows, the x axis.
@@ -744,11 +677,11 @@ mod tests {
     #[test]
     fn charts_without_data_are_left_out_and_the_rest_draw_the_same_bytes_twice() {
         let r = report(&["ios"]);
-        assert!(svg(Chart::Savings, &r).unwrap().is_none(), "no second arm");
-        assert!(png(Chart::Timeline, &r).unwrap().is_none(), "no timeline");
-        let a = png(Chart::CycleTime, &r).unwrap().unwrap();
-        assert_eq!(Some(a), png(Chart::CycleTime, &r).unwrap());
-        let s = svg(Chart::CycleTime, &r).unwrap().unwrap();
+        assert!(Chart::Savings.svg(&r).unwrap().is_none(), "no second arm");
+        assert!(Chart::Timeline.png(&r).unwrap().is_none(), "no timeline");
+        let a = Chart::CycleTime.png(&r).unwrap().unwrap();
+        assert_eq!(Some(a), Chart::CycleTime.png(&r).unwrap());
+        let s = Chart::CycleTime.svg(&r).unwrap().unwrap();
         assert!(s.contains(">\nios\n</text>"), "the panel is named");
     }
 }

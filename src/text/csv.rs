@@ -21,32 +21,16 @@ pub fn io_error(e: csv::Error) -> io::Error {
     }
 }
 
-/// `records` as CSV text.
-pub fn text<R, F>(records: R) -> io::Result<String>
-where
-    R: IntoIterator,
-    R::Item: IntoIterator<Item = F>,
-    F: AsRef<[u8]>,
-{
-    let mut w = writer(Vec::new());
-    for record in records {
-        w.write_record(record).map_err(io_error)?;
-    }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    String::from_utf8(bytes).map_err(io::Error::other)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn fields_are_quoted_only_when_needed() {
-        let csv = text([
-            vec!["manual", "a,b", "say \"hi\""],
-            vec!["two\nlines", "cr\r", ""],
-        ])
-        .unwrap();
+        let mut w = writer(Vec::new());
+        w.write_record(["manual", "a,b", "say \"hi\""]).unwrap();
+        w.write_record(["two\nlines", "cr\r", ""]).unwrap();
+        let csv = String::from_utf8(w.into_inner().unwrap()).unwrap();
         assert_eq!(
             csv,
             "manual,\"a,b\",\"say \"\"hi\"\"\"\n\"two\nlines\",\"cr\r\",\n"

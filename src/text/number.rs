@@ -2,23 +2,30 @@
 //! decimals (never `-0.0`), thousands separators, intervals, percentages and signed
 //! percentage points, counts with their noun.
 
+/// A value given in `tenths`, rounded to a whole tenth and shown by `show`; one that rounds
+/// to zero (either sign) is `0.0`.
+fn tenths(tenths: f64, show: impl Fn(f64) -> String) -> String {
+    let r = tenths.round() / 10.0;
+    if r == 0.0 { "0.0".into() } else { show(r) }
+}
+
 /// Hours for sentences: one decimal, never `-0.0`.
 pub fn hours(h: f64) -> String {
-    let r = (h * 10.0).round() / 10.0;
-    if r == 0.0 {
-        "0.0".into()
-    } else {
-        format!("{r:.1}")
-    }
+    tenths(h * 10.0, |r| format!("{r:.1}"))
 }
 
 /// A whole number with thousands separators (`15,600`).
 pub fn thousands(n: u64) -> String {
+    grouped(n, ',')
+}
+
+/// `n` in groups of three digits with `separator` between them (`9 481 032`).
+pub fn grouped(n: u64, separator: char) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
+            out.push(separator);
         }
         out.push(c);
     }
@@ -38,12 +45,7 @@ pub fn percent(rate: f64) -> String {
 
 /// A difference of rates in percentage points, signed (`+8.7`, `-0.4`).
 pub fn signed_points(delta: f64) -> String {
-    let p = (delta * 1000.0).round() / 10.0;
-    if p == 0.0 {
-        "0.0".into()
-    } else {
-        format!("{p:+.1}")
-    }
+    tenths(delta * 1000.0, |p| format!("{p:+.1}"))
 }
 
 /// `n` with the singular or plural noun.

@@ -178,14 +178,14 @@ impl SeasonWorld {
             Gaps::Nothing => Mode::AsRecorded,
             Gaps::Drawn => Mode::Counterfactual,
         };
-        SeasonWorld::from_parts(
-            season.seed,
+        SeasonWorld {
+            seed: season.seed,
             mode,
-            season.versions.clone(),
-            season.cuts.clone(),
+            versions: season.versions.clone(),
+            cuts: season.cuts.clone(),
             tracks,
             last_recorded,
-        )
+        }
     }
 }
 

@@ -46,14 +46,16 @@ pub struct SeasonTrack {
 /// The world of one season of one seed: its versions, their cuts and every track's world.
 #[derive(Debug, Clone)]
 pub struct SeasonWorld {
-    seed: u64,
-    mode: Mode,
-    versions: Vec<u32>,
-    cuts: Vec<Timestamp>,
+    // Visible in `world`: the recorded constructors (in [`super::recorded`]) build it
+    // too.
+    pub(super) seed: u64,
+    pub(super) mode: Mode,
+    pub(super) versions: Vec<u32>,
+    pub(super) cuts: Vec<Timestamp>,
     /// Indexed by `version index * platforms + platform`; `None`: no such track (not
     /// recorded, or its version's cut does not exist), or already taken.
-    tracks: Vec<Option<SeasonTrack>>,
-    last_recorded: Option<Timestamp>,
+    pub(super) tracks: Vec<Option<SeasonTrack>>,
+    pub(super) last_recorded: Option<Timestamp>,
 }
 
 impl SeasonWorld {
@@ -80,25 +82,6 @@ impl SeasonWorld {
             cuts,
             tracks,
             last_recorded: None,
-        }
-    }
-
-    /// A season from its parts (the recorded constructors, in [`super::recorded`]).
-    pub(super) fn from_parts(
-        seed: u64,
-        mode: Mode,
-        versions: Vec<u32>,
-        cuts: Vec<Timestamp>,
-        tracks: Vec<Option<SeasonTrack>>,
-        last_recorded: Option<Timestamp>,
-    ) -> SeasonWorld {
-        SeasonWorld {
-            seed,
-            mode,
-            versions,
-            cuts,
-            tracks,
-            last_recorded,
         }
     }
 

@@ -6,6 +6,7 @@ use std::io;
 
 use super::{all_sections, context, preamble};
 use crate::compare::{Compare, CompareError, charts};
+use crate::plot::style::ChartSet;
 use crate::text::Render;
 use crate::text::html::{self, escape};
 use crate::text::number::{hours, interval};
@@ -48,7 +49,7 @@ impl Render<Compare> for Html {
             );
         }
         for chart in charts::Chart::ALL {
-            if let Some(svg) = charts::svg(chart, compare)? {
+            if let Some(svg) = chart.svg(compare)? {
                 s.push_str(&html::figure(chart.name(), &svg, &chart.caption(compare)));
             }
         }

@@ -5,7 +5,8 @@
 use std::io;
 
 use super::{describe_runs, sections};
-use crate::report::charts::{self, Chart};
+use crate::plot::style::ChartSet;
+use crate::report::charts::Chart;
 use crate::report::{ALL_PLATFORMS, Namer, Report, ReportError};
 use crate::text::Render;
 use crate::text::html::{card, escape, figure, page_start, tables};
@@ -67,7 +68,7 @@ impl Render<Report> for Html {
         let mut s = page_start(&title, &describe_runs(report));
         s.push_str(&headline(report));
         for chart in Chart::ALL {
-            if let Some(svg) = charts::svg(chart, report)? {
+            if let Some(svg) = chart.svg(report)? {
                 s.push_str(&figure(chart.name(), &svg, &chart.caption(report)));
             }
         }
