@@ -17,6 +17,7 @@
 
 mod format;
 pub mod mle;
+mod optimise;
 pub mod scenario_file;
 pub mod special;
 
