@@ -70,6 +70,17 @@ pub enum LogError {
         /// What is wrong.
         reason: String,
     },
+    /// Several rows are: each on its own `file:line: reason` line (the first
+    /// [`MAX_LISTED_ROWS`]), then how many in all.
+    #[error("{}", rows_message(file, rows, *total))]
+    Rows {
+        /// The log.
+        file: PathBuf,
+        /// The first bad rows, in line order.
+        rows: Vec<Skipped>,
+        /// How many rows are bad in all.
+        total: usize,
+    },
     /// Nothing to replay.
     #[error("{}: no events (an event log needs at least one branch_cut)", .0.display())]
     Empty(PathBuf),
@@ -82,6 +93,48 @@ pub enum LogError {
         /// Why.
         source: crate::files::FileError,
     },
+}
+
+/// At most this many bad rows are listed in one error; the rest are counted.
+pub const MAX_LISTED_ROWS: usize = 20;
+
+impl LogError {
+    /// The error for the bad `rows` of `file` (at least one): the row itself when it is the
+    /// only one, else the list.
+    fn rows(file: &Path, mut rows: Vec<Skipped>) -> LogError {
+        rows.sort_by_key(|s| s.line);
+        let total = rows.len();
+        if total == 1 {
+            let Skipped { line, reason } = rows.remove(0);
+            return LogError::Row {
+                file: file.to_path_buf(),
+                line,
+                reason,
+            };
+        }
+        rows.truncate(MAX_LISTED_ROWS);
+        LogError::Rows {
+            file: file.to_path_buf(),
+            rows,
+            total,
+        }
+    }
+}
+
+fn rows_message(file: &Path, rows: &[Skipped], total: usize) -> String {
+    let file = file.display();
+    let mut s = String::new();
+    for r in rows {
+        s.push_str(&format!("{file}:{}: {}\n", r.line, r.reason));
+    }
+    let more = total - rows.len();
+    if more > 0 {
+        s.push_str(&format!("… and {more} more\n"));
+    }
+    s.push_str(&format!(
+        "{file}: {total} bad rows (fix them, or pass --lenient to skip and list them)"
+    ));
+    s
 }
 
 /// A row `--lenient` skipped, and why.
@@ -176,6 +229,17 @@ impl Log {
         opts: ReadOptions,
     ) -> Result<Log, LogError> {
         let total = rows.len();
+        // Platform names are matched without regard to case (`iOS` is the scenario's `ios`)
+        // and take the scenario's spelling, before rows are grouped by track.
+        for r in &mut rows {
+            if let Some(p) = platforms
+                .iter()
+                .find(|p| p.eq_ignore_ascii_case(&r.platform))
+            {
+                r.platform.clear();
+                r.platform.push_str(p);
+            }
+        }
         let mut families = Families::default();
         let mut recorded_states = Vec::new();
         for r in &rows {
@@ -217,13 +281,8 @@ impl Log {
                 )),
             };
             if let Err(reason) = checked {
-                if !opts.lenient {
-                    return Err(LogError::Row {
-                        file: file.to_path_buf(),
-                        line: row.line,
-                        reason,
-                    });
-                }
+                // Every bad row is collected: under --lenient to skip it, otherwise to report
+                // them all at once.
                 skipped.push(Skipped {
                     line: row.line,
                     reason,
@@ -232,6 +291,9 @@ impl Log {
         }
         if let Some(done) = checker {
             done.finish(&mut seeds);
+        }
+        if !opts.lenient && !skipped.is_empty() {
+            return Err(LogError::rows(file, skipped));
         }
         for tracks in seeds.values_mut() {
             tracks.sort_by_key(|t| (t.version, t.platform));

@@ -115,20 +115,35 @@ pub fn parse(
                 row.line = line;
                 rows.push(row);
             }
-            Err(reason) if opts.lenient => skipped.push(Skipped { line, reason }),
-            Err(reason) => {
-                return Err(LogError::Row {
-                    file: path.to_path_buf(),
-                    line,
-                    reason,
-                });
-            }
+            // Every bad row is collected: under --lenient to skip it, otherwise to report them
+            // all at once.
+            Err(reason) => skipped.push(Skipped { line, reason }),
         }
+    }
+    if !opts.lenient && !skipped.is_empty() {
+        return Err(LogError::rows(path, skipped));
     }
     Ok((rows, skipped))
 }
 
 type RawRows = Vec<(u64, Result<Fields, String>)>;
+
+/// `text` as an instant: RFC 3339 with an offset (what conductor writes), or one of the forms
+/// git prints: `--date=iso` (`2026-01-09 10:00:00 +0100`), `--date=default`
+/// (`Fri Jan 9 10:00:00 2026 +0100`) or `--date=rfc` (RFC 2822). Every form carries its
+/// offset; a time without one is refused rather than guessed.
+fn timestamp(text: &str) -> Option<Timestamp> {
+    if let Ok(ts) = Timestamp::from_str(text) {
+        return Some(ts);
+    }
+    const GIT: [&str; 2] = ["%Y-%m-%d %H:%M:%S %z", "%a %b %e %H:%M:%S %Y %z"];
+    // git pads nothing in its default format (`Jan 9`); collapse runs of spaces so that
+    // `%e` sees one form.
+    let single: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    GIT.iter()
+        .find_map(|f| Timestamp::strptime(f, &single).ok())
+        .or_else(|| jiff::fmt::rfc2822::parse(text).ok().map(|z| z.timestamp()))
+}
 
 fn parse_row(f: Fields) -> Result<Row, String> {
     let need = |v: Option<String>, name: &str| -> Result<String, String> {
@@ -138,9 +153,11 @@ fn parse_row(f: Fields) -> Result<Row, String> {
         }
     };
     let ts_text = need(f.ts, "ts")?;
-    let ts = Timestamp::from_str(&ts_text).map_err(|_| {
+    let ts = timestamp(&ts_text).ok_or_else(|| {
         format!(
-            "bad timestamp {ts_text:?}: expected RFC 3339 with an offset, e.g. 2026-01-09T10:00:00+01:00"
+            "bad timestamp {ts_text:?}: expected RFC 3339 with an offset \
+             (2026-01-09T10:00:00+01:00) or a time as git prints it \
+             (2026-01-09 10:00:00 +0100, Fri Jan 9 10:00:00 2026 +0100, or RFC 2822)"
         )
     })?;
     let date = ts.to_zoned(jiff::tz::TimeZone::UTC).date();
@@ -497,6 +514,30 @@ fn timestamps(col: &ArrayRef, unit: TimeUnit) -> Vec<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_in_rfc_3339_and_as_git_prints_them_are_the_same_instant() {
+        let at = "2024-03-01T09:22:05Z".parse::<Timestamp>().unwrap();
+        for text in [
+            "2024-03-01T10:22:05+01:00",
+            "2024-03-01 10:22:05 +0100",
+            "Fri Mar 1 10:22:05 2024 +0100",
+            "Fri Mar  1 10:22:05 2024 +0100",
+            "Fri, 1 Mar 2024 10:22:05 +0100",
+            "2024-03-01 04:22:05 -0500",
+        ] {
+            assert_eq!(timestamp(text), Some(at), "{text}");
+        }
+        // A time without an offset is not guessed.
+        for text in [
+            "2024-03-01 10:22:05",
+            "Fri Mar 1 10:22:05 2024",
+            "1709284925",
+            "",
+        ] {
+            assert_eq!(timestamp(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn rows_parse_and_bad_fields_say_why() {

@@ -312,6 +312,96 @@ fn lenient_skips_bad_rows_with_a_count_and_a_list() {
 }
 
 #[test]
+fn every_bad_row_is_reported_at_once_with_its_line() {
+    // GOOD ends with a line break, so appended rows start at line n + 1.
+    let n = GOOD.lines().count();
+    let malformed = format!(
+        "{GOOD}not a time,0,ios,paused,,\n\
+         2026-01-09T16:00:00+01:00,0,ios,launched,,\n\
+         2026-01-09T16:00:00+01:00,x,ios,paused,,\n"
+    );
+    replay_text(&malformed, &[])
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "log.csv:{}: bad timestamp",
+            n + 1
+        )))
+        .stderr(predicate::str::contains(format!(
+            "log.csv:{}: unknown kind \"launched\"",
+            n + 2
+        )))
+        .stderr(predicate::str::contains(format!(
+            "log.csv:{}: bad version \"x\"",
+            n + 3
+        )))
+        .stderr(predicate::str::contains("log.csv: 3 bad rows"));
+    // Rows that contradict the history are listed the same way.
+    let impossible = format!(
+        "{GOOD}2026-01-09T16:00:00+01:00,0,ios,blocker_fixed,bug-8,\n\
+         2026-01-09T16:30:00+01:00,0,ios,blocker_fixed,bug-9,\n"
+    );
+    replay_text(&impossible, &[])
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "log.csv:{}: a fix for bug \"bug-8\"",
+            n + 1
+        )))
+        .stderr(predicate::str::contains(format!(
+            "log.csv:{}: a fix for bug \"bug-9\"",
+            n + 2
+        )))
+        .stderr(predicate::str::contains("log.csv: 2 bad rows"));
+    // Many: the first 20 listed, the rest counted.
+    let many: String = (0..25).map(|_| "not a time,0,ios,paused,,\n").collect();
+    replay_text(&format!("{GOOD}{many}"), &[])
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "log.csv:{}: bad timestamp",
+            n + 20
+        )))
+        .stderr(predicate::str::contains(format!("log.csv:{}:", n + 21)).not())
+        .stderr(predicate::str::contains("… and 5 more"))
+        .stderr(predicate::str::contains("log.csv: 25 bad rows"));
+}
+
+/// GOOD with each timestamp as `git log --date=iso` prints it and the platform spelled
+/// `iOS`.
+fn as_git_prints_it() -> String {
+    GOOD.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                return format!("{l}\n");
+            }
+            let (ts, rest) = l.split_once(',').unwrap();
+            assert!(ts.ends_with("+01:00"), "{ts}");
+            let rest = rest.replace(",ios,", ",iOS,");
+            format!("{} {} +0100,{rest}\n", &ts[..10], &ts[11..19])
+        })
+        .collect()
+}
+
+#[test]
+fn git_timestamps_and_any_case_of_a_platform_replay_as_rfc_3339_and_the_scenarios_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("log.csv");
+    let text = as_git_prints_it();
+    assert!(
+        text.contains("2026-01-09 10:00:00 +0100,0,iOS,branch_cut"),
+        "{text}"
+    );
+    std::fs::write(&log, &text).unwrap();
+    let out = tmp.path().join("out");
+    replay(&log, &out, &["recorded"]);
+    let cycles = crate::dataset::read(&out, "cycles", &["platform", "cycle_hours"]);
+    assert_eq!(crate::dataset::strs(&cycles, "platform"), ["ios"]);
+    assert_eq!(
+        crate::dataset::f64s(&cycles, "cycle_hours"),
+        [Some(5.0 * 24.0 + 0.5)]
+    );
+}
+
+#[test]
 fn truncated_and_corrupt_files_are_errors_not_panics() {
     let tmp = tempfile::tempdir().unwrap();
     let sim = tmp.path().join("sim");
