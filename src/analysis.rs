@@ -67,18 +67,28 @@ pub fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>, ScanError> {
 /// One row per track-cycle of `run`: (policy, platform, seed, version, cycle hours).
 pub type CycleSample = (String, String, u64, u32, Option<f64>);
 
-/// Every track-cycle of `run`, for `conductor check`.
+/// Every settled track-cycle of `run` (shipped or cancelled; the open ones, still in
+/// progress, are left out), for `conductor check`.
 pub fn cycle_samples(run: &RunDir) -> Result<Vec<CycleSample>, ScanError> {
     let df = scan::read_table(
         std::slice::from_ref(run),
         "cycles",
-        &["policy", "platform", "seed", "version", "cycle_hours"],
+        &[
+            "policy",
+            "platform",
+            "seed",
+            "version",
+            "outcome",
+            "cycle_hours",
+        ],
         &[],
     )?;
+    let outcome = strs(&df, "outcome")?;
     let (policy, platform) = (strs(&df, "policy")?, strs(&df, "platform")?);
     let (seed, version) = (i64s(&df, "seed")?, i64s(&df, "version")?);
     let hours = f64s(&df, "cycle_hours")?;
     Ok((0..df.height())
+        .filter(|&i| outcome[i] != "open")
         .map(|i| {
             (
                 policy[i].clone(),

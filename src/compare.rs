@@ -312,14 +312,16 @@ fn platform_row(
     let base: Vec<f64> = shipped.iter().map(|s| s.0).collect();
     let other: Vec<f64> = shipped.iter().map(|s| s.1).collect();
 
-    let n = rows.len();
+    // Success rates are over the pairs both arms settled: an open track-cycle may still
+    // ship, so a pair with one counts for neither arm.
+    let settled: Vec<&(&Cycle, &Cycle)> = rows.iter().filter(|(b, o)| !b.open && !o.open).collect();
     let rate = |f: &dyn Fn(&(&Cycle, &Cycle)) -> bool| {
-        (n > 0).then(|| rows.iter().filter(|r| f(r)).count() as f64 / n as f64)
+        stats::rate(settled.iter().filter(|r| f(r)).count(), settled.len())
     };
     let base_rate = rate(&|r| r.0.shipped);
     let other_rate = rate(&|r| r.1.shipped);
     let mut change: BTreeMap<u64, (f64, usize)> = BTreeMap::new();
-    for (b, o) in rows {
+    for (b, o) in settled.iter().copied() {
         let e = change.entry(unit(b)).or_default();
         e.0 += f64::from(u8::from(o.shipped)) - f64::from(u8::from(b.shipped));
         e.1 += 1;
@@ -330,7 +332,7 @@ fn platform_row(
         .then(|| diffs.iter().filter(|d| **d > 0.0).count() as f64 / diffs.len() as f64);
     let row = PlatformRow {
         platform: platform.to_string(),
-        tracks: n as u64,
+        tracks: rows.len() as u64,
         pairs: diffs.len() as u64,
         base_cycle_p50_hours: stats::quantile(&base, 0.5),
         other_cycle_p50_hours: stats::quantile(&other, 0.5),
@@ -468,6 +470,7 @@ mod tests {
             version,
             platform: platform.into(),
             shipped: hours.is_some(),
+            open: false,
             cycle_hours: hours,
             waiting_hours: waiting,
         }
@@ -489,6 +492,25 @@ mod tests {
             platforms: vec!["ios".into(), "android".into()],
             cycles,
         }
+    }
+
+    #[test]
+    fn open_releases_count_for_neither_arms_success_rate() {
+        let mut base = vec![];
+        let mut other = vec![];
+        for v in 0..4 {
+            base.push(cycle(1, v, "ios", Some(100.0)));
+            let mut c = cycle(1, v, "ios", (v < 2).then_some(90.0));
+            // Version 2 is cancelled under the other arm, version 3 still in progress.
+            c.open = v == 3;
+            other.push(c);
+        }
+        let c = compare(&arm("base", base), &arm("fast", other)).unwrap();
+        let ios = &c.platforms[0];
+        assert_eq!((ios.tracks, ios.pairs), (4, 2));
+        // Over the three settled pairs: base shipped 3, the other arm 2.
+        assert_eq!(ios.base_success_rate, Some(1.0));
+        assert_eq!(ios.other_success_rate, Some(2.0 / 3.0));
     }
 
     #[test]

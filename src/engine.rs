@@ -20,9 +20,9 @@
 //!
 //! **The season's end.** A simulated season ends [`SEASON_GRACE_CADENCES`] cadences after its
 //! extra cut (the one past the last version); events after that are not handled, and a
-//! track still live then ends [`Outcome::Unfinished`]. Every instant is computed with
+//! track still live then ends [`Outcome::Open`]. Every instant is computed with
 //! checked arithmetic: a moment that cannot be computed (or that a calendar never reaches)
-//! never happens, so a world that cannot finish ends unfinished instead of panicking,
+//! never happens, so a world that cannot finish ends open instead of panicking,
 //! hanging or landing a fix at once.
 //!
 //! Invariants (checked by property tests in `tests/`): every change of state follows
@@ -159,7 +159,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Ends the run: every track still live ends [`Outcome::Unfinished`] at the season's
+    /// Ends the run: every track still live ends [`Outcome::Open`] at the season's
     /// end (replayed as it happened: the record's last event).
     fn finish(mut self) -> RunResult {
         let end = self
@@ -179,7 +179,7 @@ impl<'a> Engine<'a> {
             }
             t.label.since = ended;
             t.pending = None;
-            t.result.outcome = Outcome::Unfinished;
+            t.result.outcome = Outcome::Open;
             t.result.ended = ended;
         }
         RunResult {

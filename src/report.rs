@@ -150,10 +150,13 @@ pub struct OutcomeRow {
     pub group: Group,
     /// Track-cycles.
     pub tracks: u64,
-    /// Share that reached 100%.
-    pub success_rate: f64,
+    /// Share of the settled track-cycles (all but the open ones) that reached 100%; null
+    /// when none settled.
+    pub success_rate: Option<f64>,
     /// Track-cycles cancelled.
     pub cancelled: u64,
+    /// Track-cycles still in progress when the record (or season) ended: outcome `open`.
+    pub open: u64,
     /// Track-cycles paused at least once.
     pub paused: u64,
     /// Pauses in all.

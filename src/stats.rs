@@ -23,6 +23,12 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
+/// `hits / of` (0 to 1); `None` when `of` is 0. A success rate is `rate(shipped,
+/// settled)`: open track-cycles may still ship, so they count for neither side.
+pub fn rate(hits: usize, of: usize) -> Option<f64> {
+    (of > 0).then(|| hits as f64 / of as f64)
+}
+
 /// Arithmetic mean; `None` for an empty slice.
 pub fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)

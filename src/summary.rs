@@ -28,8 +28,11 @@ pub struct Row {
     pub tracks: usize,
     /// Track-cycles that reached 100%.
     pub shipped: usize,
-    /// `shipped / tracks` (0 to 1).
-    pub success_rate: f64,
+    /// Track-cycles still in progress when the season ended (outcome `open`).
+    pub open: usize,
+    /// `shipped / (tracks − open)`: the share of settled track-cycles that shipped (0 to 1;
+    /// null when none settled).
+    pub success_rate: Option<f64>,
     /// Branch cut → 100% in hours, of shipped track-cycles: median (null when none shipped).
     pub cycle_p50_hours: Option<f64>,
     /// 85th percentile.
@@ -134,6 +137,7 @@ fn row(runs: &[RunResult], policy: &str, platform: usize, name: &str) -> Row {
         .filter(|r| r.policy == policy)
         .flat_map(|r| r.tracks.iter().filter(|t| t.platform == platform))
         .collect();
+    let open = tracks.iter().filter(|t| t.outcome == Outcome::Open).count();
     let mut cycles: Vec<f64> = tracks.iter().filter_map(|t| t.cycle_hours()).collect();
     cycles.sort_by(f64::total_cmp);
     let shipped: Vec<_> = tracks
@@ -165,7 +169,8 @@ fn row(runs: &[RunResult], policy: &str, platform: usize, name: &str) -> Row {
         policy: policy.to_string(),
         tracks: tracks.len(),
         shipped: shipped.len(),
-        success_rate: shipped.len() as f64 / tracks.len().max(1) as f64,
+        open,
+        success_rate: stats::rate(shipped.len(), tracks.len() - open),
         cycle_p50_hours: stats::quantile_sorted(&cycles, 0.50),
         cycle_p85_hours: stats::quantile_sorted(&cycles, 0.85),
         cycle_p95_hours: stats::quantile_sorted(&cycles, 0.95),

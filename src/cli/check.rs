@@ -236,13 +236,17 @@ fn load(
                     let seed = run.seed;
                     let names: Vec<String> =
                         scenario.platforms.iter().map(|p| p.name.clone()).collect();
-                    run.tracks.into_iter().map(move |t| Sample {
-                        policy: policy.clone(),
-                        platform: names[t.platform].clone(),
-                        seed,
-                        version: t.version,
-                        cycle_hours: t.cycle_hours(),
-                    })
+                    // Open track-cycles (still in progress) are not judged.
+                    run.tracks
+                        .into_iter()
+                        .filter(|t| t.outcome != engine::Outcome::Open)
+                        .map(move |t| Sample {
+                            policy: policy.clone(),
+                            platform: names[t.platform].clone(),
+                            seed,
+                            version: t.version,
+                            cycle_hours: t.cycle_hours(),
+                        })
                 })
                 .collect();
             Ok((InputKind::Scenario, samples, seeds))
@@ -259,7 +263,11 @@ fn load(
             for season in &seasons {
                 let world = SeasonWorld::as_recorded(&scenario, season);
                 let run = engine::run(&scenario, &recorded, world, Detail::Summary);
-                samples.extend(run.tracks.iter().map(|t| Sample {
+                let settled = run
+                    .tracks
+                    .iter()
+                    .filter(|t| t.outcome != engine::Outcome::Open);
+                samples.extend(settled.map(|t| Sample {
                     policy: RECORDED_POLICY.into(),
                     platform: scenario.platforms[t.platform].name.clone(),
                     seed: season.seed,

@@ -111,6 +111,8 @@ pub struct Cycle {
     pub platform: String,
     /// Whether it reached 100%.
     pub shipped: bool,
+    /// Whether it was still in progress when the record (or season) ended.
+    pub open: bool,
     /// Branch cut → 100% hours, when shipped.
     pub cycle_hours: Option<f64>,
     /// Hours per waiting-on label, indexed by [`WaitingOn::index`].
@@ -424,6 +426,7 @@ fn cycles_of(
                         version: t.version,
                         platform: sc.platforms[t.platform].name.clone(),
                         shipped: t.cycle_hours().is_some(),
+                        open: t.outcome == crate::engine::Outcome::Open,
                         cycle_hours: t.cycle_hours(),
                         waiting_hours: std::array::from_fn(|i| t.waiting_hours(WaitingOn::ALL[i])),
                     });
@@ -468,6 +471,7 @@ fn run_cycles(run: &RunDir, policy: &str) -> Result<Vec<Cycle>, CompareError> {
             version: version[i].and_then(|v| u32::try_from(v).ok()).unwrap_or(0),
             platform: platform[i].clone(),
             shipped: outcome[i] == "shipped",
+            open: outcome[i] == "open",
             cycle_hours: cycle[i],
             waiting_hours: std::array::from_fn(|k| hours[k][i].unwrap_or(0.0)),
         })

@@ -117,10 +117,11 @@ pub enum Outcome {
     Shipped,
     /// Cancelled by the overlap rule (or, replayed, as the log says).
     Cancelled,
-    /// Still live when the season ended: a world that cannot finish (a fix that never
-    /// lands, a person who is never at work), or a replayed log's open release. Neither
-    /// shipped nor cancelled; `ended` is when the season ended (docs/model.md, §6).
-    Unfinished,
+    /// Still in progress when the season ended (right-censored): a replayed log's last
+    /// releases, or a world that cannot finish (a fix that never lands, a person who is
+    /// never at work). Neither shipped nor cancelled, so left out of success rates and
+    /// counted apart; `ended` is when the season ended (docs/model.md, §6).
+    Open,
 }
 
 impl Outcome {
@@ -129,7 +130,7 @@ impl Outcome {
         match self {
             Outcome::Shipped => "shipped",
             Outcome::Cancelled => "cancelled",
-            Outcome::Unfinished => "unfinished",
+            Outcome::Open => "open",
         }
     }
 }
@@ -183,13 +184,13 @@ pub struct TrackResult {
 }
 
 impl TrackResult {
-    /// Branch cut to 100%, in hours; `None` when cancelled or unfinished.
+    /// Branch cut to 100%, in hours; `None` when cancelled or open.
     pub fn cycle_hours(&self) -> Option<f64> {
         match self.outcome {
             Outcome::Shipped => {
                 Some(self.ended.duration_since(self.branch_cut).as_secs_f64() / 3600.0)
             }
-            Outcome::Cancelled | Outcome::Unfinished => None,
+            Outcome::Cancelled | Outcome::Open => None,
         }
     }
 

@@ -145,7 +145,7 @@ impl Track {
             platform,
             branch_cut: cut,
             entered,
-            outcome: Outcome::Unfinished,
+            outcome: Outcome::Open,
             ended: cut,
             waiting: [SignedDuration::ZERO; WaitingOn::COUNT],
             blockers: 0,

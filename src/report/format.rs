@@ -187,7 +187,7 @@ fn sections(report: &Report) -> Vec<Section> {
                     namer.name(&r.group.scenario, &r.group.policy),
                     r.group.platform.clone(),
                     r.tracks.to_string(),
-                    percent(Some(r.success_rate)),
+                    percent(r.success_rate),
                     r.cancelled.to_string(),
                     r.paused.to_string(),
                     format!("{:.2}", r.blockers_per_release),
@@ -201,6 +201,20 @@ fn sections(report: &Report) -> Vec<Section> {
             .collect(),
         numeric_from: 2,
     });
+    // Track-cycles still in progress are shown only when there are any (a replayed log's
+    // last releases); a simulated season settles every one.
+    if report.outcomes.iter().any(|r| r.open > 0)
+        && let Some(section) = out.last_mut()
+    {
+        section.header.insert(5, "open".into());
+        section.note.push_str(
+            " Open: still in progress when the record ended; shipped is the share of the \
+             others (an open track-cycle may still ship, so it counts for neither side).",
+        );
+        for (row, r) in section.rows.iter_mut().zip(&report.outcomes) {
+            row.insert(5, r.open.to_string());
+        }
+    }
 
     // Bottlenecks: one row per label, one column pair per (scenario, policy), all platforms.
     let names: Vec<(String, String)> = report

@@ -381,6 +381,7 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
             "cancelled".into(),
             col("outcome").eq(lit("cancelled")).sum(),
         ),
+        ("open".into(), col("outcome").eq(lit("open")).sum()),
         ("paused".into(), col("pauses").gt(lit(0)).sum()),
         ("pauses".into(), f("pauses").sum()),
         ("blockers".into(), f("blockers").mean()),
@@ -411,6 +412,7 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
     let (tracks, shipped_n) = (v("tracks")?, v("shipped")?);
     let (p50, p85, p95, mean) = (v("p50")?, v("p85")?, v("p95")?, v("mean")?);
     let (cancelled, paused, pauses) = (v("cancelled")?, v("paused")?, v("pauses")?);
+    let open = v("open")?;
     let (blockers, late, rejections, submissions) = (
         v("blockers")?,
         v("late_bugs")?,
@@ -450,8 +452,12 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
         outcome_rows.push(OutcomeRow {
             group: group.clone(),
             tracks: t,
-            success_rate: n(shipped_n[i]) / t.max(1) as f64,
+            success_rate: crate::stats::rate(
+                count(shipped_n[i]) as usize,
+                (t - count(open[i])) as usize,
+            ),
             cancelled: count(cancelled[i]),
+            open: count(open[i]),
             paused: count(paused[i]),
             pauses: count(pauses[i]),
             blockers_per_release: n(blockers[i]),

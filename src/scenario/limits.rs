@@ -85,7 +85,7 @@ pub const LAST_DATE: Date = date(2200, 12, 31);
 pub const MAX_TRACK_DAYS: i64 = 366;
 
 /// Seasons run this many cadences past their extra cut before they end: a track still
-/// live then is `unfinished` (docs/model.md, §6).
+/// live then is `open` (docs/model.md, §6).
 pub const SEASON_GRACE_CADENCES: i64 = 4;
 
 /// Most track-cycles a summary (`simulate` without `--out`, `check` of a scenario) holds in

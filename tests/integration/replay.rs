@@ -530,3 +530,85 @@ fn the_fitted_sample_scenario_reproduces_the_logs_median_cycle_time() {
         );
     }
 }
+
+/// The `all` row of `report --format json`'s outcomes for `policy`.
+fn outcomes_all(json: &serde_json::Value, policy: &str) -> serde_json::Value {
+    json["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["policy"] == policy && o["platform"] == "all")
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_release_still_in_progress_at_the_end_of_a_log_is_open_and_out_of_the_success_rate() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-events.csv");
+    let text = std::fs::read_to_string(&sample).unwrap();
+    let last = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1)?.parse::<u32>().ok())
+        .max()
+        .unwrap();
+    // The last version's rollouts to 100% are not recorded yet: it is still rolling out.
+    let to_100 = |l: &str| {
+        l.contains(&format!(",{last},")) && l.contains(",rollout,") && l.ends_with(",100")
+    };
+    let removed = text.lines().filter(|l| to_100(l)).count();
+    assert!(
+        removed >= 2,
+        "the sample's last version ships on several platforms"
+    );
+    let open_text: String = text
+        .lines()
+        .filter(|l| !to_100(l))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let open_log = tmp.path().join("open.csv");
+    std::fs::write(&open_log, open_text).unwrap();
+    let (full, open) = (tmp.path().join("full"), tmp.path().join("open"));
+    replay(&sample, &full, &["recorded"]);
+    replay(&open_log, &open, &["recorded"]);
+    let (f, o) = (
+        outcomes_all(&report_json(&full, &[]), "recorded"),
+        outcomes_all(&report_json(&open, &[]), "recorded"),
+    );
+    assert_eq!(f["open"], 0, "{f}");
+    assert_eq!(o["open"].as_u64(), Some(removed as u64), "{o}");
+    assert_eq!(
+        o["cancelled"], f["cancelled"],
+        "an open release is not cancelled"
+    );
+    // The shipped share is over the settled releases, so it is the history's without the
+    // last version; counting the open ones as not shipped would lower it.
+    let (tracks, shipped_share) = (
+        f["tracks"].as_f64().unwrap(),
+        f["success_rate"].as_f64().unwrap(),
+    );
+    let shipped = (tracks * shipped_share).round();
+    let expected = (shipped - removed as f64) / (tracks - removed as f64);
+    assert!(
+        (o["success_rate"].as_f64().unwrap() - expected).abs() < 1e-4,
+        "{o}"
+    );
+    // And `check` judges the settled releases only: a limit the full history meets, the
+    // history with its last release in progress meets too.
+    let limits = tmp.path().join("limits.json");
+    std::fs::write(
+        &limits,
+        format!(
+            r#"{{"limit": [{{"metric": "success_rate", "at_least": {}}}]}}"#,
+            expected - 1e-3
+        ),
+    )
+    .unwrap();
+    conductor()
+        .args(["check", "--baseline"])
+        .arg(&limits)
+        .arg(&open_log)
+        .assert()
+        .success();
+}

@@ -41,19 +41,30 @@ impl Render<Summary> for Table {
             .map(String::from)
             .to_vec(),
         ];
+        // Track-cycles still in progress are shown only when there are any (a replayed
+        // log's last releases); a simulated season settles every one.
+        let any_open = summary.rows.iter().any(|r| r.open > 0);
+        if any_open {
+            t[0].insert(4, "open".into());
+        }
         for r in &summary.rows {
-            t.push(vec![
+            let mut row = vec![
                 r.platform.clone(),
                 r.policy.clone(),
                 r.tracks.to_string(),
-                format!("{:.1}%", r.success_rate * 100.0),
+                r.success_rate
+                    .map_or("–".into(), |s| format!("{:.1}%", s * 100.0)),
                 opt_hours(r.cycle_p50_hours, 1),
                 opt_hours(r.cycle_p85_hours, 1),
                 opt_hours(r.cycle_p95_hours, 1),
                 opt_hours(r.cycle_mean_hours, 1),
                 format!("{:.2}", r.blockers_per_release),
                 opt_hours(r.longest_weekday_manual_wait_hours, 1),
-            ]);
+            ];
+            if any_open {
+                row.insert(4, r.open.to_string());
+            }
+            t.push(row);
         }
         out.write_all(aligned(&t, 2).as_bytes())?;
 
