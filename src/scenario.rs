@@ -89,6 +89,11 @@ pub struct Season {
     pub branch_cut_time: Time,
     /// Weeks between consecutive branch cuts.
     pub cadence_weeks: u32,
+    /// The dates of the first versions' cuts as a team really cut them (skipped weeks,
+    /// cadence changes), in order, the first being `first_branch_cut`; the versions after
+    /// the list continue at `cadence_weeks` from its last date. Empty: every cut on the
+    /// cadence.
+    pub branch_cuts: Vec<Date>,
     /// Versions per season, unless `--weeks` overrides it.
     pub weeks: u32,
     /// What happens when a release is not at 100% at the next cut.
@@ -229,17 +234,26 @@ impl Scenario {
         self.policies.iter().find(|p| p.name == name)
     }
 
-    /// The branch cut instant of `version`: the cadence's date at the cut time in the squad's
-    /// zone, moved to the squad's previous working day when that date is a holiday or weekend
-    /// (teams cut early before a long weekend rather than late after it: the release before
-    /// the moved cut has a day less, the one after it gets the days back). `None` when the date
-    /// is past the civil calendar (a version number far beyond any season).
+    /// The branch cut instant of `version`: its listed date (`season.branch_cuts`, taken as
+    /// it is), or else the cadence's date at the cut time in the squad's zone, moved to the
+    /// squad's previous working day when that date is a holiday or weekend (teams cut early
+    /// before a long weekend rather than late after it: the release before the moved cut has
+    /// a day less, the one after it gets the days back). `None` when the date is past the
+    /// civil calendar (a version number far beyond any season).
     pub fn branch_cut(&self, version: u32) -> Option<Timestamp> {
         let s = &self.season;
         let squad = &self.release_squad;
-        let days = i64::from(version) * i64::from(s.cadence_weeks) * 7;
+        if let Some(listed) = s.branch_cuts.get(version as usize) {
+            return Some(squad.at(*listed, s.branch_cut_time)).filter(|t| *t < Timestamp::MAX);
+        }
+        // On the cadence from the last listed cut (or from the first cut).
+        let (from, steps) = match s.branch_cuts.last() {
+            Some(last) => (*last, i64::from(version) + 1 - s.branch_cuts.len() as i64),
+            None => (s.first_branch_cut, i64::from(version)),
+        };
+        let days = steps * i64::from(s.cadence_weeks) * 7;
         let span = jiff::Span::new().try_days(days).ok()?;
-        let mut date = s.first_branch_cut.checked_add(span).ok()?;
+        let mut date = from.checked_add(span).ok()?;
         for _ in 0..14 {
             if squad.is_working_day(date) {
                 break;
@@ -252,5 +266,78 @@ impl Scenario {
     /// The enabled gates of `step`.
     pub fn gates(&self, step: Step) -> GateSet {
         self.gates[step.index()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_season(from: &str, to: &str) -> Result<Scenario, ScenarioError> {
+        assert!(BASELINE_TOML.contains(from), "{from}");
+        Scenario::from_toml(&BASELINE_TOML.replacen(from, to, 1), "s.toml")
+    }
+
+    fn cut(s: &Scenario, v: u32) -> String {
+        let t = s.branch_cut(v).unwrap();
+        t.to_zoned(s.release_squad.time_zone().clone())
+            .date()
+            .to_string()
+    }
+
+    #[test]
+    fn listed_branch_cuts_come_first_then_the_cadence_from_the_last_of_them() {
+        // Two weeks, then four (a skipped train and a cadence change), then weekly again.
+        let s = with_season(
+            "cadence_weeks = 1\n",
+            "cadence_weeks = 1\nbranch_cuts = [\"2026-01-09\", \"2026-01-23\", \"2026-02-20\"]\n",
+        )
+        .unwrap();
+        let cuts: Vec<String> = (0..5).map(|v| cut(&s, v)).collect();
+        assert_eq!(
+            cuts,
+            [
+                "2026-01-09",
+                "2026-01-23",
+                "2026-02-20",
+                "2026-02-27",
+                "2026-03-06"
+            ]
+        );
+        // At the cut time in the squad's zone, like a cadence's cut.
+        let base = Scenario::baseline();
+        assert_eq!(s.branch_cut(0), base.branch_cut(0));
+        // Without a list every cut is on the cadence.
+        assert_eq!(cut(&base, 2), "2026-01-23");
+        assert!(base.season.branch_cuts.is_empty());
+    }
+
+    #[test]
+    fn a_cut_list_out_of_order_or_not_starting_at_the_first_cut_is_refused_with_its_key() {
+        let err = |list: &str| {
+            with_season(
+                "cadence_weeks = 1\n",
+                &format!("cadence_weeks = 1\nbranch_cuts = {list}\n"),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let e = err("[\"2026-01-10\"]");
+        assert!(
+            e.contains("season.branch_cuts[0]") && e.contains("first_branch_cut (2026-01-09)"),
+            "{e}"
+        );
+        let e = err("[\"2026-01-09\", \"2026-01-23\", \"2026-01-16\"]");
+        assert!(
+            e.contains("season.branch_cuts[2]") && e.contains("after 2026-01-23"),
+            "{e}"
+        );
+        let e = err("[\"2026-01-09\", \"2026-01-09\"]");
+        assert!(e.contains("season.branch_cuts[1]"), "{e}");
+        let e = err("[\"2026-01-09\", \"next friday\"]");
+        assert!(
+            e.contains("season.branch_cuts[1]") && e.contains("not a date"),
+            "{e}"
+        );
     }
 }

@@ -32,6 +32,8 @@ pub struct RawSeason {
     pub first_branch_cut: String,
     pub branch_cut_time: String,
     pub cadence_weeks: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branch_cuts: Vec<String>,
     pub weeks: i64,
     pub overlap_cancels: String,
 }

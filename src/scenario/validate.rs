@@ -47,6 +47,43 @@ impl Unit {
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
+/// `season.branch_cuts`: dates in strictly increasing order, the first one the season's
+/// `first_branch_cut`, at most one more than a season's versions (the extra cut).
+fn branch_cuts(c: &Checker, listed: &[String], first: Date) -> Result<Vec<Date>> {
+    let most = limits::MAX_WEEKS as usize + 1;
+    if listed.len() > most {
+        return Err(c.invalid(
+            "season.branch_cuts",
+            format!("{} dates", listed.len()),
+            format!("list at most {most} (a season's versions and its extra cut)"),
+        ));
+    }
+    let mut dates: Vec<Date> = Vec::with_capacity(listed.len());
+    for (i, text) in listed.iter().enumerate() {
+        let key = format!("season.branch_cuts[{i}]");
+        let d = c.date(&key, text)?;
+        match dates.last() {
+            None if d != first => {
+                return Err(c.invalid(
+                    &key,
+                    format!("{text:?}"),
+                    format!("the first cut must be season.first_branch_cut ({first})"),
+                ));
+            }
+            Some(prev) if d <= *prev => {
+                return Err(c.invalid(
+                    &key,
+                    format!("{text:?}"),
+                    format!("cuts must be in order: after {prev}"),
+                ));
+            }
+            _ => {}
+        }
+        dates.push(d);
+    }
+    Ok(dates)
+}
+
 /// A number as a message shows it: as written for ordinary magnitudes, in exponent form for
 /// huge or tiny ones (`1e308`, not 309 digits).
 fn num(v: f64) -> String {
@@ -378,10 +415,12 @@ pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scena
         }
     };
     let max_cadence = i64::from(limits::MAX_CADENCE_WEEKS);
+    let first_branch_cut = c.date("season.first_branch_cut", &s.first_branch_cut)?;
     let season = Season {
-        first_branch_cut: c.date("season.first_branch_cut", &s.first_branch_cut)?,
+        first_branch_cut,
         branch_cut_time: c.time("season.branch_cut_time", &s.branch_cut_time)?,
         cadence_weeks: c.count("season.cadence_weeks", s.cadence_weeks, 1, max_cadence)?,
+        branch_cuts: branch_cuts(&c, &s.branch_cuts, first_branch_cut)?,
         weeks: c.count("season.weeks", s.weeks, 1, i64::from(limits::MAX_WEEKS))?,
         overlap,
     };

@@ -136,3 +136,49 @@ fn regression_nothing_shipped_prints_dashes_and_nulls_not_nan() {
     assert!(row["cycle_mean_hours"].is_null(), "{row}");
     assert!(v["savings"][0]["saving_mean_hours"].is_null(), "{v}");
 }
+
+#[test]
+fn a_listed_cut_schedule_is_the_simulated_trains_and_the_cadence_continues_after_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("irregular.toml");
+    let text = crate::util::baseline_with(
+        "cadence_weeks = 1\n",
+        "cadence_weeks = 2\nbranch_cuts = [\"2026-01-09\", \"2026-01-16\", \"2026-02-13\"]\n",
+    );
+    std::fs::write(&scenario, text).unwrap();
+    let log = tmp.path().join("log.csv");
+    conductor()
+        .arg("simulate")
+        .arg(&scenario)
+        .args([
+            "--seeds",
+            "1",
+            "--weeks",
+            "5",
+            "--policy",
+            "robot",
+            "--event-log",
+        ])
+        .arg(&log)
+        .assert()
+        .success();
+    let log = std::fs::read_to_string(&log).unwrap();
+    // The log is sorted by seed, version, platform and time: android's cuts in version order.
+    let dates: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(",android,branch_cut,"))
+        .map(|l| &l[..10])
+        .collect();
+    // Listed: a week, then four; then every two weeks from the last listed date.
+    assert_eq!(
+        dates,
+        [
+            "2026-01-09",
+            "2026-01-16",
+            "2026-02-13",
+            "2026-02-27",
+            "2026-03-13"
+        ],
+        "{log}"
+    );
+}
