@@ -133,6 +133,10 @@ pub struct TrackWorld {
     /// Families the engine must not run: those a log replayed as it happened does not
     /// record. Their gates are unknown.
     pub silent: Families,
+    /// The record shows this release still live, and not cancelled, when the next version
+    /// was cut: the team let two branches overlap. A counterfactual then does not cancel it
+    /// by the overlap rule (docs/model.md, §6). Always false in a drawn world.
+    pub overlap_tolerated: bool,
     /// What a record holds of the sequential processes, consumed in order in place of the
     /// draws ([`recorded`]).
     recorded: Option<Box<recorded::Overlay>>,
@@ -188,6 +192,7 @@ impl TrackWorld {
             signoff_efforts,
             usage_after,
             silent: Families::default(),
+            overlap_tolerated: false,
             recorded: None,
             builds: stream(seed, version, platform, Process::Builds),
             crash_fixes: stream(seed, version, platform, Process::CrashFixes),

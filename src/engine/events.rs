@@ -509,6 +509,16 @@ impl Engine<'_> {
 
     /// The overlap rule's cancellation of `target`, if the older track is still live.
     fn cancel(&mut self, now: Timestamp, target: usize, older: usize) {
+        // A counterfactual keeps what the record shows the team allowed: an older release
+        // live past the next cut, not cancelled. (The cancellation is still scheduled, so
+        // the reaction draws are those of any other run.)
+        if self.mode == Mode::Counterfactual
+            && self.tracks[older]
+                .as_ref()
+                .is_some_and(|t| t.world.overlap_tolerated)
+        {
+            return;
+        }
         let older_live = self.live(older).is_some();
         if older_live && self.live(target).is_some() {
             self.change_state(now, target, State::Cancelled, Actor::Manual, None);

@@ -152,7 +152,7 @@ impl SeasonWorld {
                 let cut = rec.cut?;
                 let version = *season.versions.get(i / platforms)?;
                 let platform = &scenario.platforms.get(i % platforms)?.name;
-                let world = Box::new(TrackWorld::recorded(
+                let mut world = Box::new(TrackWorld::recorded(
                     scenario,
                     season.seed,
                     version,
@@ -161,6 +161,8 @@ impl SeasonWorld {
                     season.families,
                     gaps,
                 ));
+                world.overlap_tolerated =
+                    overlap_tolerated(rec, season.cuts.get(i / platforms + 1).copied());
                 let script = match gaps {
                     Gaps::Nothing => rec.script.clone(),
                     Gaps::Drawn => Vec::new(),
@@ -186,6 +188,22 @@ impl SeasonWorld {
             tracks,
             last_recorded,
         }
+    }
+}
+
+/// True when `rec` was still live at `next_cut` (the next version's cut) and the record does
+/// not cancel it: it reached 100% after that cut, or is still open after it.
+fn overlap_tolerated(rec: &RecordedTrack, next_cut: Option<Timestamp>) -> bool {
+    let Some(next_cut) = next_cut else {
+        return false;
+    };
+    let ended = |to: State| rec.script.iter().find(|s| s.to == to).map(|s| s.at);
+    if ended(State::Cancelled).is_some() {
+        return false;
+    }
+    match ended(State::Rollout100) {
+        Some(at) => at > next_cut,
+        None => rec.last_seen.is_some_and(|seen| seen > next_cut),
     }
 }
 

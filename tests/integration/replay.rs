@@ -475,7 +475,10 @@ fn the_sample_log_replays_and_reports_what_the_robot_would_have_saved() {
     );
     assert!(lo < mean && mean < hi, "{robot}");
     assert!(lo > 0.0, "{robot}");
-    assert!((mean - 7.3).abs() < 0.05, "{robot}");
+    // 7.3 h before counterfactuals kept the releases the history let overlap the next
+    // branch (every counterfactual had cancelled one ios release that really shipped: 38
+    // pairs, now 39).
+    assert!((mean - 7.1).abs() < 0.05, "{robot}");
 }
 
 /// The report's cycle-time medians per platform (and `all`) of `policy` in `dir`.
@@ -611,4 +614,44 @@ fn the_release_still_in_progress_at_the_end_of_a_log_is_open_and_out_of_the_succ
         .arg(&open_log)
         .assert()
         .success();
+}
+
+/// Two versions of one platform whose branches overlapped: version 0's review came back
+/// after version 1 was cut, and both shipped.
+const OVERLAPPING: &str = "\
+ts,version,platform,kind,ref,value
+2026-01-09T10:00:00+01:00,0,ios,branch_cut,,
+2026-01-12T09:30:00+01:00,0,ios,final_rc,manual,
+2026-01-12T10:00:00+01:00,0,ios,submitted,manual,
+2026-01-16T10:00:00+01:00,1,ios,branch_cut,,
+2026-01-19T09:00:00+01:00,0,ios,review_approved,review-1,
+2026-01-19T10:00:00+01:00,0,ios,rollout,manual,1
+2026-01-21T10:30:00+01:00,0,ios,rollout,manual,100
+2026-01-19T09:30:00+01:00,1,ios,final_rc,manual,
+2026-01-19T10:00:00+01:00,1,ios,submitted,manual,
+2026-01-20T09:00:00+01:00,1,ios,review_approved,review-2,
+2026-01-20T10:00:00+01:00,1,ios,rollout,manual,1
+2026-01-22T10:30:00+01:00,1,ios,rollout,manual,100
+";
+
+#[test]
+fn a_counterfactual_does_not_cancel_a_release_the_history_let_overlap_the_next_branch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("log.csv");
+    std::fs::write(&log, OVERLAPPING).unwrap();
+    let out = tmp.path().join("out");
+    replay(&log, &out, &["recorded", "manual", "robot"]);
+    let cycles = crate::dataset::read(&out, "cycles", &["policy", "version", "outcome"]);
+    let policy = crate::dataset::strs(&cycles, "policy");
+    let outcome = crate::dataset::strs(&cycles, "outcome");
+    for p in ["recorded", "manual", "robot"] {
+        let of_p: Vec<&str> = (0..cycles.height())
+            .filter(|&i| policy[i] == p)
+            .map(|i| outcome[i].as_str())
+            .collect();
+        // Version 0 was still in review at version 1's cut under every policy (its review
+        // is recorded as lasting a week); the scenario's overlap rule ("current") would
+        // cancel it, but the history shows the team shipped both.
+        assert_eq!(of_p, ["shipped", "shipped"], "{p}");
+    }
 }
