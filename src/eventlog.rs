@@ -455,6 +455,8 @@ mod validate {
                     self.fixed_bugs.insert(id);
                     Ok(None)
                 }
+                // A commit whose bug's opening is not recorded: nothing to pair it with.
+                Kind::FixLanded => Ok(None),
                 Kind::BuildFinished => {
                     if let Some(v) = value
                         && !(v.is_finite() && v >= 0.0)

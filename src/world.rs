@@ -137,6 +137,9 @@ pub struct TrackWorld {
     /// was cut: the team let two branches overlap. A counterfactual then does not cancel it
     /// by the overlap rule (docs/model.md, §6). Always false in a drawn world.
     pub overlap_tolerated: bool,
+    /// Recorded commits whose bug's opening the log does not record (`fix_landed`), from
+    /// the cut: they land whatever the policy. Empty in a drawn world.
+    pub commits_landed: Vec<SignedDuration>,
     /// What a record holds of the sequential processes, consumed in order in place of the
     /// draws ([`recorded`]).
     recorded: Option<Box<recorded::Overlay>>,
@@ -193,6 +196,7 @@ impl TrackWorld {
             usage_after,
             silent: Families::default(),
             overlap_tolerated: false,
+            commits_landed: Vec::new(),
             recorded: None,
             builds: stream(seed, version, platform, Process::Builds),
             crash_fixes: stream(seed, version, platform, Process::CrashFixes),

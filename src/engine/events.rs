@@ -41,6 +41,10 @@ pub(super) enum Event {
         track: usize,
         fix: u32,
     },
+    /// A recorded `fix_landed`: a commit whose bug's opening is unknown.
+    CommitLanded {
+        track: usize,
+    },
     SignoffDone {
         track: usize,
         team: u32,
@@ -99,6 +103,7 @@ impl Event {
             | Event::BlockerFixed { track, .. }
             | Event::BuildDone { track, .. }
             | Event::CrashFixed { track, .. }
+            | Event::CommitLanded { track }
             | Event::SignoffDone { track, .. }
             | Event::UsageEnough { track }
             | Event::Scripted { track, .. }
@@ -129,6 +134,7 @@ impl Engine<'_> {
                 draw,
             } => self.build_done(now, track, commits, build, draw),
             Event::CrashFixed { track, fix } => self.crash_fixed(now, track, fix),
+            Event::CommitLanded { track } => self.commit_landed(now, track),
             Event::SignoffDone { track, team } => self.signoff_done(now, track, team),
             Event::UsageEnough { track } => self.usage_enough(now, track),
             Event::ReviewDone {
@@ -229,6 +235,9 @@ impl Engine<'_> {
                     blocker: b,
                 },
             );
+        }
+        for after in &track.world.commits_landed {
+            self.push_after(now, *after, Event::CommitLanded { track: i });
         }
         for (team, effort) in track.world.signoff_efforts.iter().enumerate() {
             if let Some(effort) = effort
@@ -377,6 +386,15 @@ impl Engine<'_> {
         let Some(t) = self.live(track) else { return };
         t.metrics.fix_active = false;
         self.log(track, now, Kind::CrashFixLanded, Ref::CrashFix(fix), None);
+        self.land_commit(now, track);
+    }
+
+    /// A recorded fix whose bug's opening is unknown lands: a commit on the branch.
+    fn commit_landed(&mut self, now: Timestamp, track: usize) {
+        if self.live(track).is_none() {
+            return;
+        }
+        self.log(track, now, Kind::FixLanded, Ref::None, None);
         self.land_commit(now, track);
     }
 

@@ -161,6 +161,10 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
                     rec.blockers[k].fix_effort = Some(work(at, ts));
                 }
             }
+            Kind::FixLanded => {
+                last_commit = Some(ts);
+                rec.fixes_landed.push(since_cut(cut));
+            }
             Kind::SignoffRequired => {
                 if row.value == Some(0.0) {
                     rec.signoff_opted_out += 1;

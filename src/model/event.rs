@@ -20,6 +20,10 @@ pub enum Kind {
     TestsFailed,
     BlockerOpened,
     BlockerFixed,
+    /// A fix landed on the branch for a bug whose opening the log does not record (git
+    /// shows when a fix landed, not when the bug was found): a commit, and no evidence of
+    /// when `no_blockers` held, so it belongs to no family.
+    FixLanded,
     SignoffRequired,
     SignoffGiven,
     Usage,
@@ -139,6 +143,7 @@ mod tests {
                 "tests_failed",
                 "blocker_opened",
                 "blocker_fixed",
+                "fix_landed",
                 "signoff_required",
                 "signoff_given",
                 "usage",

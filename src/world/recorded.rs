@@ -90,6 +90,9 @@ pub struct RecordedTrack {
     pub last_seen: Option<Timestamp>,
     /// Blockers in the order found.
     pub blockers: Vec<RecordedBlocker>,
+    /// Fixes whose bug's opening the log does not record (`fix_landed`), from the cut:
+    /// commits on the branch, in order.
+    pub fixes_landed: Vec<SignedDuration>,
     /// Teams that opted out of sign-off.
     pub signoff_opted_out: u32,
     /// Working time each required team took to sign off (`None`: never did).
@@ -163,6 +166,7 @@ impl SeasonWorld {
                 ));
                 world.overlap_tolerated =
                     overlap_tolerated(rec, season.cuts.get(i / platforms + 1).copied());
+                world.commits_landed.clone_from(&rec.fixes_landed);
                 let script = match gaps {
                     Gaps::Nothing => rec.script.clone(),
                     Gaps::Drawn => Vec::new(),

@@ -655,3 +655,71 @@ fn a_counterfactual_does_not_cancel_a_release_the_history_let_overlap_the_next_b
         assert_eq!(of_p, ["shipped", "shipped"], "{p}");
     }
 }
+
+/// A git-derived history: builds and their tests recorded, and a fix whose bug's opening
+/// git does not show.
+const FIX_LANDED: &str = "\
+ts,version,platform,kind,ref,value
+2026-01-09T10:00:00+01:00,0,ios,branch_cut,,
+2026-01-09T11:00:00+01:00,0,ios,build_finished,build-1,60
+2026-01-09T11:00:00+01:00,0,ios,tests_passed,build-1,
+2026-01-09T15:00:00+01:00,0,ios,fix_landed,abc1234,
+2026-01-09T16:00:00+01:00,0,ios,build_finished,build-2,60
+2026-01-09T16:00:00+01:00,0,ios,tests_passed,build-2,
+2026-01-12T09:30:00+01:00,0,ios,final_rc,manual,
+2026-01-12T10:00:00+01:00,0,ios,submitted,manual,
+2026-01-13T10:00:00+01:00,0,ios,rollout,manual,1
+2026-01-14T10:30:00+01:00,0,ios,rollout,manual,100
+";
+
+#[test]
+fn a_fix_without_an_opening_is_a_commit_not_an_invented_blocker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("log.csv");
+    std::fs::write(&log, FIX_LANDED).unwrap();
+    let out = tmp.path().join("out");
+    conductor()
+        .arg("replay")
+        .arg(&log)
+        .arg("--out")
+        .arg(&out)
+        .args(["--policy", "recorded"])
+        .assert()
+        .success()
+        // No blocker_opened: the blockers family stays unrecorded, nothing is invented.
+        .stderr(predicate::str::contains("records no blockers"));
+    // The fix at 15:00 (14:00Z) made the green build stale until build-2 passed at 16:00.
+    let snap = crate::dataset::read(&out, "snapshots", &["ts", "gate_build_green"]);
+    let ts = crate::dataset::i64s(&snap, "ts");
+    let green: Vec<Option<bool>> = snap
+        .column("gate_build_green")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .collect();
+    let at = |t: &str| t.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+    let green_at = |t: &str| {
+        let i = ts.iter().position(|x| *x == Some(at(t))).unwrap();
+        green[i]
+    };
+    assert_eq!(green_at("2026-01-09T13:55:00Z"), Some(true));
+    assert_eq!(green_at("2026-01-09T14:00:00Z"), Some(false));
+    assert_eq!(green_at("2026-01-09T14:55:00Z"), Some(false));
+    assert_eq!(green_at("2026-01-09T15:00:00Z"), Some(true));
+    // What the unrecorded blockers would decide is unknown, never a bug fix.
+    let seg = crate::dataset::read(&out, "segments", &["state", "waiting_on"]);
+    let state = crate::dataset::strs(&seg, "state");
+    let label = crate::dataset::strs(&seg, "waiting_on");
+    assert!(
+        (0..seg.height()).all(|i| state[i] != "branched" || label[i] == "unknown"),
+        "{label:?}"
+    );
+    let cycles = crate::dataset::read(&out, "cycles", &["outcome", "blockers"]);
+    assert_eq!(crate::dataset::strs(&cycles, "outcome"), ["shipped"]);
+    assert_eq!(
+        crate::dataset::u32s(&cycles, "blockers"),
+        [0],
+        "no invented blocker"
+    );
+}
