@@ -392,9 +392,9 @@ mod validate {
                 ));
             }
             let Some(state) = self.state else {
-                if row.kind != Kind::BranchCut {
+                if !matches!(row.kind, Kind::BranchCut | Kind::CycleStarted) {
                     return Err(format!(
-                        "{} before the branch_cut of version {} on {} (every track starts with its branch_cut)",
+                        "{} before the branch_cut of version {} on {} (every track starts with its branch_cut, or cycle_started without a release branch)",
                         row.kind, row.version, row.platform
                     ));
                 }
@@ -431,7 +431,10 @@ mod validate {
                 ));
             }
             match row.kind {
-                Kind::BranchCut => Err("a second branch_cut for the same track".into()),
+                Kind::BranchCut | Kind::CycleStarted => Err(format!(
+                    "a second start ({}) for the same track: it started at line {}",
+                    row.kind, self.rows[0].line
+                )),
                 Kind::BlockerOpened => {
                     let id = require_ref(row)?;
                     if let Some(line) = self.open_bugs.get(&id) {

@@ -133,7 +133,7 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
             }
         };
         match row.kind {
-            Kind::BranchCut => {
+            Kind::BranchCut | Kind::CycleStarted => {
                 cut = Some(ts);
                 rec.cut = Some(ts);
                 last_commit = Some(ts);

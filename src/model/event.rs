@@ -15,6 +15,9 @@ use super::{Actor, Family};
 #[allow(missing_docs)] // each kind is documented in docs/formats.md under its name
 pub enum Kind {
     BranchCut,
+    /// The recorded start of a cycle without a release branch (trunk-based: the first
+    /// release candidate, a version bump, a tag on main); it takes the branch cut's place.
+    CycleStarted,
     BuildFinished,
     TestsPassed,
     TestsFailed,
@@ -138,6 +141,7 @@ mod tests {
             names,
             [
                 "branch_cut",
+                "cycle_started",
                 "build_finished",
                 "tests_passed",
                 "tests_failed",

@@ -723,3 +723,27 @@ fn a_fix_without_an_opening_is_a_commit_not_an_invented_blocker() {
         "no invented blocker"
     );
 }
+
+#[test]
+fn a_trunk_based_cycle_starts_at_its_recorded_start_not_a_branch_cut() {
+    // Tags on main, no release branch: the cycle starts at the first release candidate.
+    let text = GOOD.replacen(",ios,branch_cut,,", ",ios,cycle_started,v1.2.0-rc.1,", 1);
+    assert!(text.contains("cycle_started"));
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("log.csv");
+    std::fs::write(&log, &text).unwrap();
+    let out = tmp.path().join("out");
+    replay(&log, &out, &["recorded"]);
+    let cycles = crate::dataset::read(&out, "cycles", &["cycle_hours"]);
+    assert_eq!(
+        crate::dataset::f64s(&cycles, "cycle_hours"),
+        [Some(5.0 * 24.0 + 0.5)]
+    );
+    // One start per track, of either kind.
+    let twice = format!("{text}2026-01-09T12:00:00+01:00,0,ios,branch_cut,,\n");
+    replay_text(&twice, &[])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a second start (branch_cut) for the same track: it started at line 2",
+        ));
+}
