@@ -27,8 +27,8 @@
 //!
 //! Invariants (checked by property tests in `tests/`): every change of state follows
 //! [`State::can_go_to`]; a policy step happens only while its gates hold; a manual advance,
-//! pause or cancel happens inside the release squad's working hours; a robot advance happens
-//! at the first five-minute poll at or after its gates start to hold.
+//! pause or cancel happens inside the working hours of its platform's release squad; a robot
+//! advance happens at the first five-minute poll at or after its gates start to hold.
 
 mod events;
 mod queue;
@@ -217,6 +217,11 @@ impl<'a> Engine<'a> {
         self.track(i).filter(|t| !t.state.is_terminal())
     }
 
+    /// The platform of track `i` (tracks are indexed `version * platforms + platform`).
+    fn platform(&self, i: usize) -> usize {
+        i % self.sc.platforms.len()
+    }
+
     /// The latest instant a calendar walk needs to reach.
     fn walk_limit(&self) -> Timestamp {
         self.end.unwrap_or(Timestamp::MAX)
@@ -231,19 +236,19 @@ impl<'a> Engine<'a> {
             Some(t) => t.world.next_reaction(sc),
             None => SignedDuration::ZERO,
         };
-        let squad = &self.sc.release_squad;
+        let squad = self.sc.release_squad_of(self.platform(i));
         let at = squad
             .next_working(due)
             .and_then(|t| squad.add_working_until(t, reaction, self.walk_limit()))?;
         self.later(at, SignedDuration::ZERO)
     }
 
-    /// When feature-team working time `effort` started at `from` is done; `None`: not before
-    /// the season ends (the work never lands).
-    fn team_time(&self, from: Timestamp, effort: SignedDuration) -> Option<Timestamp> {
+    /// When working time `effort` of track `i`'s feature teams (its platform's calendar)
+    /// started at `from` is done; `None`: not before the season ends (the work never lands).
+    fn team_time(&self, i: usize, from: Timestamp, effort: SignedDuration) -> Option<Timestamp> {
         let done = self
             .sc
-            .feature_teams
+            .feature_teams_of(self.platform(i))
             .add_working_until(from, effort, self.walk_limit())?;
         self.later(done, SignedDuration::ZERO)
     }
@@ -275,7 +280,7 @@ impl<'a> Engine<'a> {
             Mode::AsRecorded => self.note_gates(now, i, ok),
             Mode::Simulate | Mode::Counterfactual => self.schedule_advance(now, i, ok),
         }
-        let squad = &self.sc.release_squad;
+        let squad = self.sc.release_squad_of(self.platform(i));
         let detail = self.detail;
         // Not `live`: a track that just ended still closes its last label here.
         let Some(t) = self.tracks.get_mut(i).and_then(Option::as_mut) else {

@@ -35,10 +35,16 @@ pub struct Scenario {
     pub platforms: Vec<PlatformSpec>,
     /// When versions are cut and how overlaps resolve.
     pub season: Season,
-    /// When the feature teams work: blocker fixes, regression sign-off.
+    /// When the feature teams work: blocker fixes, regression sign-off. The default; a
+    /// platform may have its own (see [`Scenario::feature_teams_of`]).
     pub feature_teams: Calendar,
-    /// When the release squad acts: manual steps, pauses, cancellations.
+    /// When the release squad acts: manual steps, pauses, cancellations. The default, and
+    /// the train's: branch cuts always follow it; a platform's track may have its own (see
+    /// [`Scenario::release_squad_of`]).
     pub release_squad: Calendar,
+    /// Each platform's own calendars (`calendars.platforms.<name>`), indexed like
+    /// `platforms`; an absent one is the default above.
+    pub platform_calendars: Vec<PlatformCalendars>,
     /// The exogenous world's distributions.
     pub world: WorldParams,
     /// Enabled gates per step, indexed by [`Step::index`].
@@ -58,6 +64,15 @@ pub struct PlatformSpec {
     pub name: String,
     /// Its store review; `None` means no review (approval at submission), as for Desktop.
     pub store: Option<StoreParams>,
+}
+
+/// A platform's own calendars, for teams that work elsewhere than the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct PlatformCalendars {
+    /// When this platform's feature teams work; `None`: the default feature teams'.
+    pub feature_teams: Option<Calendar>,
+    /// When the release squad acts on this platform's tracks; `None`: the default squad's.
+    pub release_squad: Option<Calendar>,
 }
 
 /// Store review behaviour for a platform.
@@ -267,6 +282,25 @@ impl Scenario {
     pub fn gates(&self, step: Step) -> GateSet {
         self.gates[step.index()]
     }
+
+    /// When the feature teams of platform `platform` (an index into `platforms`) work: its
+    /// own calendar, or the default.
+    pub fn feature_teams_of(&self, platform: usize) -> &Calendar {
+        self.platform_calendars
+            .get(platform)
+            .and_then(|c| c.feature_teams.as_ref())
+            .unwrap_or(&self.feature_teams)
+    }
+
+    /// When the release squad acts on platform `platform`'s tracks (an index into
+    /// `platforms`): its own calendar, or the default. Branch cuts do not use it: they are
+    /// the train's, on the default squad's calendar.
+    pub fn release_squad_of(&self, platform: usize) -> &Calendar {
+        self.platform_calendars
+            .get(platform)
+            .and_then(|c| c.release_squad.as_ref())
+            .unwrap_or(&self.release_squad)
+    }
 }
 
 #[cfg(test)]
@@ -283,6 +317,88 @@ mod tests {
         t.to_zoned(s.release_squad.time_zone().clone())
             .date()
             .to_string()
+    }
+
+    /// The baseline with `toml` appended (new tables at the end of the file).
+    fn with_appended(toml: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::from_toml(&format!("{BASELINE_TOML}\n{toml}"), "s.toml")
+    }
+
+    const IOS_SQUAD_IN_LA: &str = "[calendars.platforms.ios.release_squad]
+time_zone = \"America/Los_Angeles\"
+weekdays = [\"09:00-17:00\"]
+holidays = []
+";
+
+    #[test]
+    fn a_platforms_own_calendar_is_used_for_that_platform_only() {
+        let s = with_appended(IOS_SQUAD_IN_LA).unwrap();
+        let ios = s.platforms.iter().position(|p| p.name == "ios").unwrap();
+        let zone = |c: &Calendar| c.time_zone().iana_name().unwrap().to_string();
+        assert_eq!(zone(s.release_squad_of(ios)), "America/Los_Angeles");
+        for p in (0..s.platforms.len()).filter(|p| *p != ios) {
+            assert_eq!(zone(s.release_squad_of(p)), "Europe/Stockholm");
+        }
+        // Its feature teams were not overridden: they are the default ones.
+        assert!(std::ptr::eq(s.feature_teams_of(ios), &s.feature_teams));
+        // Monday 2026-01-12 08:30 in Stockholm is the default squad's day, night in LA;
+        // 19:00 in Stockholm is 10:00 in LA, a working moment of both.
+        let morning: Timestamp = "2026-01-12T07:30:00Z".parse().unwrap();
+        let evening: Timestamp = "2026-01-12T18:00:00Z".parse().unwrap();
+        assert!(s.release_squad_of(0).is_working(morning));
+        assert!(!s.release_squad_of(ios).is_working(morning));
+        assert!(s.release_squad_of(ios).is_working(evening));
+        // The train's cuts stay on the default squad's calendar.
+        assert_eq!(s.branch_cut(0), Scenario::baseline().branch_cut(0));
+        // A feature-team override alone leaves the squad on the default.
+        let teams = IOS_SQUAD_IN_LA.replace("release_squad", "feature_teams");
+        let s = with_appended(&teams).unwrap();
+        assert_eq!(zone(s.feature_teams_of(ios)), "America/Los_Angeles");
+        assert_eq!(zone(s.feature_teams_of(0)), "Europe/Stockholm");
+        assert!(std::ptr::eq(s.release_squad_of(ios), &s.release_squad));
+    }
+
+    #[test]
+    fn a_calendar_for_a_platform_not_in_platforms_is_refused_with_its_key() {
+        let e = with_appended(&IOS_SQUAD_IN_LA.replace(".ios.", ".windows."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("calendars.platforms.windows") && e.contains("android, ios, desktop"),
+            "{e}"
+        );
+        // A table other than the two calendars is a typo, refused too.
+        let e = with_appended(&IOS_SQUAD_IN_LA.replace("release_squad", "squad"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("squad") && e.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_value_in_a_platforms_calendar_names_its_full_key() {
+        let e = with_appended(&IOS_SQUAD_IN_LA.replace("America/Los_Angeles", "Mars/Olympus"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("calendars.platforms.ios.release_squad.time_zone")
+                && e.contains("Mars/Olympus"),
+            "{e}"
+        );
+        let teams = IOS_SQUAD_IN_LA
+            .replace("release_squad", "feature_teams")
+            .replace("09:00-17:00", "9 to 5");
+        let e = with_appended(&teams).unwrap_err().to_string();
+        assert!(
+            e.contains("calendars.platforms.ios.feature_teams.weekdays"),
+            "{e}"
+        );
+        let e = with_appended(&IOS_SQUAD_IN_LA.replace("[]", "[\"2026-02-30\"]"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("calendars.platforms.ios.release_squad.holidays"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -241,7 +241,7 @@ impl Engine<'_> {
         }
         for (team, effort) in track.world.signoff_efforts.iter().enumerate() {
             if let Some(effort) = effort
-                && let Some(done) = self.team_time(now, *effort)
+                && let Some(done) = self.team_time(i, now, *effort)
             {
                 let team = team as u32 + 1;
                 self.queue.push(done, Event::SignoffDone { track: i, team });
@@ -273,7 +273,7 @@ impl Engine<'_> {
         self.log(track, now, Kind::BlockerOpened, bug, None);
         if early
             && let Some(effort) = effort
-            && let Some(done) = self.team_time(now, effort)
+            && let Some(done) = self.team_time(track, now, effort)
         {
             self.queue.push(done, Event::BlockerFixed { track, bug });
         }
@@ -375,7 +375,7 @@ impl Engine<'_> {
         t.metrics.fixes += 1;
         let fix = t.metrics.fixes;
         if let Some(effort) = t.world.next_crash_fix(sc)
-            && let Some(done) = self.team_time(now, effort)
+            && let Some(done) = self.team_time(i, now, effort)
         {
             self.queue.push(done, Event::CrashFixed { track: i, fix });
         }
@@ -438,7 +438,7 @@ impl Engine<'_> {
         self.log(track, now, Kind::BlockerOpened, review, None);
         self.change_state(now, track, State::FinalRc, Actor::World, None);
         if let Some(effort) = fix_effort
-            && let Some(done) = self.team_time(now, effort)
+            && let Some(done) = self.team_time(track, now, effort)
         {
             self.queue
                 .push(done, Event::BlockerFixed { track, bug: review });
@@ -480,7 +480,7 @@ impl Engine<'_> {
         let incident = Ref::Incident(episode);
         self.log(track, now, Kind::IncidentOpened, incident, None);
         if let Some(effort) = fix_effort
-            && let Some(fixed) = self.team_time(now, effort)
+            && let Some(fixed) = self.team_time(track, now, effort)
         {
             self.queue
                 .push(fixed, Event::IncidentFixed { track, episode });

@@ -83,7 +83,7 @@ fn actor(row: &Row) -> Actor {
 
 /// Reads one track's draws off its checked rows.
 fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
-    let teams = &sc.feature_teams;
+    let teams = sc.feature_teams_of(t.platform);
     let work = |a: Timestamp, b: Timestamp| teams.working_between(a, b);
     let max_crash = sc.thresholds.crash_rate_max_percent;
 

@@ -43,6 +43,19 @@ pub struct RawSeason {
 pub struct RawCalendars {
     pub feature_teams: RawCalendar,
     pub release_squad: RawCalendar,
+    /// Per-platform overrides, by platform name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub platforms: BTreeMap<String, RawPlatformCalendars>,
+}
+
+/// One platform's own calendars; each absent one is the default.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlatformCalendars {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_teams: Option<RawCalendar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_squad: Option<RawCalendar>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

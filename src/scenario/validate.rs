@@ -9,10 +9,10 @@ use jiff::{
 };
 
 use super::limits::{self, FIRST_DATE, LAST_DATE};
-use super::raw::{RawCalendar, RawDist, RawScenario, RawStore};
+use super::raw::{RawCalendar, RawDist, RawPlatformCalendars, RawScenario, RawStore};
 use super::{
-    OverlapRule, PlatformSpec, Policy, Scenario, ScenarioError, Season, StoreParams, Thresholds,
-    WorldParams,
+    OverlapRule, PlatformCalendars, PlatformSpec, Policy, Scenario, ScenarioError, Season,
+    StoreParams, Thresholds, WorldParams,
 };
 use crate::calendar::{Calendar, Window};
 use crate::dist::Dist;
@@ -46,6 +46,44 @@ impl Unit {
 }
 
 type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// `calendars.platforms`: each listed platform's own calendars, validated like the
+/// defaults, indexed like `platforms` (an absent one is `None`, the default).
+fn platform_calendars(
+    c: &Checker,
+    platforms: &[String],
+    raw: &BTreeMap<String, RawPlatformCalendars>,
+) -> Result<Vec<PlatformCalendars>> {
+    if let Some(unknown) = raw.keys().find(|k| !platforms.contains(k)) {
+        return Err(c.invalid(
+            &format!("calendars.platforms.{unknown}"),
+            "(table)",
+            format!(
+                "`{unknown}` is not one of `platforms` ({})",
+                platforms.join(", ")
+            ),
+        ));
+    }
+    let own = |key: String, cal: &Option<RawCalendar>| -> Result<Option<Calendar>> {
+        cal.as_ref().map(|cal| c.calendar(&key, cal)).transpose()
+    };
+    platforms
+        .iter()
+        .map(|p| match raw.get(p) {
+            None => Ok(PlatformCalendars::default()),
+            Some(r) => Ok(PlatformCalendars {
+                feature_teams: own(
+                    format!("calendars.platforms.{p}.feature_teams"),
+                    &r.feature_teams,
+                )?,
+                release_squad: own(
+                    format!("calendars.platforms.{p}.release_squad"),
+                    &r.release_squad,
+                )?,
+            }),
+        })
+        .collect()
+}
 
 /// `season.branch_cuts`: dates in strictly increasing order, the first one the season's
 /// `first_branch_cut`, at most one more than a season's versions (the extra cut).
@@ -533,13 +571,18 @@ pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scena
     // `manual` is the reference every saving is measured against: list it first.
     policies.sort_by_key(|p| (p.name != "manual", p.name.clone()));
 
+    let feature_teams = c.calendar("calendars.feature_teams", &raw.calendars.feature_teams)?;
+    let release_squad = c.calendar("calendars.release_squad", &raw.calendars.release_squad)?;
+    let platform_calendars = platform_calendars(&c, &raw.platforms, &raw.calendars.platforms)?;
+
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
         platforms,
         season,
-        feature_teams: c.calendar("calendars.feature_teams", &raw.calendars.feature_teams)?,
-        release_squad: c.calendar("calendars.release_squad", &raw.calendars.release_squad)?,
+        feature_teams,
+        release_squad,
+        platform_calendars,
         world,
         gates,
         thresholds,

@@ -24,7 +24,7 @@ fn shipped_scenarios() -> Vec<Scenario> {
 
 /// Checks one track of a run against every invariant; returns the first violation.
 fn check_track(sc: &Scenario, policy: &Policy, t: &TrackResult) -> Result<(), String> {
-    let squad = &sc.release_squad;
+    let squad = sc.release_squad_of(t.platform);
     let mut state = State::Branched;
     let mut last = t.branch_cut;
     for tr in &t.transitions {

@@ -182,3 +182,77 @@ fn a_listed_cut_schedule_is_the_simulated_trains_and_the_cadence_continues_after
         "{log}"
     );
 }
+
+/// The local times (in `zone`) of the rows of `platform` that a person of the release squad
+/// made (`ref` = `manual`: advances, pauses, cancellations) in the event log `log`.
+fn manual_rows_local(log: &std::path::Path, platform: &str, zone: &str) -> Vec<jiff::Zoned> {
+    let zone = jiff::tz::TimeZone::get(zone).unwrap();
+    let mut reader = csv::Reader::from_path(log).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (ts, plat, reference) = (col("ts"), col("platform"), col("ref"));
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[plat] == platform && &r[reference] == "manual")
+        .map(|r| {
+            r[ts]
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+                .to_zoned(zone.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn a_platforms_own_release_squad_makes_its_manual_steps_in_its_own_hours() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("distributed.toml");
+    // The iOS squad sits in California; the others stay on the default squad (Stockholm,
+    // 08:00-21:00), whose day barely overlaps California's 09:00-17:00.
+    let text = crate::util::baseline_with("name = \"baseline\"", "name = \"distributed\"")
+        + "\n[calendars.platforms.ios.release_squad]\n\
+           time_zone = \"America/Los_Angeles\"\n\
+           weekdays = [\"09:00-17:00\"]\n\
+           holidays = []\n";
+    std::fs::write(&scenario, text).unwrap();
+    let log = tmp.path().join("log.csv");
+    conductor()
+        .arg("simulate")
+        .arg(&scenario)
+        .args(["--seeds", "2", "--weeks", "4", "--policy", "manual"])
+        .arg("--event-log")
+        .arg(&log)
+        .assert()
+        .success();
+    let within = |t: &jiff::Zoned, from: i8, to: i8| {
+        let weekday = t.weekday().to_monday_one_offset() <= 5;
+        let time = t.time();
+        // A reaction's last working second may end exactly at the window's end.
+        weekday
+            && time >= jiff::civil::time(from, 0, 0, 0)
+            && time <= jiff::civil::time(to, 0, 0, 0)
+    };
+    let ios = manual_rows_local(&log, "ios", "America/Los_Angeles");
+    // Four releases' final_rc, submission and rollouts at the least.
+    assert!(ios.len() >= 2 * 4 * 3, "{} ios manual rows", ios.len());
+    let outside: Vec<_> = ios.iter().filter(|t| !within(t, 9, 17)).collect();
+    assert!(
+        outside.is_empty(),
+        "ios outside 09-17 Los Angeles: {outside:?}"
+    );
+    let android = manual_rows_local(&log, "android", "Europe/Stockholm");
+    assert!(
+        android.len() >= 2 * 4 * 3,
+        "{} android manual rows",
+        android.len()
+    );
+    let outside: Vec<_> = android.iter().filter(|t| !within(t, 8, 21)).collect();
+    assert!(
+        outside.is_empty(),
+        "android outside 08-21 Stockholm: {outside:?}"
+    );
+    // Android's squad is not California's: some of its steps fall outside 09-17 there.
+    let android_la = manual_rows_local(&log, "android", "America/Los_Angeles");
+    assert!(android_la.iter().any(|t| !within(t, 9, 17)));
+}
