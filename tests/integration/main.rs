@@ -16,6 +16,7 @@ mod errors;
 mod export;
 mod fit;
 mod fuzz;
+mod git_histories;
 mod hostile;
 mod invariants;
 mod json_vocabulary;
