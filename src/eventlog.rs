@@ -246,7 +246,9 @@ impl Log {
             match r.kind.family() {
                 Some(f) => families.insert(f),
                 None => {
-                    if let Some(s) = state_target(r)
+                    // A staged rollout's steps below 100% record entering rollout_1.
+                    let staged = (r.kind == Kind::Rollout).then_some(State::Rollout1);
+                    if let Some(s) = state_target(r).or(staged)
                         && !recorded_states.contains(&s)
                     {
                         recorded_states.push(s);
@@ -542,14 +544,8 @@ mod validate {
                 }
                 // The changes of state.
                 _ => {
-                    let to = target(row)?;
-                    let Some(to) = to else {
-                        // A phased-rollout step between 1% and 100%: only at 1%.
-                        if state != State::Rollout1 {
-                            return Err(format!(
-                                "a rollout step while the track is {state}, not rolling out"
-                            ));
-                        }
+                    let Some(to) = target_in(state, row)? else {
+                        // A later step of a staged rollout, while at rollout_1.
                         return Ok(None);
                     };
                     if row.kind == Kind::Resumed && state != State::Paused {
@@ -589,7 +585,20 @@ mod validate {
         }
     }
 
-    /// The state a state event enters; `None` for a phased-rollout step between 1% and 100%.
+    /// The state a state event enters in a track at `state`: a staged rollout's first step
+    /// (any percentage below 100: Play's 2% or 5%, Apple's phased 1%) enters `rollout_1`;
+    /// its later steps below 100% (`state` already `rollout_1`) enter nothing (`None`).
+    pub fn target_in(state: State, row: &Row) -> Result<Option<State>, String> {
+        let to = target(row)?;
+        let staged = row.kind == Kind::Rollout && to.is_none();
+        Ok(if staged && state != State::Rollout1 {
+            Some(State::Rollout1)
+        } else {
+            to
+        })
+    }
+
+    /// The state a state event enters; `None` for a rollout step between 1% and 100%.
     pub fn target(row: &Row) -> Result<Option<State>, String> {
         Ok(Some(match row.kind {
             Kind::FinalRc => State::FinalRc,
@@ -660,6 +669,12 @@ mod validate {
 /// phased-rollout steps between 1% and 100%.
 pub fn state_target(row: &Row) -> Option<State> {
     validate::target(row).ok().flatten()
+}
+
+/// The state `row` enters in a track at `state` (a staged rollout's first step below 100%
+/// enters `rollout_1`); `None` when it enters none.
+pub fn state_target_in(state: State, row: &Row) -> Option<State> {
+    validate::target_in(state, row).ok().flatten()
 }
 
 /// The states passed through without events on the way from `from` to `to`.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Family, Kind, Log, Row, TrackLog, implicit_states, state_target};
+use super::{Family, Kind, Log, Row, TrackLog, implicit_states, state_target_in};
 use crate::dist::minutes;
 use crate::model::{Actor, State};
 use crate::scenario::Scenario;
@@ -271,7 +271,7 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
             }
             // The changes of state.
             _ => {
-                let Some(to) = state_target(row) else {
+                let Some(to) = state_target_in(state, row) else {
                     continue;
                 };
                 let who = actor(row);

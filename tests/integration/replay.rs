@@ -744,3 +744,41 @@ fn a_trunk_based_cycle_starts_at_its_recorded_start_not_a_branch_cut() {
             "a second start (branch_cut) for the same track: it started at line 2",
         ));
 }
+
+#[test]
+fn a_staged_rollout_enters_rollout_1_at_its_first_step_whatever_its_percentage() {
+    // Play's staged rollout: 2, 5, 10, 20, 50, then 100%.
+    let staged = GOOD.replacen(
+        "2026-01-13T10:00:00+01:00,0,ios,rollout,manual,1\n",
+        "2026-01-13T10:00:00+01:00,0,ios,rollout,manual,2\n\
+         2026-01-13T16:00:00+01:00,0,ios,rollout,manual,5\n\
+         2026-01-13T20:00:00+01:00,0,ios,rollout,manual,10\n\
+         2026-01-14T08:00:00+01:00,0,ios,rollout,manual,20\n\
+         2026-01-14T09:00:00+01:00,0,ios,rollout,manual,50\n",
+        1,
+    );
+    assert!(staged.contains(",2\n"));
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("log.csv");
+    std::fs::write(&log, &staged).unwrap();
+    let out = tmp.path().join("out");
+    replay(&log, &out, &["recorded"]);
+    let cycles = crate::dataset::read(&out, "cycles", &["rollout_1_at", "cycle_hours"]);
+    let at = crate::dataset::i64s(&cycles, "rollout_1_at")[0].unwrap();
+    let first: jiff::Timestamp = "2026-01-13T09:00:00Z".parse().unwrap();
+    assert_eq!(at, first.as_millisecond(), "rollout_1 from the 2% step");
+    assert_eq!(
+        crate::dataset::f64s(&cycles, "cycle_hours"),
+        [Some(5.0 * 24.0 + 0.5)]
+    );
+    // A step below 100% still needs a release to roll out: before submission it is refused
+    // where the log records submissions.
+    let early = GOOD.replacen(
+        "2026-01-12T10:00:00+01:00,0,ios,submitted,manual,\n",
+        "2026-01-12T10:00:00+01:00,0,ios,rollout,manual,5\n2026-01-12T10:30:00+01:00,0,ios,submitted,manual,\n",
+        1,
+    );
+    replay_text(&early, &[])
+        .code(2)
+        .stderr(predicate::str::contains("rollout 5%"));
+}
