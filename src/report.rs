@@ -64,12 +64,15 @@ pub enum ReportError {
     /// The output cannot be written.
     #[error("cannot write the report: {0}")]
     Write(#[from] std::io::Error),
+    /// A chart cannot be drawn (the message names it).
+    #[error("{0}")]
+    Chart(String),
 }
 
 impl From<ChartError> for ReportError {
     fn from(e: ChartError) -> Self {
         match e {
-            ChartError::Draw(e) => ReportError::Query(e),
+            ChartError::Draw(e) => ReportError::Chart(e),
             ChartError::Write(e) => ReportError::Argument(e),
         }
     }
