@@ -7,8 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{
-    AXIS, Axis, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS, LABEL_SIZE, PANEL_TITLE_SIZE,
-    Palette, Panels, SHARE_STEPS, Series, grid, label_font, panels, title_and_line_legend,
+    AXIS, Axis, DrawResult, Figure, HOUR_STEPS, Palette, Panels, SHARE_STEPS, Series, grid, panels,
+    share_panel, title_and_line_legend,
 };
 
 /// One series in one panel: its index, its shares per bin and its mean.
@@ -101,31 +101,13 @@ impl Figure for Histograms<'_> {
             .flat_map(|s| s.1.iter().copied())
             .fold(0.0f64, f64::max);
         let y = Axis::near(0.0, top * 1.05, &SHARE_STEPS, 5, Some(0.0));
-        let x_label = |v: &f64| x.label(*v);
-        let y_label = |v: &f64| format!("{:.0}%", v * 100.0);
         for (((name, _), series), panel) in self
             .panels
             .iter()
             .zip(&binned)
             .zip(panels(&area, self.panels.len()))
         {
-            let mut c = ChartBuilder::on(&panel)
-                .caption(name, (FAMILY, PANEL_TITLE_SIZE))
-                .margin(10)
-                .x_label_area_size(38)
-                .y_label_area_size(50)
-                .build_cartesian_2d(x.range(), y.range())?;
-            c.configure_mesh()
-                .bold_line_style(GRID)
-                .light_line_style(TRANSPARENT)
-                .axis_style(AXIS)
-                .x_desc(self.x_desc.as_str())
-                .y_desc("share of pairs")
-                .x_label_formatter(&x_label)
-                .y_label_formatter(&y_label)
-                .label_style(label_font())
-                .axis_desc_style((FAMILY, LABEL_SIZE))
-                .draw()?;
+            let mut c = share_panel(&panel, name, (&x, &self.x_desc), (&y, "share of pairs"))?;
             c.draw_series(std::iter::once(PathElement::new(
                 vec![(0.0, y.lo), (0.0, y.hi)],
                 AXIS.stroke_width(1),

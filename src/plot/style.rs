@@ -343,6 +343,40 @@ pub(crate) fn title_and_line_legend<DB: DrawingBackend>(
     legend(&area, &items)
 }
 
+/// A panel chart [`share_panel`] draws.
+pub(crate) type SharePanel<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>;
+
+/// A small-multiple panel titled `name` on `x` (labelled by [`Axis::label`]) and `y` (a
+/// share, shown as a whole percentage), with the grid and axes every panel chart shares;
+/// the caller draws its series on it.
+pub(crate) fn share_panel<'a, DB: DrawingBackend>(
+    panel: &'a DrawingArea<DB, Shift>,
+    name: &str,
+    (x, x_desc): (&Axis, &str),
+    (y, y_desc): (&Axis, &str),
+) -> Result<SharePanel<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut c = ChartBuilder::on(panel)
+        .caption(name, (FAMILY, PANEL_TITLE_SIZE))
+        .margin(10)
+        .x_label_area_size(38)
+        .y_label_area_size(50)
+        .build_cartesian_2d(x.range(), y.range())?;
+    let x_label = |v: &f64| x.label(*v);
+    let y_label = |v: &f64| format!("{:.0}%", v * 100.0);
+    c.configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(AXIS)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .label_style(label_font())
+        .axis_desc_style((FAMILY, LABEL_SIZE))
+        .draw()?;
+    Ok(c)
+}
+
 /// Draws `items` in rows across the top of `area` and returns the area below them.
 pub(crate) fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

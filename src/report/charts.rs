@@ -17,8 +17,8 @@ use crate::plot::histogram::Histograms;
 pub use crate::plot::style::Palette;
 use crate::plot::style::{
     self, AXIS, AnyFigure, Axis, ChartSet, DrawResult, FAMILY, Figure, GRID, HOUR_STEPS,
-    LABEL_SIZE, LegendItem, MUTED, PANEL_TITLE_SIZE, Panels, ROW_PX, SEP, Series, Swatch, grid,
-    label_font, legend, panels, text_width, title, title_and_line_legend,
+    LABEL_SIZE, LegendItem, MUTED, Panels, ROW_PX, SEP, Series, Swatch, grid, label_font, legend,
+    panels, share_panel, text_width, title, title_and_line_legend,
 };
 
 use super::{ALL_PLATFORMS, Group, Namer, Report};
@@ -237,26 +237,8 @@ impl Figure for Ecdf<'_> {
             .fold(f64::NEG_INFINITY, f64::max);
         let x = Axis::near(lo, hi, &HOUR_STEPS, 8, None);
         let y = Axis::fixed(0.0, 1.0, 0.25);
-        let x_label = |v: &f64| x.label(*v);
-        let y_label = |v: &f64| format!("{:.0}%", v * 100.0);
         for ((name, lines), panel) in self.panels.iter().zip(panels(&area, self.panels.len())) {
-            let mut c = ChartBuilder::on(&panel)
-                .caption(name, (FAMILY, PANEL_TITLE_SIZE))
-                .margin(10)
-                .x_label_area_size(38)
-                .y_label_area_size(50)
-                .build_cartesian_2d(x.range(), y.range())?;
-            c.configure_mesh()
-                .bold_line_style(GRID)
-                .light_line_style(TRANSPARENT)
-                .axis_style(AXIS)
-                .x_desc(self.x_desc.as_str())
-                .y_desc("shipped within")
-                .x_label_formatter(&x_label)
-                .y_label_formatter(&y_label)
-                .label_style(label_font())
-                .axis_desc_style((FAMILY, LABEL_SIZE))
-                .draw()?;
+            let mut c = share_panel(&panel, name, (&x, &self.x_desc), (&y, "shipped within"))?;
             for (i, v) in lines {
                 let colour = self.palette.colour(&self.series[*i].key);
                 // 400 quantiles keep the curve's shape at a fraction of the points.
