@@ -20,6 +20,7 @@ mod git_histories;
 mod hostile;
 mod invariants;
 mod json_vocabulary;
+mod labels;
 mod pipes;
 mod progress;
 mod replay;
