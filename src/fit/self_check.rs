@@ -278,12 +278,13 @@ pub fn self_check(
             Comparison::of(name, &log_cycles.hours[i], sim)
         })
         .collect();
-    comparisons.push(Comparison::of(
+    let pooled = Comparison::of(
         crate::analysis::ALL_PLATFORMS,
         &log_cycles.pooled(),
         &simulated.pooled(),
-    ));
-    let verdict = judge(comparisons.last().unwrap_or(&comparisons[0]));
+    );
+    let verdict = judge(&pooled);
+    comparisons.push(pooled);
     SelfCheck {
         policy: policy.name.clone(),
         policy_reason,
