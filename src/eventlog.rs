@@ -87,6 +87,17 @@ pub enum LogError {
     /// Nothing to replay.
     #[error("{}: no events (an event log needs at least one branch_cut)", .0.display())]
     Empty(PathBuf),
+    /// `--lenient` skipped every row: nothing is left, and these are why (the first
+    /// [`MAX_LISTED_ROWS`]).
+    #[error("{}", all_skipped_message(file, rows, *total))]
+    AllSkipped {
+        /// The log.
+        file: PathBuf,
+        /// The first rows skipped, in line order.
+        rows: Vec<Skipped>,
+        /// Rows skipped, every row of the log.
+        total: usize,
+    },
     /// The log could not be written (`simulate --event-log`; the cause, naming the file,
     /// is the error's source).
     #[error("cannot write the event log")]
@@ -137,6 +148,21 @@ fn rows_message(file: &Path, rows: &[Skipped], total: usize) -> String {
     s.push_str(&format!(
         "{file}: {total} bad rows (fix them, or pass --lenient to skip and list them)"
     ));
+    s
+}
+
+fn all_skipped_message(file: &Path, rows: &[Skipped], total: usize) -> String {
+    let file = file.display();
+    let mut s = format!(
+        "{file}: --lenient skipped all {total} rows, so nothing is left to read; the reasons:"
+    );
+    for r in rows {
+        s.push_str(&format!("\n{file}:{}: {}", r.line, r.reason));
+    }
+    let more = total - rows.len();
+    if more > 0 {
+        s.push_str(&format!("\n… and {more} more"));
+    }
     s
 }
 
@@ -206,6 +232,16 @@ impl Log {
         skipped.sort_by_key(|s| s.line);
         log.skipped = skipped;
         log.sha256 = sha256;
+        if log.seeds.is_empty() && !log.skipped.is_empty() {
+            let total = log.skipped.len();
+            let mut rows = log.skipped;
+            rows.truncate(MAX_LISTED_ROWS);
+            return Err(LogError::AllSkipped {
+                file: path.to_path_buf(),
+                rows,
+                total,
+            });
+        }
         if log.seeds.is_empty() {
             return Err(LogError::Empty(path.to_path_buf()));
         }
