@@ -193,6 +193,9 @@ pub struct OutcomeRow {
     pub blockers_per_release: f64,
     /// Bugs found after submission, per track-cycle.
     pub late_bugs_per_release: f64,
+    /// Bugs and recorded fixes that came only after the release, in all (they ride the next
+    /// train or need a hotfix; a counterfactual keeps every recorded event).
+    pub after_release: u64,
     /// Submissions to the store (first and later).
     pub submissions: u64,
     /// Store reviews that ran to a verdict (stretches waiting on `store_review`).
@@ -300,6 +303,13 @@ pub struct SavingRow {
     pub saving_ci95_low_hours: Option<f64>,
     /// Upper bound.
     pub saving_ci95_high_hours: Option<f64>,
+    /// The part of the mean saving from waits on evidence the history recorded, and on the
+    /// rules (bake, people's and the robot's reactions): the mean of the pairs' differences
+    /// in those hours. Null for simulations, whose every figure is the scenario's.
+    pub saving_recorded_hours: Option<f64>,
+    /// The part from waits on evidence the log lacks (drawn from the scenario, or unknown):
+    /// an assumption. `saving_recorded_hours + saving_assumed_hours = saving_mean_hours`.
+    pub saving_assumed_hours: Option<f64>,
 }
 
 /// The saving on one transition: how much less the policy's advances waited once their

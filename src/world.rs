@@ -133,6 +133,8 @@ pub struct TrackWorld {
     /// Families the engine must not run: those a log replayed as it happened does not
     /// record. Their gates are unknown.
     pub silent: Families,
+    /// Families whose draws a record replaced (the log records them). Empty in a drawn world.
+    pub recorded_families: Families,
     /// The record shows this release still live, and not cancelled, when the next version
     /// was cut: the team let two branches overlap. A counterfactual then does not cancel it
     /// by the overlap rule (docs/model.md, §6). Always false in a drawn world.
@@ -198,6 +200,7 @@ impl TrackWorld {
             signoff_efforts,
             usage_after,
             silent: Families::default(),
+            recorded_families: Families::default(),
             overlap_tolerated: false,
             commits_landed: Vec::new(),
             hotfixes: None,

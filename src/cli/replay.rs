@@ -102,6 +102,12 @@ pub fn execute(args: ReplayArgs, notes: &Notes) -> anyhow::Result<()> {
                 sha256: log.sha256.clone(),
                 rows: log.rows,
                 rows_skipped: log.skipped.len(),
+                families_recorded: log
+                    .families
+                    .iter()
+                    .map(|f| f.as_str().to_string())
+                    .collect(),
+                hotfixes_recorded: seasons.iter().any(|s| s.hotfixes_recorded),
             },
             labels: &log.labels,
         },

@@ -74,6 +74,13 @@ pub struct EventLogSource {
     pub rows: usize,
     /// Rows skipped under `--lenient`.
     pub rows_skipped: usize,
+    /// The evidence families the log records (`blockers`, `builds`, …): the rest are the
+    /// scenario's draws in a counterfactual and absent replayed as recorded.
+    #[serde(default)]
+    pub families_recorded: Vec<String>,
+    /// Whether the log records hotfixes (rows after some release).
+    #[serde(default)]
+    pub hotfixes_recorded: bool,
 }
 
 impl Manifest {

@@ -19,7 +19,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::engine::{BuildStatus, HotfixSummary, RunResult, TrackResult};
 use crate::files::parquet::{seed_column, version_column};
-use crate::model::{Actor, Gate, State, VersionLabels, WaitingOn};
+use crate::model::{Actor, Family, Gate, State, VersionLabels, WaitingOn};
 use crate::scenario::Scenario;
 
 /// Seconds between two snapshot ticks.
@@ -141,6 +141,9 @@ pub fn cycles_schema() -> SchemaRef {
         Field::new("rejections", DataType::Int32, false),
         Field::new("resubmissions", DataType::Int32, false),
         Field::new("pauses", DataType::Int32, false),
+        Field::new("fixes_landed", DataType::Int32, false),
+        Field::new("bugs_after_release", DataType::Int32, false),
+        Field::new("fixes_after_release", DataType::Int32, false),
         Field::new("hotfixes", DataType::Int32, true),
         Field::new("point_releases", DataType::Utf8, true),
         Field::new("hotfix_fixes", DataType::Int32, true),
@@ -149,7 +152,13 @@ pub fn cycles_schema() -> SchemaRef {
         Field::new("restore_hours", DataType::Float64, true),
         Field::new("hotfix_open", DataType::Boolean, true),
     ]);
+    f.extend(Family::ALL.map(|fam| Field::new(evidence_column(fam), DataType::Utf8, false)));
     Arc::new(Schema::new(f))
+}
+
+/// The name of the cycles column saying where `family`'s evidence came from.
+pub fn evidence_column(family: Family) -> String {
+    format!("evidence_{}", family.as_str())
 }
 
 /// A count as the signed 32-bit columns hold it.
@@ -501,12 +510,16 @@ pub fn cycles(
     let mut entered: Vec<Vec<Option<i64>>> = State::ALL.iter().map(|_| vec![]).collect();
     let (mut ended, mut outcome, mut cycle) = (vec![], vec![], vec![]);
     let mut hours: Vec<Vec<f64>> = WaitingOn::ALL.iter().map(|_| vec![]).collect();
-    let mut counts: [Vec<i32>; 5] = Default::default();
+    let mut counts: [Vec<i32>; 8] = Default::default();
     let mut hotfix = HotfixColumns::default();
+    let mut evidence: Vec<Vec<&str>> = Family::ALL.iter().map(|_| vec![]).collect();
     for run in runs {
         for t in &run.tracks {
             keys.push(sc, run, t);
             hotfix.push(t.hotfix_summary());
+            for (col, fam) in evidence.iter_mut().zip(Family::ALL) {
+                col.push(t.evidence(fam).as_str());
+            }
             for (col, s) in entered.iter_mut().zip(State::ALL) {
                 col.push(t.entered[s.index()].map(millis));
             }
@@ -522,6 +535,9 @@ pub fn cycles(
                 t.rejections,
                 t.resubmissions,
                 t.pauses,
+                t.fixes_landed,
+                t.bugs_after_release,
+                t.fixes_after_release,
             ]) {
                 col.push(small_count(n));
             }
@@ -545,6 +561,11 @@ pub fn cycles(
             .map(|c| Arc::new(Int32Array::from(c)) as ArrayRef),
     );
     cols.extend(hotfix.columns());
+    cols.extend(
+        evidence
+            .into_iter()
+            .map(|e| Arc::new(StringArray::from(e)) as ArrayRef),
+    );
     RecordBatch::try_new(cycles_schema(), cols)
 }
 

@@ -391,9 +391,8 @@ impl Engine<'_> {
 
     /// A recorded fix whose bug's opening is unknown lands: a commit on the branch.
     fn commit_landed(&mut self, now: Timestamp, track: usize) {
-        if self.live(track).is_none() {
-            return;
-        }
+        let Some(t) = self.live(track) else { return };
+        t.result.fixes_landed += 1;
         self.log(track, now, Kind::FixLanded, Ref::None, None);
         self.land_commit(now, track);
     }

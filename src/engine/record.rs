@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::LogEvent;
-use crate::model::{Actor, GateSet, State, WaitingOn};
+use crate::model::{Actor, Families, Family, GateSet, State, WaitingOn};
 use crate::world::recorded::RecordedHotfix;
 
 /// How much a run keeps.
@@ -163,6 +163,16 @@ pub struct TrackResult {
     pub resubmissions: u32,
     /// Pauses at 1%.
     pub pauses: u32,
+    /// Recorded fixes whose bug's opening the log does not record (`fix_landed`) that landed
+    /// during the cycle.
+    pub fixes_landed: u32,
+    /// Bugs of the world found only after the release (a shipped track): a counterfactual's
+    /// recorded bugs that fall after its earlier release, or drawn bugs a simulation's
+    /// release outran. They ride the next train or need a hotfix; none vanishes.
+    pub bugs_after_release: u32,
+    /// Recorded `fix_landed` commits that fall after the release (a counterfactual that ships
+    /// before the history's fix landed).
+    pub fixes_after_release: u32,
     /// Wall-clock time from branch cut to beta usage being enough (`None`: never, or a
     /// replayed log without usage events).
     pub usage_after: Option<SignedDuration>,
@@ -175,6 +185,12 @@ pub struct TrackResult {
     pub world_fingerprint: u64,
     /// Store review latencies, in order (for world-equality checks and reports).
     pub review_latencies: Vec<SignedDuration>,
+    /// Where each evidence family of the track's world came from: the families a record
+    /// replaced, and those that did not happen at all (replayed as recorded, unrecorded);
+    /// the rest were drawn from the scenario ([`TrackResult::evidence`]).
+    pub recorded: Families,
+    /// See [`TrackResult::recorded`].
+    pub absent: Families,
     /// The hotfixes after the release, when the run models them (a log replayed as it
     /// happened); `None` when it does not (a simulation, a counterfactual) or the track did
     /// not ship.
@@ -212,7 +228,42 @@ fn hours_between(a: Timestamp, b: Timestamp) -> f64 {
     b.duration_since(a).as_secs_f64() / 3600.0
 }
 
+/// Where a family's evidence came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// The history recorded it.
+    Recorded,
+    /// The scenario's distributions supplied it (a simulation, or a counterfactual filling
+    /// what the log lacks): an assumption.
+    Drawn,
+    /// Nobody supplied it: replayed as recorded, a family the log lacks does not happen and
+    /// its gates are unknown.
+    Absent,
+}
+
+impl Evidence {
+    /// The name in tables and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Recorded => "recorded",
+            Evidence::Drawn => "drawn",
+            Evidence::Absent => "absent",
+        }
+    }
+}
+
 impl TrackResult {
+    /// Where `family`'s evidence came from.
+    pub fn evidence(&self, family: Family) -> Evidence {
+        if self.recorded.contains(family) {
+            Evidence::Recorded
+        } else if self.absent.contains(family) {
+            Evidence::Absent
+        } else {
+            Evidence::Drawn
+        }
+    }
+
     /// The hotfixes after the release, summed up; `None` when the run does not model them.
     pub fn hotfix_summary(&self) -> Option<HotfixSummary> {
         let hotfixes = self.hotfixes.as_ref()?;

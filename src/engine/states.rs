@@ -134,6 +134,12 @@ impl Engine<'_> {
             // A released track's hotfixes, where the world holds them (replayed as recorded).
             if outcome == Outcome::Shipped {
                 t.result.hotfixes = t.world.hotfixes.take();
+                // What the world still held when the release shipped is counted, not lost.
+                let r = &mut t.result;
+                let found = (r.blockers + r.late_bugs) as usize;
+                r.bugs_after_release = t.world.blockers.len().saturating_sub(found) as u32;
+                let landed = r.fixes_landed as usize;
+                r.fixes_after_release = t.world.commits_landed.len().saturating_sub(landed) as u32;
             }
         }
         self.settle(now, i);

@@ -8,6 +8,7 @@ mod json;
 mod markdown;
 mod table;
 
+use crate::model::WaitingOn;
 use std::collections::BTreeMap;
 use std::io;
 
@@ -112,6 +113,65 @@ fn sections(report: &Report) -> Vec<Section> {
                 .collect(),
             numeric_from: 2,
         });
+        if report
+            .savings
+            .iter()
+            .any(|r| r.saving_assumed_hours.is_some())
+            && let Some(section) = out.last_mut()
+        {
+            section
+                .header
+                .splice(4..4, ["recorded h".into(), "assumed h".into()]);
+            section.note.push_str(
+                " Recorded h: the part of the mean from waits on evidence the log records \
+                 and on the rules the policies are (bake, people's and the robot's \
+                 reactions); assumed h: the part from waits on evidence the log does not \
+                 record, drawn from the scenario or unknown. They add up to the mean.",
+            );
+            for (row, r) in section.rows.iter_mut().zip(&report.savings) {
+                row.splice(
+                    4..4,
+                    [
+                        hours(r.saving_recorded_hours),
+                        hours(r.saving_assumed_hours),
+                    ],
+                );
+            }
+            // A baseline whose time is mostly unknown (a log of cuts and releases) cannot
+            // be split: its savings rest on what the scenario draws for the other arm.
+            for b in report.bottlenecks.iter().filter(|b| {
+                b.group.policy == report.baseline
+                    && b.group.platform == ALL_PLATFORMS
+                    && b.waiting_on == WaitingOn::Unknown.as_str()
+                    && b.share > 0.5
+            }) {
+                section.note.push_str(&format!(
+                    " Caveat: {:.0}% of {}'s time is unknown (the log does not record what \
+                     it waited on), so every saving against it rests on the scenario's \
+                     assumptions, not on the history.",
+                    b.share * 100.0,
+                    namer.name(&b.group.scenario, &b.group.policy)
+                ));
+            }
+            for r in report
+                .savings
+                .iter()
+                .filter(|r| r.platform == ALL_PLATFORMS)
+            {
+                if let (Some(mean), Some(assumed)) = (r.saving_mean_hours, r.saving_assumed_hours)
+                    && assumed.abs() > (mean - assumed).abs()
+                {
+                    section.note.push_str(&format!(
+                        " Caveat: most of {}'s saving ({} of {} h per release) comes from \
+                         waits the log does not record: it rests on the scenario's \
+                         assumptions, not on the history.",
+                        namer.name(&r.scenario, &r.policy),
+                        hours(Some(assumed)),
+                        hours(Some(mean))
+                    ));
+                }
+            }
+        }
         let mut steps: Vec<_> = report
             .step_savings
             .iter()
@@ -213,6 +273,26 @@ fn sections(report: &Report) -> Vec<Section> {
         );
         for (row, r) in section.rows.iter_mut().zip(&report.outcomes) {
             row.insert(5, r.open.to_string());
+        }
+    }
+    // Bugs and fixes that fell after a release: shown when there are any (a counterfactual
+    // that ships before the history's fixes landed).
+    if report.outcomes.iter().any(|r| r.after_release > 0)
+        && let Some(section) = out.last_mut()
+    {
+        let at = section
+            .header
+            .iter()
+            .position(|h| h == "late bugs")
+            .map_or(0, |i| i + 1);
+        section.header.insert(at, "after release".into());
+        section.note.push_str(
+            " After release: bugs and recorded fixes that came only after the release \
+             (a counterfactual shipping before the history's fix landed): they ride the next \
+             train or need a hotfix, counted rather than lost.",
+        );
+        for (row, r) in section.rows.iter_mut().zip(&report.outcomes) {
+            row.insert(at, r.after_release.to_string());
         }
     }
 

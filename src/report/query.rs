@@ -15,7 +15,8 @@ use super::{
 use crate::analysis::{f64s, i64s, strs};
 use crate::calendar::Calendar;
 use crate::dataset::RunDir;
-use crate::model::{State, WaitingOn};
+use crate::dataset::tables::{evidence_column, hours_column};
+use crate::model::{Family, State, WaitingOn};
 use crate::stats;
 
 const KEYS: [&str; 3] = ["scenario", "policy", "platform"];
@@ -219,6 +220,8 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
         "rejections",
         "resubmissions",
         "submitted_at",
+        "bugs_after_release",
+        "fixes_after_release",
         "hotfixes",
         "first_hotfix_hours",
         "restore_hours",
@@ -227,6 +230,7 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
     .map(String::from)
     .to_vec();
     cycle_columns.extend(WaitingOn::ALL.map(|l| format!("hours_{}", l.as_str())));
+    cycle_columns.extend(Family::ALL.map(evidence_column));
     let cycle_columns: Vec<&str> = cycle_columns.iter().map(String::as_str).collect();
     let cycles = scan(runs, "cycles", &cycle_columns, policies)?;
     let segments = scan(
@@ -383,6 +387,10 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
         ("pauses".into(), f("pauses").sum()),
         ("blockers".into(), f("blockers").mean()),
         ("late_bugs".into(), f("late_bugs").mean()),
+        (
+            "after_release".into(),
+            f("bugs_after_release").sum() + f("fixes_after_release").sum(),
+        ),
         ("rejections".into(), f("rejections").sum()),
         (
             "submissions".into(),
@@ -419,6 +427,7 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
     let (p50, p85, p95, mean) = (v("p50")?, v("p85")?, v("p95")?, v("mean")?);
     let (cancelled, paused, pauses) = (v("cancelled")?, v("paused")?, v("pauses")?);
     let open = v("open")?;
+    let after_release = v("after_release")?;
     let (blockers, late, rejections, submissions) = (
         v("blockers")?,
         v("late_bugs")?,
@@ -480,6 +489,7 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
             pauses: count(pauses[i]),
             blockers_per_release: n(blockers[i]),
             late_bugs_per_release: n(late[i]),
+            after_release: count(after_release[i]),
             submissions: subs,
             reviews: 0,
             review_p50_hours: None,
@@ -692,6 +702,8 @@ fn sorted_distributions(by: BTreeMap<Group, Vec<f64>>, order: &Order) -> Vec<(Gr
 fn shipped_of(cycles: LazyFrame, policy: &str, name: &str) -> LazyFrame {
     let mut sel = cols(&TRACK);
     sel.push(col("cycle_hours").alias(name));
+    sel.push(assumed_hours().alias(format!("{name}_assumed")));
+    sel.push(from_a_record().alias(format!("{name}_from_a_record")));
     cycles
         .filter(
             col("policy")
@@ -699,6 +711,36 @@ fn shipped_of(cycles: LazyFrame, policy: &str, name: &str) -> LazyFrame {
                 .and(col("outcome").eq(lit("shipped"))),
         )
         .select(sel)
+}
+
+/// The labels whose time a family's evidence decides (`bug_fix` is the blockers'), as
+/// (label, family); `bake`, `manual_action` and `robot_poll` are the rules' and the policy's.
+fn label_families() -> Vec<(WaitingOn, Family)> {
+    Family::ALL
+        .into_iter()
+        .flat_map(|f| f.gates().iter().map(move |g| (WaitingOn::for_gate(g), f)))
+        .collect()
+}
+
+/// A track's hours on labels whose evidence it lacks: decided by drawn or absent families,
+/// and `unknown`.
+fn assumed_hours() -> Expr {
+    label_families().into_iter().fold(
+        col(hours_column(WaitingOn::Unknown).as_str()),
+        |acc, (l, f)| {
+            acc + when(col(evidence_column(f).as_str()).eq(lit("recorded")))
+                .then(lit(0.0))
+                .otherwise(col(hours_column(l).as_str()))
+        },
+    )
+}
+
+/// Whether a track's world comes from a record: some family recorded or absent (a replay),
+/// rather than every family drawn (a simulation).
+fn from_a_record() -> Expr {
+    Family::ALL.into_iter().fold(lit(false), |acc, f| {
+        acc.or(col(evidence_column(f).as_str()).neq(lit("drawn")))
+    })
 }
 
 /// Track-cycles shipped under both policies, with both cycle times, in track order.
@@ -724,23 +766,34 @@ fn paired_savings(
     let (s, f) = (strs(df, "scenario")?, strs(df, "platform")?);
     let (seed, version) = (i64s(df, "seed")?, i64s(df, "version")?);
     let (b, o) = (f64s(df, "base_hours")?, f64s(df, "other_hours")?);
+    let (ba, oa) = (
+        f64s(df, "base_hours_assumed")?,
+        f64s(df, "other_hours_assumed")?,
+    );
+    let (base_record, other_record) = (
+        i64s(df, "base_hours_from_a_record")?,
+        i64s(df, "other_hours_from_a_record")?,
+    );
     // The bootstrap's independent unit: the seed, or the version when there is one seed
     // (a replayed log: one recorded season, whose weeks are the units).
     let one_seed = seed.iter().flatten().all(|s| Some(*s) == seed[0]);
     let unit = if one_seed { &version } else { &seed };
     // (scenario, platform) -> unit -> differences
     let mut by: BTreeMap<(String, String), BTreeMap<i64, Vec<f64>>> = BTreeMap::new();
+    // (scenario, platform) -> (sum of the assumed parts, any recorded evidence)
+    let mut assumed: BTreeMap<(String, String), (f64, bool)> = BTreeMap::new();
     for i in 0..s.len() {
         let (Some(b), Some(o), Some(unit)) = (b[i], o[i], unit[i]) else {
             continue;
         };
         let d = b - o;
+        let a = ba[i].unwrap_or(0.0) - oa[i].unwrap_or(0.0);
         for platform in [f[i].as_str(), ALL_PLATFORMS] {
-            by.entry((s[i].clone(), platform.to_string()))
-                .or_default()
-                .entry(unit)
-                .or_default()
-                .push(d);
+            let key = (s[i].clone(), platform.to_string());
+            let e = assumed.entry(key.clone()).or_default();
+            e.0 += a;
+            e.1 |= base_record[i].unwrap_or(0) != 0 || other_record[i].unwrap_or(0) != 0;
+            by.entry(key).or_default().entry(unit).or_default().push(d);
         }
     }
     let mut rows = vec![];
@@ -752,17 +805,27 @@ fn paired_savings(
             .map(|v| (v.iter().sum(), v.len()))
             .collect();
         let ci = stats::bootstrap_mean_ci95(&clusters, &format!("{scenario}/{other}/{platform}"));
+        let mean = stats::mean(&all);
+        let split = match (assumed.get(&(scenario.clone(), platform.clone())), mean) {
+            (Some((sum, true)), Some(mean)) => {
+                let a = sum / all.len() as f64;
+                (Some(mean - a), Some(a))
+            }
+            _ => (None, None),
+        };
         rows.push(SavingRow {
             scenario: scenario.clone(),
             baseline: baseline.to_string(),
             policy: other.to_string(),
             platform: platform.clone(),
             pairs: all.len() as u64,
-            saving_mean_hours: stats::mean(&all),
+            saving_mean_hours: mean,
             saving_p50_hours: stats::quantile(&all, 0.5),
             saving_p90_hours: stats::quantile(&all, 0.9),
             saving_ci95_low_hours: ci.map(|c| c.0),
             saving_ci95_high_hours: ci.map(|c| c.1),
+            saving_recorded_hours: split.0,
+            saving_assumed_hours: split.1,
         });
         let group = Group {
             scenario,

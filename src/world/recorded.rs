@@ -320,6 +320,7 @@ impl TrackWorld {
         if silent {
             world.silent = families.complement();
         }
+        world.recorded_families = families;
         world.recorded = Some(Box::new(Overlay {
             gaps,
             builds: queue(has(Family::Builds), &rec.builds),

@@ -2,7 +2,7 @@
 //! `recorded` policy) and re-runs its world under other policies; bad logs are refused with
 //! the line and the reason.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
@@ -42,8 +42,10 @@ fn replay(log: &Path, out: &Path, policies: &[&str]) {
 }
 
 /// The Parquet files of `dir` under policy `policy`, keyed by table and file name, decoded
-/// without their `policy` column: the one column in which a simulation and its replay (as
-/// it happened, or under the same policy's rules) may differ.
+/// without their `policy` and `evidence_*` columns: the columns in which a simulation and
+/// its replay (as it happened, or under the same policy's rules) may differ (a replay's
+/// evidence is recorded, a simulation's drawn: [`evidence_says_where_each_family_came_from`]
+/// checks those).
 fn tables(dir: &Path, policy: &str) -> BTreeMap<PathBuf, Vec<arrow_array::RecordBatch>> {
     let part = format!("policy={policy}");
     files(dir)
@@ -58,7 +60,10 @@ fn tables(dir: &Path, policy: &str) -> BTreeMap<PathBuf, Vec<arrow_array::Record
                 .map(|b| {
                     let b = b.unwrap();
                     let keep: Vec<usize> = (0..b.num_columns())
-                        .filter(|&i| b.schema().field(i).name() != "policy")
+                        .filter(|&i| {
+                            let name = b.schema().field(i).name().clone();
+                            name != "policy" && !name.starts_with("evidence_")
+                        })
                         .collect();
                     b.project(&keep).unwrap()
                 })
@@ -151,8 +156,19 @@ fn a_counterfactual_replay_is_the_simulation_of_that_policy() {
         ];
         report_json(dir, &args)["savings"].clone()
     };
-    let (a, b) = (saving(&sim), saving(&rep));
+    let (a, mut b) = (saving(&sim), saving(&rep));
     assert!(a.as_array().is_some_and(|s| !s.is_empty()), "{a}");
+    // The replay's savings are split into recorded and assumed parts (a simulated log
+    // records every family, so nothing is assumed); the simulation's are not split.
+    for row in b.as_array_mut().unwrap() {
+        assert_eq!(row["saving_assumed_hours"], 0.0, "{row}");
+        assert_eq!(
+            row["saving_recorded_hours"], row["saving_mean_hours"],
+            "{row}"
+        );
+        row["saving_assumed_hours"] = serde_json::Value::Null;
+        row["saving_recorded_hours"] = serde_json::Value::Null;
+    }
     assert_eq!(a, b);
 }
 
@@ -401,6 +417,159 @@ fn after_the_release_only_hotfix_rows_are_accepted() {
     assert!(refused(&early).contains(
         "point_release while the track is submitted: hotfixes and point releases follow the release"
     ));
+}
+
+/// Checks: a counterfactual keeps every recorded event. A history whose blocker was found
+/// (and a commit landed) a week after the cut ships sooner under the robot and a manual
+/// policy: the bug and the fix then fall after their release and are counted
+/// (`bugs_after_release`, `fixes_after_release`), so per policy the bugs in (1) equal
+/// blockers + late bugs + bugs after release, and the fixes in (1) equal fixes landed + fixes
+/// after release. Fails if a counterfactual dropped them silently (the old behaviour) or
+/// counted one twice.
+#[test]
+fn a_counterfactual_keeps_every_recorded_fix_and_bug() {
+    let log = "\
+ts,version,platform,kind,ref,value
+2026-01-09T10:00:00+01:00,0,android,branch_cut,,
+2026-01-16T10:00:00+01:00,0,android,blocker_opened,bug-1,
+2026-01-16T11:00:00+01:00,0,android,fix_landed,c0ffee,
+2026-01-16T15:00:00+01:00,0,android,blocker_fixed,bug-1,
+2026-01-19T10:00:00+01:00,0,android,rollout,manual,100
+";
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("late.csv");
+    std::fs::write(&path, log).unwrap();
+    let out = tmp.path().join("out");
+    conductor()
+        .arg("replay")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let df = crate::dataset::read(
+        &out,
+        "cycles",
+        &[
+            "policy",
+            "outcome",
+            "blockers",
+            "late_bugs",
+            "bugs_after_release",
+            "fixes_landed",
+            "fixes_after_release",
+        ],
+    );
+    let int = |name: &str| crate::dataset::i64s(&df, name);
+    let policies = crate::dataset::strs(&df, "policy");
+    assert_eq!(policies.len(), 4, "{policies:?}");
+    let mut after = 0;
+    for (i, policy) in policies.iter().enumerate() {
+        assert_eq!(
+            crate::dataset::strs(&df, "outcome")[i],
+            "shipped",
+            "{policy}"
+        );
+        let bugs = int("blockers")[i].unwrap()
+            + int("late_bugs")[i].unwrap()
+            + int("bugs_after_release")[i].unwrap();
+        let fixes = int("fixes_landed")[i].unwrap() + int("fixes_after_release")[i].unwrap();
+        assert_eq!((bugs, fixes), (1, 1), "{policy}: count in = count out");
+        after += int("bugs_after_release")[i].unwrap();
+    }
+    // The history itself found its bug before its release; the robot ships before it.
+    let robot = policies.iter().position(|p| p == "robot").unwrap();
+    assert_eq!(int("bugs_after_release")[robot], Some(1));
+    assert_eq!(int("fixes_after_release")[robot], Some(1));
+    let recorded = policies.iter().position(|p| p == "recorded").unwrap();
+    assert_eq!(int("bugs_after_release")[recorded], Some(0));
+    assert!(after >= 1);
+    // The report counts them.
+    conductor()
+        .arg("report")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("after release"));
+}
+
+/// Checks: the `cycles` table says where each evidence family came from: every family
+/// `drawn` in a simulation; replaying the sample log (which records every family), `recorded`
+/// under every policy; a log of cuts and releases only, `absent` replayed as recorded and
+/// `drawn` in a counterfactual. Fails if provenance were lost, or a counterfactual's drawn
+/// families passed for recorded ones.
+#[test]
+fn evidence_says_where_each_family_came_from() {
+    let tmp = tempfile::tempdir().unwrap();
+    let families = [
+        "blockers",
+        "builds",
+        "metrics",
+        "signoff",
+        "usage",
+        "reviews",
+        "rollout_checks",
+    ];
+    let columns: Vec<String> = families.iter().map(|f| format!("evidence_{f}")).collect();
+    let mut wanted: Vec<&str> = vec!["policy"];
+    wanted.extend(columns.iter().map(String::as_str));
+    let evidence = |dir: &Path| -> BTreeMap<String, BTreeSet<String>> {
+        let df = crate::dataset::read(dir, "cycles", &wanted);
+        let policies = crate::dataset::strs(&df, "policy");
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for c in &columns {
+            for (p, v) in policies.iter().zip(crate::dataset::strs(&df, c)) {
+                out.entry(p.clone()).or_default().insert(v);
+            }
+        }
+        out
+    };
+    let sim = tmp.path().join("sim");
+    conductor()
+        .args(["simulate", "--seeds", "2", "--weeks", "2", "--out"])
+        .arg(&sim)
+        .assert()
+        .success();
+    for (p, values) in evidence(&sim) {
+        assert_eq!(values, BTreeSet::from(["drawn".to_string()]), "{p}");
+    }
+    let sample = tmp.path().join("sample");
+    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-events.csv");
+    replay(&log, &sample, &[]);
+    for (p, values) in evidence(&sample) {
+        assert_eq!(values, BTreeSet::from(["recorded".to_string()]), "{p}");
+    }
+    let cuts = tmp.path().join("cuts.csv");
+    std::fs::write(
+        &cuts,
+        "ts,version,platform,kind,ref,value\n\
+         2026-01-09T10:00:00+01:00,1.0,android,branch_cut,,\n\
+         2026-01-14T10:00:00+01:00,1.0,android,rollout,manual,100\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("cuts");
+    replay(&cuts, &out, &[]);
+    for (p, values) in evidence(&out) {
+        let expected = if p == "recorded" { "absent" } else { "drawn" };
+        assert_eq!(values, BTreeSet::from([expected.to_string()]), "{p}");
+    }
+    // Its report splits the saving and says it rests on the scenario.
+    let report = conductor().arg("report").arg(&out).output().unwrap();
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert!(text.contains("assumed h"), "{text}");
+    assert!(
+        text.contains("so every saving against it rests on the scenario's assumptions"),
+        "{text}"
+    );
+    let json = report_json(&out, &[]);
+    for row in json["savings"].as_array().unwrap() {
+        let (mean, rec, ass) = (
+            row["saving_mean_hours"].as_f64().unwrap(),
+            row["saving_recorded_hours"].as_f64().unwrap(),
+            row["saving_assumed_hours"].as_f64().unwrap(),
+        );
+        assert!((rec + ass - mean).abs() < 0.051, "{row}: the parts add up");
+    }
 }
 
 fn refused(text: &str) -> String {
