@@ -205,7 +205,7 @@ impl Repository {
         ) {
             Ok(text) => text,
             Err(ImportError::Git { message, .. }) => {
-                return Err(refuse(format!("not a git repository ({message})")));
+                return Err(refuse(format!("not a git repository (git: {message})")));
             }
             Err(e) => return Err(e),
         };

@@ -239,6 +239,9 @@ fn moment(text: &str, zone: Option<&jiff::tz::TimeZone>) -> Result<Moment, Strin
     {
         return Ok(m);
     }
+    if !text.contains(':') {
+        return Err("not a time: a date without its time of day".into());
+    }
     let civil: DateTime = text.replacen(' ', "T", 1).parse().map_err(|_| {
         "not a time (RFC 3339 with an offset, or YYYY-MM-DD HH:MM[:SS] with csv.time_zone)"
             .to_string()

@@ -180,13 +180,18 @@ pub fn import(path: &Path, convention: &Convention) -> Result<Imported, ImportEr
 
 /// The error for a repository no ref of which the convention knows (exit 2).
 fn no_match(path: &Path, convention: &Convention, repo: &Repository) -> ImportError {
-    let mut names: Vec<&str> = repo.tags.iter().map(|t| t.name.as_str()).collect();
-    names.sort_unstable();
-    let tags = if names.is_empty() {
+    // The latest tags first: what the team tags today.
+    let mut latest: Vec<&Ref> = repo.tags.iter().collect();
+    latest.sort_by(|a, b| (b.at.at, &a.name).cmp(&(a.at.at, &b.name)));
+    let tags = if latest.is_empty() {
         "it has no tags".to_string()
     } else {
-        let shown: Vec<&str> = names.iter().rev().take(EXAMPLES).copied().collect();
-        format!("its tags include {}", shown.join(", "))
+        let shown: Vec<&str> = latest
+            .iter()
+            .take(EXAMPLES)
+            .map(|t| t.name.as_str())
+            .collect();
+        format!("its latest tags are {}", shown.join(", "))
     };
     ImportError::Repository {
         repo: path.to_path_buf(),
