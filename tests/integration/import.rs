@@ -663,6 +663,22 @@ fn no_matching_refs_no_repository_and_no_git_are_errors() {
     );
     assert!(!tmp.path().join("out.csv").exists());
 
+    let err = import_fails(
+        tmp.path(),
+        &[
+            "git",
+            "woo",
+            "--preset",
+            "release-branches",
+            "--main",
+            "trunk",
+        ],
+    );
+    assert!(
+        err.contains("error: woo: no branch \"trunk\" (the main line asked for)"),
+        "{err}"
+    );
+
     std::fs::create_dir(tmp.path().join("plain")).unwrap();
     let err = import_fails(tmp.path(), &["git", "plain", "--preset", "trunk"]);
     // The temporary directory is in no repository, so git finds none above it either.
