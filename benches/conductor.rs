@@ -20,6 +20,7 @@ use parquet::arrow::ArrowWriter;
 
 use conductor::dataset::{self, Options, RunSpec, Shard, tables};
 use conductor::engine::{self, Detail, RunResult};
+use conductor::model::VersionLabels;
 use conductor::plot::style::ChartSet;
 use conductor::report;
 use conductor::scenario::Scenario;
@@ -63,10 +64,10 @@ fn part_batches(sc: &Scenario, seeds: std::ops::Range<u64>) -> [RecordBatch; 4] 
         .map(|s| engine::run(sc, p, SeasonWorld::synthetic(sc, s, WEEKS), Detail::Full))
         .collect();
     [
-        tables::snapshots(sc, &runs).expect("snapshots batch"),
-        tables::transitions(sc, &runs).expect("transitions batch"),
-        tables::segments(sc, &runs).expect("segments batch"),
-        tables::cycles(sc, &runs).expect("cycles batch"),
+        tables::snapshots(sc, &VersionLabels::default(), &runs).expect("snapshots batch"),
+        tables::transitions(sc, &VersionLabels::default(), &runs).expect("transitions batch"),
+        tables::segments(sc, &VersionLabels::default(), &runs).expect("segments batch"),
+        tables::cycles(sc, &VersionLabels::default(), &runs).expect("cycles batch"),
     ]
 }
 

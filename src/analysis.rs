@@ -67,9 +67,9 @@ pub fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>, ScanError> {
 /// One row per track-cycle of `run`: (policy, platform, seed, version, cycle hours).
 pub type CycleSample = (String, String, u64, u32, Option<f64>);
 
-/// Every settled track-cycle of `run` (shipped or cancelled; the open ones, still in
-/// progress, are left out), for `conductor check`.
-pub fn cycle_samples(run: &RunDir) -> Result<Vec<CycleSample>, ScanError> {
+/// Every settled track-cycle of `run` (shipped or cancelled), for `conductor check`, and the
+/// policy of each open one (still in progress), left out.
+pub fn cycle_samples(run: &RunDir) -> Result<(Vec<CycleSample>, Vec<String>), ScanError> {
     let df = scan::read_table(
         std::slice::from_ref(run),
         "cycles",
@@ -87,7 +87,11 @@ pub fn cycle_samples(run: &RunDir) -> Result<Vec<CycleSample>, ScanError> {
     let (policy, platform) = (strs(&df, "policy")?, strs(&df, "platform")?);
     let (seed, version) = (i64s(&df, "seed")?, i64s(&df, "version")?);
     let hours = f64s(&df, "cycle_hours")?;
-    Ok((0..df.height())
+    let open = (0..df.height())
+        .filter(|&i| outcome[i] == "open")
+        .map(|i| policy[i].clone())
+        .collect();
+    let settled = (0..df.height())
         .filter(|&i| outcome[i] != "open")
         .map(|i| {
             (
@@ -98,5 +102,6 @@ pub fn cycle_samples(run: &RunDir) -> Result<Vec<CycleSample>, ScanError> {
                 hours[i],
             )
         })
-        .collect())
+        .collect();
+    Ok((settled, open))
 }

@@ -9,10 +9,12 @@
 pub mod baseline;
 mod format;
 pub mod metrics;
+pub mod window;
 
 pub use baseline::{Baseline, BaselineError};
 pub use format::{Format, render};
 pub use metrics::{Metric, Sample};
+pub use window::{Window, WindowSpec};
 
 /// What the checked input was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +169,14 @@ pub struct Outcome {
     pub confidence: f64,
     /// Seeds behind the figures (1 for a log).
     pub seeds: u64,
+    /// Track-cycles judged (shipped or cancelled).
+    pub track_cycles: usize,
+    /// Track-cycles still in progress at the end (open, right-censored): left out, counted.
+    pub open_excluded: usize,
+    /// For an event log: the recorded track-cycles checked.
+    pub window: Option<Window>,
+    /// The window the baseline was written from, when it records one.
+    pub baseline_window: Option<Window>,
     /// One result per limit and (policy, platform) it applies to, in the baseline's order.
     pub results: Vec<CheckResult>,
 }

@@ -50,6 +50,8 @@ impl Light {
 pub struct TrackView {
     /// Version number in the season.
     pub version: u32,
+    /// Its label (`8.9.2`; a simulated version's is its number).
+    pub version_label: String,
     /// Platform name.
     pub platform: String,
     /// State.
@@ -123,8 +125,8 @@ impl std::str::FromStr for At {
 pub struct Query {
     /// The moment; rounded down to its five-minute tick.
     pub at: At,
-    /// Only this version (default: every version live at the tick).
-    pub version: Option<u32>,
+    /// Only this version, by label (default: every version live at the tick).
+    pub version: Option<String>,
     /// The policy (default: the run's first).
     pub policy: Option<String>,
     /// The seed (default: the run's first).
@@ -243,8 +245,15 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
         let mut tracks = Vec::new();
         for batch in reader {
             let batch = batch.map_err(|e| parquet_error(&path, e))?;
-            collect_rows(&batch, seed, at_ms, query.version, &needed, &mut tracks)
-                .map_err(|reason| DatasetError::NotARun(path.clone(), reason))?;
+            collect_rows(
+                &batch,
+                seed,
+                at_ms,
+                query.version.as_deref(),
+                &needed,
+                &mut tracks,
+            )
+            .map_err(|reason| DatasetError::NotARun(path.clone(), reason))?;
         }
         Ok((first_last, tracks))
     })?;
@@ -255,6 +264,7 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
             at,
             what: query
                 .version
+                .as_ref()
                 .map_or("no release".into(), |v| format!("version {v} is not")),
             seed,
             policy,
@@ -305,7 +315,7 @@ fn collect_rows(
     batch: &RecordBatch,
     seed: u64,
     at_ms: i64,
-    version: Option<u32>,
+    version: Option<&str>,
     needed: &dyn Fn(State) -> crate::model::GateSet,
     out: &mut Vec<TrackView>,
 ) -> Result<(), String> {
@@ -319,7 +329,8 @@ fn collect_rows(
             .as_string_opt::<i32>()
             .ok_or_else(|| format!("{name} is not a string"))
     };
-    let (platform, state, waiting, status) = (
+    let (label, platform, state, waiting, status) = (
+        strings("version_label")?,
         strings("platform")?,
         strings("state")?,
         strings("waiting_on")?,
@@ -352,7 +363,7 @@ fn collect_rows(
         if seeds.value(i) != seed || ts.value(i) != at_ms {
             continue;
         }
-        if version.is_some_and(|v| crate::files::parquet::version_column(v) != versions.value(i)) {
+        if version.is_some_and(|v| v != label.value(i)) {
             continue;
         }
         let state_name = state.value(i);
@@ -377,6 +388,7 @@ fn collect_rows(
             .collect();
         out.push(TrackView {
             version: count(versions.value(i)),
+            version_label: label.value(i).to_string(),
             platform: platform.value(i).to_string(),
             state: state_name.to_string(),
             waiting_on: waiting.value(i).to_string(),

@@ -53,6 +53,7 @@ pub use read::RunDir;
 use crate::engine::{self, Detail, RunResult};
 use crate::files::parquet::write_parquet;
 use crate::files::{atomic_write, sha256_hex};
+use crate::model::VersionLabels;
 use crate::progress::{Job, Progress};
 #[cfg(test)]
 use crate::scenario::Scenario;
@@ -64,7 +65,7 @@ use crate::world::SeasonWorld;
 use crate::world::recorded::RecordedSeason;
 
 /// Version of the tables' schemas; bumped whenever a column changes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Seeds per part file.
 pub const SEEDS_PER_PART: u64 = 8;
@@ -326,10 +327,20 @@ pub enum Source<'a> {
         seasons: &'a [RecordedSeason],
         /// The log, for the manifest.
         log: EventLogSource,
+        /// The labels of its versions.
+        labels: &'a VersionLabels,
     },
 }
 
 impl RunSpec<'_> {
+    /// The labels of the run's versions: a log's, or the numbers of a simulated season.
+    pub fn labels(&self) -> VersionLabels {
+        match &self.source {
+            Source::Synthetic => VersionLabels::default(),
+            Source::Recorded { labels, .. } => (*labels).clone(),
+        }
+    }
+
     /// The run of `policy` (an index into the sweep's policies) and `seed`.
     pub fn run_one(&self, policy: usize, seed: u64) -> RunResult {
         let sw = &self.sweep;
@@ -582,11 +593,12 @@ fn write_part(
         });
     }
     let name = part.file_name();
+    let labels = spec.labels();
     let batches = [
-        ("snapshots", tables::snapshots(sc, &runs)),
-        ("transitions", tables::transitions(sc, &runs)),
-        ("segments", tables::segments(sc, &runs)),
-        ("cycles", tables::cycles(sc, &runs)),
+        ("snapshots", tables::snapshots(sc, &labels, &runs)),
+        ("transitions", tables::transitions(sc, &labels, &runs)),
+        ("segments", tables::segments(sc, &labels, &runs)),
+        ("cycles", tables::cycles(sc, &labels, &runs)),
     ];
     drop(runs);
     let mut files = BTreeMap::new();

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::model::{Families, Family, Kind, LogEvent, State};
+use crate::model::{Families, Family, Kind, LogEvent, State, VersionLabels, compare_labels};
 use crate::scenario::Scenario;
-use crate::scenario::limits::MAX_WEEKS;
+use crate::scenario::limits::{MAX_VERSION, MAX_WEEKS};
 
 /// One event of a log, as read.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,8 +35,11 @@ pub struct Row {
     pub ts: Timestamp,
     /// Which history (a simulated season's seed); 0 when the log has no `seed` column.
     pub seed: u64,
-    /// The version.
+    /// The version's number: its label's when every label of the log is a whole number,
+    /// else its place in the order of the cuts (set by [`Log::validate`]).
     pub version: u32,
+    /// The version's label, as the log spells it (`8.9.2`, `v104.0.0`, `612`).
+    pub label: String,
     /// The platform.
     pub platform: String,
     /// What happened.
@@ -84,6 +87,17 @@ pub enum LogError {
     /// Nothing to replay.
     #[error("{}: no events (an event log needs at least one branch_cut)", .0.display())]
     Empty(PathBuf),
+    /// `--lenient` skipped every row: nothing is left, and these are why (the first
+    /// [`MAX_LISTED_ROWS`]).
+    #[error("{}", all_skipped_message(file, rows, *total))]
+    AllSkipped {
+        /// The log.
+        file: PathBuf,
+        /// The first rows skipped, in line order.
+        rows: Vec<Skipped>,
+        /// Rows skipped, every row of the log.
+        total: usize,
+    },
     /// The log could not be written (`simulate --event-log`; the cause, naming the file,
     /// is the error's source).
     #[error("cannot write the event log")]
@@ -137,6 +151,21 @@ fn rows_message(file: &Path, rows: &[Skipped], total: usize) -> String {
     s
 }
 
+fn all_skipped_message(file: &Path, rows: &[Skipped], total: usize) -> String {
+    let file = file.display();
+    let mut s = format!(
+        "{file}: --lenient skipped all {total} rows, so nothing is left to read; the reasons:"
+    );
+    for r in rows {
+        s.push_str(&format!("\n{file}:{}: {}", r.line, r.reason));
+    }
+    let more = total - rows.len();
+    if more > 0 {
+        s.push_str(&format!("\n… and {more} more"));
+    }
+    s
+}
+
 /// A row `--lenient` skipped, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -171,6 +200,8 @@ pub struct Log {
     pub recorded_states: Vec<State>,
     /// Rows skipped under `--lenient`.
     pub skipped: Vec<Skipped>,
+    /// The versions' labels, by number.
+    pub labels: VersionLabels,
     /// Rows read.
     pub rows: usize,
     /// SHA-256 of the bytes read, lower-case hex (empty for rows checked without a file).
@@ -201,6 +232,16 @@ impl Log {
         skipped.sort_by_key(|s| s.line);
         log.skipped = skipped;
         log.sha256 = sha256;
+        if log.seeds.is_empty() && !log.skipped.is_empty() {
+            let total = log.skipped.len();
+            let mut rows = log.skipped;
+            rows.truncate(MAX_LISTED_ROWS);
+            return Err(LogError::AllSkipped {
+                file: path.to_path_buf(),
+                rows,
+                total,
+            });
+        }
         if log.seeds.is_empty() {
             return Err(LogError::Empty(path.to_path_buf()));
         }
@@ -240,6 +281,7 @@ impl Log {
                 r.platform.push_str(p);
             }
         }
+        let (labels, mut rows) = number_versions(rows);
         let mut families = Families::default();
         let mut recorded_states = Vec::new();
         for r in &rows {
@@ -306,10 +348,55 @@ impl Log {
             families,
             recorded_states,
             skipped,
+            labels,
             rows: total,
             sha256: String::new(),
         })
     }
+}
+
+/// Numbers the versions of `rows` by their labels: every label a whole number (up to
+/// [`MAX_VERSION`]) keeps its number (`0012` is 12); otherwise the versions are numbered 1, 2,
+/// … in the order of their first start (`branch_cut` or `cycle_started`, on any seed or
+/// platform), versions never started after those, and versions that start at one instant in
+/// version order ([`compare_labels`]).
+fn number_versions(mut rows: Vec<Row>) -> (VersionLabels, Vec<Row>) {
+    let numeric = |l: &str| l.parse::<u32>().ok().filter(|v| *v <= MAX_VERSION);
+    let mut labels = BTreeMap::new();
+    if rows.iter().all(|r| numeric(&r.label).is_some()) {
+        for r in &mut rows {
+            r.version = numeric(&r.label).unwrap_or_default();
+            r.label = r.version.to_string();
+            labels.insert(r.version, r.label.clone());
+        }
+        return (VersionLabels::new(labels), rows);
+    }
+    let mut first: BTreeMap<&str, Option<jiff::Timestamp>> = BTreeMap::new();
+    for r in &rows {
+        let start = matches!(r.kind, Kind::BranchCut | Kind::CycleStarted).then_some(r.ts);
+        let e = first.entry(r.label.as_str()).or_insert(start);
+        *e = match (*e, start) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    let mut order: Vec<(&str, Option<jiff::Timestamp>)> = first.into_iter().collect();
+    // Started versions by their start (`None` sorts first, so it is flipped to sort last).
+    order.sort_by(|(a, ta), (b, tb)| {
+        (ta.is_none(), ta)
+            .cmp(&(tb.is_none(), tb))
+            .then_with(|| compare_labels(a, b))
+    });
+    let numbers: BTreeMap<String, u32> = order
+        .iter()
+        .zip(1u32..)
+        .map(|((l, _), n)| (l.to_string(), n))
+        .collect();
+    for r in &mut rows {
+        r.version = numbers[&r.label];
+    }
+    labels.extend(numbers.into_iter().map(|(l, n)| (n, l)));
+    (VersionLabels::new(labels), rows)
 }
 
 mod validate {
@@ -390,14 +477,14 @@ mod validate {
             {
                 return Err(format!(
                     "{} more than {MAX_TRACK_DAYS} days after the branch_cut of version {} on {} (line {}): a track's events lie within {MAX_TRACK_DAYS} days of its cut",
-                    row.kind, row.version, row.platform, self.rows[0].line
+                    row.kind, row.label, row.platform, self.rows[0].line
                 ));
             }
             let Some(state) = self.state else {
                 if !matches!(row.kind, Kind::BranchCut | Kind::CycleStarted) {
                     return Err(format!(
                         "{} before the branch_cut of version {} on {} (every track starts with its branch_cut, or cycle_started without a release branch)",
-                        row.kind, row.version, row.platform
+                        row.kind, row.label, row.platform
                     ));
                 }
                 self.accept(row, State::Branched);

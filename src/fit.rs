@@ -19,9 +19,11 @@ mod format;
 pub mod mle;
 mod optimise;
 pub mod scenario_file;
+pub mod self_check;
 pub mod special;
 
 pub use format::{Format, Printout, Source, comment, render};
+pub use self_check::{Verdict, self_check};
 
 use crate::dist::Dist;
 use crate::eventlog::Log;
@@ -29,6 +31,7 @@ use crate::model::{Families, Family, Kind};
 use crate::scenario::Scenario;
 use crate::world::recorded::{RecordedSeason, RecordedTrack};
 use jiff::Timestamp;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mle::{CountFit, DurationFit, RateFit, Unfit};
 
@@ -259,6 +262,8 @@ struct Pooled {
     teams: u64,
     signoff_effort: Sample,
     build_duration: Sample,
+    /// Builds whose `build_finished` row carries no duration (left out of the fit).
+    builds_untimed: usize,
     builds_failed: u64,
     builds: u64,
     crash_rate: Vec<f64>,
@@ -273,7 +278,9 @@ struct Pooled {
 }
 
 impl Pooled {
-    fn add(&mut self, platform: usize, t: &RecordedTrack) {
+    /// Adds track `t` of `platform`; `timed[k]` says whether its k-th `build_finished` row
+    /// carries the build's duration (its `value`).
+    fn add(&mut self, platform: usize, t: &RecordedTrack, timed: &[bool]) {
         for r in &t.reviews {
             self.review_latency[platform].push_watched(
                 r.latency,
@@ -304,8 +311,14 @@ impl Pooled {
         for e in &t.signoff_efforts {
             self.signoff_effort.push(*e, HOUR);
         }
-        for b in &t.builds {
-            self.build_duration.push(b.duration, MINUTE);
+        for (k, b) in t.builds.iter().enumerate() {
+            // A build without its own duration is given the time since the previous build
+            // or commit when replayed; that gap is the team's pace, not a build's length.
+            if timed.get(k).copied().unwrap_or(false) {
+                self.build_duration.push(b.duration, MINUTE);
+            } else {
+                self.builds_untimed += 1;
+            }
             if b.duration.is_some() {
                 self.builds += 1;
                 self.builds_failed += u64::from(b.failed);
@@ -355,21 +368,23 @@ pub fn fit(
         rejections: vec![(0, 0); platforms],
         ..Pooled::default()
     };
+    let timed = timed_builds(log);
     let mut tracks = 0;
     for season in seasons {
         for (i, t) in season.tracks.iter().enumerate() {
             if let Some(t) = t {
                 tracks += 1;
-                pooled.add(i % platforms, t);
+                let version = season.versions.get(i / platforms.max(1)).copied();
+                let key = (season.seed, version.unwrap_or(0), i % platforms.max(1));
+                let timed = timed.get(&key).map_or(&[][..], Vec::as_slice);
+                pooled.add(i % platforms, t, timed);
             }
         }
     }
-    let has_requirements = log
-        .seeds
-        .values()
-        .flatten()
-        .flat_map(|t| &t.rows)
-        .any(|r| r.kind == Kind::SignoffRequired);
+    let rows = || log.seeds.values().flatten().flat_map(|t| &t.rows);
+    let kinds: BTreeSet<Kind> = rows().map(|r| r.kind).collect();
+    let has_requirements = kinds.contains(&Kind::SignoffRequired);
+    let has_opt_outs = rows().any(|r| r.kind == Kind::SignoffRequired && r.value == Some(0.0));
 
     let families = log.families;
     let missing = |needed: &[Family]| -> Option<String> {
@@ -403,9 +418,39 @@ pub fn fit(
     let requirements_missing = missing(&[Family::Signoff]).or_else(|| {
         (!has_requirements).then(|| "the log has no signoff_required events".to_string())
     });
+    // A rate is fitted only where the log records its "yes" at least once: a log that never
+    // shows a kind cannot be told from one that does not record it, and a rate of 0 written
+    // from that silence would make the simulation never do it.
+    let never = |kind: Kind, what: &str| -> Option<String> {
+        (!kinds.contains(&kind)).then(|| {
+            format!("the log has no {kind} events; a rate of 0 would rest on the absence of {what} alone")
+        })
+    };
+    let opt_outs_missing = requirements_missing.clone().or_else(|| {
+        (!has_opt_outs).then(|| {
+            "the log has no signoff_required rows with value 0; an opt-out rate of 0 would rest on \
+             their absence alone"
+                .to_string()
+        })
+    });
+    // Builds whose rows carry no duration are not build times (see `Pooled::add`).
+    let build_times_missing = missing(&[Family::Builds]).or_else(|| {
+        (pooled.build_duration.values.is_empty() && pooled.builds_untimed > 0).then(|| {
+            format!(
+                "none of the log's {} build_finished rows carries a duration (value); the time \
+                 between builds is not a build's",
+                pooled.builds_untimed
+            )
+        })
+    });
 
-    let incident_quantities =
-        incident_quantities(w, missing(&[Family::RolloutChecks]), &pooled, level);
+    let incident_quantities = incident_quantities(
+        w,
+        missing(&[Family::RolloutChecks])
+            .or_else(|| never(Kind::IncidentOpened, "severe incidents")),
+        &pooled,
+        level,
+    );
 
     // In scenario-file order.
     let mut q = vec![
@@ -420,7 +465,9 @@ pub fn fit(
                 Some(m) => Outcome::NotRecorded(m),
                 None => match mle::fit_count(&pooled.blockers_per_track, level) {
                     Some(c) => Outcome::Count(c),
-                    None => Outcome::NotFitted(Unfit::TooFew),
+                    None => Outcome::NotFitted(Unfit::TooFew {
+                        n: pooled.blockers_per_track.len(),
+                    }),
                 },
             },
         },
@@ -440,20 +487,21 @@ pub fn fit(
             &[Family::Blockers],
             &pooled.blocker_fix,
         ),
-        duration(
+        duration_quantity(
             "build duration",
             &["world", "builds", "duration_minutes"],
             "minutes, wall clock",
             w.build_duration_minutes,
-            &[Family::Builds],
+            build_times_missing,
             &pooled.build_duration,
+            level,
         ),
         rate(
             "flaky failure",
             &["world", "builds", "flaky_failure"],
             "probability per build",
             w.build_flaky_failure,
-            missing(&[Family::Builds]),
+            missing(&[Family::Builds]).or_else(|| never(Kind::TestsFailed, "test failures")),
             (pooled.builds_failed, pooled.builds),
             pooled.build_duration.cut_off(),
         ),
@@ -462,7 +510,8 @@ pub fn fit(
             &["world", "builds", "crash_rate_percent"],
             "percent of sessions, per passed build",
             w.crash_rate_percent,
-            &[Family::Metrics],
+            // Measured on a build: a metric row belongs to the build just finished.
+            &[Family::Metrics, Family::Builds],
             &Sample {
                 values: pooled.crash_rate.clone(),
                 ..Sample::default()
@@ -483,9 +532,9 @@ pub fn fit(
             n: pooled.signoff_tracks,
             censored: 0,
             base: Value::Integer(i64::from(w.signoff_teams)),
-            outcome: match requirements_missing.clone() {
+            outcome: match requirements_missing {
                 Some(m) => Outcome::NotRecorded(m),
-                None if pooled.signoff_tracks == 0 => Outcome::NotFitted(Unfit::TooFew),
+                None if pooled.signoff_tracks == 0 => Outcome::NotFitted(Unfit::TooFew { n: 0 }),
                 None => Outcome::Maximum(pooled.signoff_teams_max),
             },
         },
@@ -494,7 +543,7 @@ pub fn fit(
             &["world", "signoff", "opt_out"],
             "probability per team",
             w.signoff_opt_out,
-            requirements_missing,
+            opt_outs_missing,
             (pooled.opted_out, pooled.teams),
             0,
         ),
@@ -562,7 +611,7 @@ pub fn fit(
             &["stores", &spec.name, "rejection"],
             "probability per review",
             store.rejection,
-            missing(&[Family::Reviews]),
+            missing(&[Family::Reviews]).or_else(|| never(Kind::ReviewRejected, "rejections")),
             pooled.rejections[p],
             pooled.review_latency[p].cut_off(),
         ));
@@ -574,7 +623,10 @@ pub fn fit(
             &["stores", ALL_STORES, "rejection_fix_effort_hours"],
             "hours, feature-team working time",
             base,
-            missing(&[Family::Reviews, Family::Blockers]),
+            missing(&[Family::Reviews, Family::Blockers]).or_else(|| {
+                (!kinds.contains(&Kind::ReviewRejected))
+                    .then(|| "the log has no review_rejected events".to_string())
+            }),
             &pooled.rejection_fix,
             level,
         ));
@@ -610,8 +662,8 @@ fn incident_quantities(
     let (rate, delay) = match missing {
         Some(m) => (Outcome::NotRecorded(m.clone()), Outcome::NotRecorded(m)),
         None if episodes < mle::MIN_OBSERVATIONS => (
-            Outcome::NotFitted(Unfit::TooFew),
-            Outcome::NotFitted(Unfit::TooFew),
+            Outcome::NotFitted(Unfit::TooFew { n: episodes }),
+            Outcome::NotFitted(Unfit::TooFew { n: seen }),
         ),
         None => match mle::fit_incidents(&pooled.incident_after, &pooled.incident_free, level) {
             Ok(f) => (Outcome::Rate(f.rate), Outcome::Duration(f.delay)),
@@ -619,7 +671,7 @@ fn incident_quantities(
             Err(e) => (
                 match mle::fit_rate(seen as u64, episodes as u64, level) {
                     Some(r) => Outcome::Rate(r),
-                    None => Outcome::NotFitted(Unfit::TooFew),
+                    None => Outcome::NotFitted(Unfit::TooFew { n: episodes }),
                 },
                 Outcome::NotFitted(e),
             ),
@@ -650,6 +702,24 @@ fn incident_quantities(
             outcome: delay,
         },
     ]
+}
+
+/// For each track, keyed by (seed, version, platform index): whether each of its
+/// `build_finished` rows, in order, carries the build's duration (`value`).
+fn timed_builds(log: &Log) -> BTreeMap<(u64, u32, usize), Vec<bool>> {
+    let mut out = BTreeMap::new();
+    for (seed, tracks) in &log.seeds {
+        for t in tracks {
+            let timed: Vec<bool> = t
+                .rows
+                .iter()
+                .filter(|r| r.kind == Kind::BuildFinished)
+                .map(|r| r.value.is_some())
+                .collect();
+            out.insert((*seed, t.version, t.platform), timed);
+        }
+    }
+    out
 }
 
 fn path(parts: &[&str]) -> Vec<String> {
@@ -702,7 +772,7 @@ fn rate_quantity(
         Some(m) => Outcome::NotRecorded(m),
         None => match mle::fit_rate(successes, trials, level) {
             Some(r) => Outcome::Rate(r),
-            None => Outcome::NotFitted(Unfit::TooFew),
+            None => Outcome::NotFitted(Unfit::TooFew { n: trials as usize }),
         },
     };
     let recorded = !matches!(outcome, Outcome::NotRecorded(_));

@@ -9,12 +9,14 @@ mod event;
 mod family;
 mod gate;
 mod state;
+mod version;
 mod waiting;
 
 pub use event::{Kind, LogEvent, Ref};
 pub use family::{Families, Family};
 pub use gate::{Gate, GateSet};
 pub use state::{Actor, State, Step};
+pub use version::{MAX_LABEL_CHARS, VersionLabels, compare_labels, label_error, short_label};
 pub use waiting::WaitingOn;
 
 /// A platform's name, e.g. `android`. The list is the scenario's; any name works.

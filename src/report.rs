@@ -39,8 +39,8 @@ pub struct Options {
     pub baseline: Option<String>,
     /// The seed of the release timeline chart (default: the first run's first seed).
     pub timeline_seed: Option<u64>,
-    /// The version of the release timeline chart (default: 0).
-    pub timeline_version: Option<u32>,
+    /// The version of the release timeline chart, by label (default: the seed's first).
+    pub timeline_version: Option<String>,
 }
 
 /// Errors of `conductor report` (all exit with code 2).
@@ -357,6 +357,8 @@ pub struct Timeline {
     pub seed: u64,
     /// Version.
     pub version: u32,
+    /// Its label (`8.9.2`; a simulated version's is its number).
+    pub version_label: String,
     /// The branch cut, RFC 3339 UTC.
     pub branch_cut: String,
     /// Tracks, by platform then policy.

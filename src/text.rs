@@ -41,6 +41,16 @@ pub fn to_string<E: From<io::Error>>(
     String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e).into())
 }
 
+/// The first `most` of `items` joined with commas, then `…` and how many more, for a message
+/// that names what exists (`1, 2, 3, … 7 more`).
+pub fn list_some(items: &[&str], most: usize) -> String {
+    let shown = items[..items.len().min(most)].join(", ");
+    match items.len().saturating_sub(most) {
+        0 => shown,
+        more => format!("{shown}, … {more} more"),
+    }
+}
+
 /// A table of the text formats: a title, a sentence saying how to read it, and cells
 /// already formatted. Columns from `numeric_from` on are numbers (right-aligned).
 #[derive(Debug, Clone)]
@@ -72,4 +82,13 @@ pub enum Format {
     Markdown,
     /// One self-contained HTML page with tables and inline SVG charts.
     Html,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lists_say_how_many_more() {
+        assert_eq!(super::list_some(&["8.9", "8.10"], 8), "8.9, 8.10");
+        assert_eq!(super::list_some(&["1", "2", "3"], 2), "1, 2, … 1 more");
+    }
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::Side;
 use super::metrics::{Metric, Table};
+use super::window::Window;
 
 /// The default confidence of the intervals.
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
@@ -19,8 +20,21 @@ pub const DEFAULT_SEEDS: u64 = 200;
 struct RawBaseline {
     confidence: Option<f64>,
     seeds: Option<u64>,
+    window: Option<RawWindow>,
     #[serde(default)]
     limit: Vec<RawLimit>,
+}
+
+/// `[window]`: the recorded track-cycles a baseline was written from (see [`Window`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWindow {
+    selection: String,
+    versions: u64,
+    first_version: u32,
+    last_version: u32,
+    first_cut: String,
+    last_cut: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,6 +48,21 @@ struct RawLimit {
     baseline: Option<f64>,
     max_increase: Option<f64>,
     max_decrease: Option<f64>,
+}
+
+/// How [`Baseline::record`] writes a baseline.
+#[derive(Debug, Clone, Copy)]
+pub struct Recording<'a> {
+    /// The `confidence` key.
+    pub confidence: f64,
+    /// The `seeds` key (a scenario input).
+    pub seeds: Option<u64>,
+    /// The recorded track-cycles the values come from (an event-log input).
+    pub window: Option<&'a Window>,
+    /// `max_increase` of every cycle-time limit; `None`: the defaults (5%, p95 10%).
+    pub tolerance: Option<f64>,
+    /// Comment lines on top.
+    pub header: &'a str,
 }
 
 /// One limit of a baseline: a metric, which policy and platform it applies to, and its
@@ -59,6 +88,9 @@ pub struct Baseline {
     pub confidence: f64,
     /// Seeds to simulate a scenario with.
     pub seeds: u64,
+    /// The recorded track-cycles the values were written from (a baseline written from an
+    /// event log); shown beside the checked window, it selects nothing.
+    pub window: Option<Window>,
     /// The limits, in file order.
     pub limits: Vec<Limit>,
 }
@@ -117,9 +149,17 @@ impl Baseline {
     }
 
     /// A baseline recording every figure of `table` as it is today, with default tolerances:
-    /// p50, p85 and mean may grow 5%, p95 10%, and the success rate may fall 2 points.
-    /// Returns TOML text, with `header` as comment lines on top.
-    pub fn record(table: &Table, confidence: f64, seeds: Option<u64>, header: &str) -> String {
+    /// p50, p85 and mean may grow 5%, p95 10% (each `r.tolerance` when given), and the
+    /// success rate may fall 2 points. Returns TOML text, with `r.header` as comment lines
+    /// on top and, for recorded cycles, the window they were taken from.
+    pub fn record(table: &Table, r: &Recording) -> String {
+        let Recording {
+            confidence,
+            seeds,
+            window,
+            tolerance,
+            header,
+        } = *r;
         let mut out = String::new();
         for line in header.lines() {
             let _ = writeln!(out, "# {line}");
@@ -131,6 +171,9 @@ impl Baseline {
         let _ = writeln!(out, "confidence = {confidence}");
         if let Some(seeds) = seeds {
             let _ = writeln!(out, "seeds = {seeds}");
+        }
+        if let Some(w) = window {
+            out.push_str(&w.toml());
         }
         for policy in &table.policies {
             for platform in &table.platforms {
@@ -149,10 +192,10 @@ impl Baseline {
                             let _ = writeln!(out, "at_least = {floor}  # today {value:.4}");
                         }
                         _ => {
-                            let tolerance = if metric == Metric::CycleP95Hours {
-                                0.10
-                            } else {
-                                0.05
+                            let tolerance = match (tolerance, metric) {
+                                (Some(t), _) => t,
+                                (None, Metric::CycleP95Hours) => 0.10,
+                                (None, _) => 0.05,
                             };
                             let _ = writeln!(out, "baseline = {}", (value * 1e4).round() / 1e4);
                             let _ = writeln!(out, "max_increase = {tolerance}");
@@ -188,6 +231,7 @@ fn validate(file: &Path, raw: RawBaseline) -> Result<Baseline, BaselineError> {
             "must be at least 2 (the intervals resample seeds)",
         ));
     }
+    let window = raw.window.map(|w| validate_window(file, w)).transpose()?;
     if raw.limit.is_empty() {
         return Err(invalid(
             "limit".into(),
@@ -267,7 +311,62 @@ fn validate(file: &Path, raw: RawBaseline) -> Result<Baseline, BaselineError> {
         file: file.to_path_buf(),
         confidence,
         seeds,
+        window,
         limits,
+    })
+}
+
+fn validate_window(file: &Path, w: RawWindow) -> Result<Window, BaselineError> {
+    let invalid = |key: &str, value: String, reason: &str| BaselineError::Invalid {
+        file: file.to_path_buf(),
+        key: format!("window.{key}"),
+        value,
+        reason: reason.to_string(),
+    };
+    let cut = |key: &str, text: &str| {
+        text.parse::<jiff::Timestamp>().map_err(|_| {
+            invalid(
+                key,
+                format!("{text:?}"),
+                "must be an instant with an offset, e.g. \"2026-01-09T09:00:00Z\"",
+            )
+        })
+    };
+    let (first_cut, last_cut) = (
+        cut("first_cut", &w.first_cut)?,
+        cut("last_cut", &w.last_cut)?,
+    );
+    if last_cut < first_cut {
+        return Err(invalid(
+            "last_cut",
+            format!("{:?}", w.last_cut),
+            "is before first_cut",
+        ));
+    }
+    if w.last_version < w.first_version {
+        return Err(invalid(
+            "last_version",
+            w.last_version.to_string(),
+            "is below first_version",
+        ));
+    }
+    if w.versions == 0 {
+        return Err(invalid("versions", "0".into(), "must be at least 1"));
+    }
+    if w.selection.trim().is_empty() {
+        return Err(invalid(
+            "selection",
+            "\"\"".into(),
+            "must say how the cycles were chosen (e.g. \"all\", \"last 10 versions\")",
+        ));
+    }
+    Ok(Window {
+        selection: w.selection,
+        versions: usize::try_from(w.versions).unwrap_or(usize::MAX),
+        first_version: w.first_version,
+        last_version: w.last_version,
+        first_cut,
+        last_cut,
     })
 }
 
@@ -318,5 +417,24 @@ mod tests {
             err("[[limit]]\nmetric = \"success_rate\"\nat_leest = 0.9\n").contains("unknown field")
         );
         assert!(err("").contains("no [[limit]]"));
+        let limit = "[[limit]]\nmetric = \"success_rate\"\nat_least = 0.9\n";
+        let window = |body: &str| format!("[window]\n{body}\n{limit}");
+        let full = "selection = \"last 8 versions\"\nversions = 8\nfirst_version = 412\n\
+                    last_version = 419\nfirst_cut = \"2026-01-09T09:00:00Z\"\n\
+                    last_cut = \"2026-02-27T09:00:00Z\"";
+        let b = parse(&window(full)).unwrap();
+        assert_eq!(b.window.unwrap().versions, 8);
+        assert!(
+            err(&window(&full.replace("2026-02-27T09:00:00Z", "February")))
+                .contains("window.last_cut = \"February\": must be an instant")
+        );
+        assert!(
+            err(&window(
+                &full.replace("last_version = 419", "last_version = 400")
+            ))
+            .contains("window.last_version = 400: is below first_version")
+        );
+        assert!(err(&window(&format!("{full}\nweeks = 3"))).contains("unknown field"));
+        assert!(err(&window("selection = \"all\"")).contains("missing field"));
     }
 }

@@ -13,6 +13,7 @@ use std::io;
 
 use super::{CheckResult, Outcome, Side, Status, fmt};
 use crate::text::Render;
+use crate::text::number::plural;
 
 /// The output formats of `conductor check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +127,23 @@ fn margin(r: &CheckResult) -> String {
     }
 }
 
+/// What the figures rest on, for the table and the Markdown: the track-cycles judged and the
+/// open ones left out, and for a log the window checked and the baseline's.
+fn judged(outcome: &Outcome) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{} judged (shipped or cancelled); {} still open at the end, left out",
+        plural(outcome.track_cycles as u64, "track-cycle", "track-cycles"),
+        outcome.open_excluded
+    )];
+    if let Some(w) = &outcome.window {
+        lines.push(format!("window checked: {}", w.describe()));
+    }
+    if let Some(w) = &outcome.baseline_window {
+        lines.push(format!("baseline written from: {}", w.describe()));
+    }
+    lines
+}
+
 /// A confidence level as a percentage without needless decimals: `95%`, `99.5%`.
 fn percent(level: f64) -> String {
     let p = format!("{:.1}", level * 100.0);
@@ -188,6 +206,10 @@ pub(super) mod tests {
             baseline: "scenarios/baseline.check.toml".to_string(),
             confidence: 0.95,
             seeds: 200,
+            track_cycles: 15_000,
+            open_excluded: 12,
+            window: None,
+            baseline_window: None,
             results: vec![
                 result(
                     Metric::CycleP50Hours,

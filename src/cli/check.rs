@@ -9,9 +9,10 @@ use clap::Args;
 
 use super::console::{self, Notes};
 use super::{CliError, bounds};
-use crate::check::baseline::{DEFAULT_CONFIDENCE, DEFAULT_SEEDS};
+use crate::check::baseline::{DEFAULT_CONFIDENCE, DEFAULT_SEEDS, Recording};
 use crate::check::metrics::Table;
-use crate::check::{self, Baseline, InputKind, Outcome, Sample, evaluate};
+use crate::check::window::{self, Cut};
+use crate::check::{self, Baseline, InputKind, Outcome, Sample, Window, WindowSpec, evaluate};
 use crate::dataset::RunDir;
 use crate::engine::{self, Detail, RECORDED_POLICY};
 use crate::files::atomic_write;
@@ -31,7 +32,9 @@ Examples:
   conductor check --baseline scenarios/check/baseline.toml scenarios/bake-12h.toml \\
       --junit check.xml
   conductor check data/sample-events.csv --write-baseline recorded.check.toml
-  conductor check --baseline recorded.check.toml data/sample-events.csv --format json")]
+  conductor check --baseline recorded.check.toml data/sample-events.csv --format json
+  conductor check data/sample-events.csv --until 2026-02-20 --write-baseline earlier.toml
+  conductor check --baseline earlier.toml data/sample-events.csv --last 4")]
 pub struct CheckArgs {
     /// What to check: a scenario (.toml, simulated here), a run directory, or an event log
     /// (.csv, .jsonl or .parquet, replayed as it happened).
@@ -42,6 +45,11 @@ pub struct CheckArgs {
     /// Record today's figures with default tolerances as a baseline to commit.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// With --write-baseline: how much every cycle-time metric may grow, as a fraction
+    /// (0.5: 50%). Default: 0.05, p95 0.10. Give a window of a few recorded releases room
+    /// for their noise.
+    #[arg(long, value_name = "F", requires = "write_baseline", value_parser = tolerance)]
+    tolerance: Option<f64>,
     /// Seeds to simulate a scenario with. Default: the baseline's `seeds`, else 200.
     #[arg(long, value_name = "N", value_parser = bounds::seeds)]
     seeds: Option<u64>,
@@ -60,6 +68,17 @@ pub struct CheckArgs {
     /// Also write a Markdown job summary.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// For an event log: judge only the N latest versions (by their cut), every platform's
+    /// track-cycle of them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    last: Option<u32>,
+    /// For an event log: judge only track-cycles cut at or after DATE (2026-03-01, midnight
+    /// in the release squad's time zone, or an instant with an offset).
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// For an event log: judge only track-cycles cut before DATE (as --since).
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
     /// For an event log: the scenario giving its platforms and calendars. Default: the
     /// built-in baseline.
     #[arg(long, value_name = "FILE")]
@@ -103,9 +122,22 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
         .unwrap_or(DEFAULT_SEEDS);
     bounds::seed_range(args.seed, seeds)?;
     let pool = sweep::pool(args.threads).context("cannot start the worker threads")?;
-    let (kind, samples, seeds_run) = pool.install(|| load(&args, seeds, notes))?;
+    let loaded = pool.install(|| load(&args, seeds, notes))?;
+    let (kind, samples, seeds_run) = (loaded.kind, loaded.samples, loaded.seeds);
     if samples.is_empty() {
-        bail!("{}: no track-cycles to check", args.input.display());
+        match &loaded.window_spec {
+            Some(spec) if !spec.is_all() => bail!(
+                "{}: no track-cycles in the window ({}){}",
+                args.input.display(),
+                spec.describe(),
+                if loaded.open_excluded > 0 {
+                    format!(" but {} still open", loaded.open_excluded)
+                } else {
+                    String::new()
+                }
+            ),
+            _ => bail!("{}: no track-cycles to check", args.input.display()),
+        }
     }
     // A log is what happened: its figures are compared as they are, without intervals.
     let noisy = kind != InputKind::EventLog;
@@ -114,17 +146,42 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
     if let Some(path) = &args.write_baseline {
         let header = format!(
             "conductor check baseline for {} ({}), written by conductor {}.\n\
-             Values recorded from {}; tolerances are conductor's defaults.",
+             Values recorded from {}; {}.",
             args.input.display(),
             kind.as_str(),
             env!("CARGO_PKG_VERSION"),
-            match kind {
-                InputKind::Scenario => format!("seeds {}..{}", args.seed, args.seed + seeds - 1),
+            match (&kind, &loaded.window) {
+                (InputKind::Scenario, _) => {
+                    format!("seeds {}..{}", args.seed, args.seed + seeds - 1)
+                }
+                (_, Some(w)) => format!(
+                    "{} seed(s), {} ({} track-cycles; {} open left out)",
+                    table.seeds,
+                    w.describe(),
+                    samples.len(),
+                    loaded.open_excluded
+                ),
                 _ => format!("{} seed(s)", table.seeds),
+            },
+            match args.tolerance {
+                Some(t) => format!(
+                    "every cycle-time metric may grow {}% (--tolerance {t})",
+                    t * 100.0
+                ),
+                None => "tolerances are conductor's defaults".to_string(),
             },
         );
         let seeds_key = (kind == InputKind::Scenario).then_some(seeds);
-        let text = Baseline::record(&table, confidence, seeds_key, &header);
+        let text = Baseline::record(
+            &table,
+            &Recording {
+                confidence,
+                seeds: seeds_key,
+                window: loaded.window.as_ref(),
+                tolerance: args.tolerance,
+                header: &header,
+            },
+        );
         atomic_write(path, |f| f.write_all(text.as_bytes()))?;
         notes.wrote(
             path,
@@ -145,6 +202,10 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
         baseline: baseline.file.display().to_string(),
         confidence,
         seeds: seeds_run,
+        track_cycles: samples.len(),
+        open_excluded: loaded.open_excluded,
+        window: loaded.window,
+        baseline_window: baseline.window.clone(),
         results,
     };
     // The CI files beside the table, in this order: each rendered whole, written, said so.
@@ -186,16 +247,82 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
     Ok(printed?)
 }
 
-/// Reads or runs the input: its kind, its track-cycles, and the seeds behind them.
-fn load(
-    args: &CheckArgs,
+/// Parses `--tolerance`: a fraction from 0 to 10.
+fn tolerance(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(t) if (0.0..=10.0).contains(&t) => Ok(t),
+        _ => Err(format!(
+            "{text:?}: a fraction from 0 to 10 (0.25 lets a metric grow 25%)"
+        )),
+    }
+}
+
+/// What `load` read or ran.
+struct Loaded {
+    kind: InputKind,
+    /// The track-cycles judged (open ones left out).
+    samples: Vec<Sample>,
+    /// Seeds behind them.
     seeds: u64,
-    notes: &Notes,
-) -> anyhow::Result<(InputKind, Vec<Sample>, u64)> {
+    /// Open track-cycles left out (in the window, for a log).
+    open_excluded: usize,
+    /// For an event log: the window asked for, and the one the track-cycles make.
+    window_spec: Option<WindowSpec>,
+    window: Option<Window>,
+}
+
+impl Loaded {
+    fn simulated(kind: InputKind, samples: Vec<Sample>, seeds: u64, open: usize) -> Loaded {
+        Loaded {
+            kind,
+            samples,
+            seeds,
+            open_excluded: open,
+            window_spec: None,
+            window: None,
+        }
+    }
+}
+
+/// The window `--last`, `--since` and `--until` ask for; dates without an offset are
+/// midnight in `scenario`'s release squad's time zone.
+fn window_spec(args: &CheckArgs, scenario: &Scenario) -> anyhow::Result<WindowSpec> {
+    let zone = scenario.release_squad.time_zone();
+    let instant = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<jiff::Timestamp>> {
+        v.as_deref()
+            .map(|t| window::parse_instant(t, zone).map_err(|e| anyhow::anyhow!("{flag} {e}")))
+            .transpose()
+    };
+    let spec = WindowSpec {
+        last: args.last,
+        since: instant("--since", &args.since)?,
+        until: instant("--until", &args.until)?,
+    };
+    if let (Some(s), Some(u)) = (spec.since, spec.until)
+        && u <= s
+    {
+        bail!("--until {u} is not after --since {s}: the window is empty");
+    }
+    Ok(spec)
+}
+
+/// Reads or runs the input: its kind, its track-cycles, the seeds behind them, the open
+/// track-cycles left out and, for a log, the window.
+fn load(args: &CheckArgs, seeds: u64, notes: &Notes) -> anyhow::Result<Loaded> {
     let (input, only, first_seed) = (args.input.as_path(), &args.policies, args.seed);
+    let windowed = args.last.is_some() || args.since.is_some() || args.until.is_some();
+    let not_a_log = |what: &str| {
+        anyhow::anyhow!(
+            "{}: --last, --since and --until choose recorded cycles of an event log; this is {what}",
+            input.display()
+        )
+    };
     if input.is_dir() {
+        if windowed {
+            return Err(not_a_log("a run directory"));
+        }
         let run = RunDir::open(input)?;
-        let rows = crate::analysis::cycle_samples(&run)
+        let (rows, open) = crate::analysis::cycle_samples(&run)
             .with_context(|| format!("{}: cannot read its cycles", input.display()))?;
         let samples: Vec<Sample> = rows
             .into_iter()
@@ -208,7 +335,16 @@ fn load(
                 cycle_hours,
             })
             .collect();
-        return Ok((InputKind::RunDir, samples, run.manifest.seeds));
+        let open = open
+            .iter()
+            .filter(|p| only.is_empty() || only.contains(p))
+            .count();
+        return Ok(Loaded::simulated(
+            InputKind::RunDir,
+            samples,
+            run.manifest.seeds,
+            open,
+        ));
     }
     let ext = input
         .extension()
@@ -216,6 +352,9 @@ fn load(
         .unwrap_or_default();
     match ext.as_str() {
         "toml" => {
+            if windowed {
+                return Err(not_a_log("a scenario"));
+            }
             let scenario = Scenario::load(input)?;
             let policies = super::chosen_policies(&scenario, only, None)?;
             let (weeks, platforms) = (scenario.season.weeks, scenario.platforms.len());
@@ -229,53 +368,74 @@ fn load(
                 weeks: scenario.season.weeks,
                 detail: Detail::Summary,
             };
-            let samples = super::run_sweep(&sweep, notes)
-                .into_iter()
-                .flat_map(|run| {
-                    let policy = run.policy.clone();
-                    let seed = run.seed;
-                    let names: Vec<String> =
-                        scenario.platforms.iter().map(|p| p.name.clone()).collect();
+            let names: Vec<String> = scenario.platforms.iter().map(|p| p.name.clone()).collect();
+            let mut samples = Vec::new();
+            let mut open = 0;
+            for run in super::run_sweep(&sweep, notes) {
+                for t in run.tracks {
                     // Open track-cycles (still in progress) are not judged.
-                    run.tracks
-                        .into_iter()
-                        .filter(|t| t.outcome != engine::Outcome::Open)
-                        .map(move |t| Sample {
-                            policy: policy.clone(),
-                            platform: names[t.platform].clone(),
-                            seed,
-                            version: t.version,
-                            cycle_hours: t.cycle_hours(),
-                        })
-                })
-                .collect();
-            Ok((InputKind::Scenario, samples, seeds))
+                    if t.outcome == engine::Outcome::Open {
+                        open += 1;
+                        continue;
+                    }
+                    samples.push(Sample {
+                        policy: run.policy.clone(),
+                        platform: names[t.platform].clone(),
+                        seed: run.seed,
+                        version: t.version,
+                        cycle_hours: t.cycle_hours(),
+                    });
+                }
+            }
+            Ok(Loaded::simulated(InputKind::Scenario, samples, seeds, open))
         }
         "csv" | "jsonl" | "ndjson" | "json" | "parquet" | "pq" => {
             let scenario = match &args.scenario {
                 Some(path) => Scenario::load(path)?,
                 None => Scenario::baseline(),
             };
+            let spec = window_spec(args, &scenario)?;
             let log = super::replay::load_log(input, &scenario, false)?;
             let recorded = engine::recorded_policy();
             let seasons = RecordedSeason::from_log(&log, &scenario);
-            let mut samples = Vec::new();
+            let mut tracks = Vec::new();
             for season in &seasons {
                 let world = SeasonWorld::as_recorded(&scenario, season);
                 let run = engine::run(&scenario, &recorded, world, Detail::Summary);
-                let settled = run
-                    .tracks
-                    .iter()
-                    .filter(|t| t.outcome != engine::Outcome::Open);
-                samples.extend(settled.map(|t| Sample {
+                tracks.extend(run.tracks.into_iter().map(|t| (season.seed, t)));
+            }
+            let cuts: Vec<Cut> = tracks
+                .iter()
+                .map(|(seed, t)| Cut {
+                    seed: *seed,
+                    version: t.version,
+                    at: t.branch_cut,
+                })
+                .collect();
+            let (keep, window) = window::select(&spec, &cuts);
+            let mut samples = Vec::new();
+            let mut open = 0;
+            for ((seed, t), _) in tracks.iter().zip(&keep).filter(|(_, k)| **k) {
+                if t.outcome == engine::Outcome::Open {
+                    open += 1;
+                    continue;
+                }
+                samples.push(Sample {
                     policy: RECORDED_POLICY.into(),
                     platform: scenario.platforms[t.platform].name.clone(),
-                    seed: season.seed,
+                    seed: *seed,
                     version: t.version,
                     cycle_hours: t.cycle_hours(),
-                }));
+                });
             }
-            Ok((InputKind::EventLog, samples, seasons.len() as u64))
+            Ok(Loaded {
+                kind: InputKind::EventLog,
+                samples,
+                seeds: seasons.len() as u64,
+                open_excluded: open,
+                window_spec: Some(spec),
+                window,
+            })
         }
         _ => bail!(
             "{}: not a run directory, a scenario (.toml) or an event log (.csv, .jsonl, .parquet)",

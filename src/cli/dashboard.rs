@@ -23,9 +23,10 @@ pub struct DashboardArgs {
     /// five-minute tick.
     #[arg(long, value_name = "TIME")]
     at: String,
-    /// Only this version (default: every version live at that moment).
+    /// Only this version, by label as the tables spell it (`8.9`, or a simulated version's
+    /// number; default: every version live at that moment).
     #[arg(long, value_name = "V")]
-    version: Option<u32>,
+    version: Option<String>,
     /// The policy (default: the run's first).
     #[arg(long, value_name = "P")]
     policy: Option<String>,

@@ -100,8 +100,28 @@ pub fn execute(args: FitArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Res
     ];
     let settings = scenario_file::settings(&fit, &scenario, |q| fitting::comment(q, fit.level));
     let out_file = args.out.display().to_string();
-    let text = scenario_file::write(&scenario.source, &out_file, &name, &header, &settings)
+    let write = |header: &[String]| {
+        scenario_file::write(&scenario.source, &out_file, &name, header, &settings)
+            .with_context(|| format!("{out_file}: not written"))
+    };
+    // The fitted scenario checks itself before it is written: simulated, its cycle times
+    // compared with the log's, the verdict in its header.
+    let unchecked = write(&header)?;
+    let fitted = Scenario::from_toml(&unchecked, &out_file)
         .with_context(|| format!("{out_file}: not written"))?;
+    let check = fitting::self_check(&scenario, &fitted, &log, &seasons);
+    let mut header = header;
+    header.extend([
+        format!(
+            "Self-check (docs/fit.md): {} seeds of policy {} simulated against the log's {} shipped cycles:",
+            check.seeds,
+            check.policy,
+            check.log.shipped()
+        ),
+        check.summary(),
+        format!("Rule: {}.", fitting::self_check::VERDICT_RULE),
+    ]);
+    let text = write(&header)?;
     atomic_write(&args.out, |f| f.write_all(text.as_bytes())).context("cannot write --out")?;
     notes.wrote(
         &args.out,
@@ -110,6 +130,19 @@ pub fn execute(args: FitArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Res
             console::bytes(text.len() as u64)
         ),
     );
+    // Said even under --quiet: the file was written, but it may not reproduce the log.
+    match &check.verdict {
+        fitting::Verdict::Pass => {}
+        fitting::Verdict::Fail(why) => console::eprint_line(format_args!(
+            "warning: {out_file}: the fitted scenario does not reproduce the log's cycle times \
+             (self-check fail): {}",
+            why.join("; ")
+        )),
+        fitting::Verdict::NotJudged(why) => console::eprint_line(format_args!(
+            "note: {out_file}: the fitted scenario's cycle times are not judged against the \
+             log's: {why}"
+        )),
+    }
 
     let source = Source {
         log: args.log.display().to_string(),
@@ -123,6 +156,7 @@ pub fn execute(args: FitArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::Res
     let printout = Printout {
         fit: &fit,
         source: &source,
+        self_check: &check,
     };
     fitting::render(&printout, args.format.into(), out)?;
     Ok(())

@@ -103,6 +103,7 @@ pub fn execute(args: ReplayArgs, notes: &Notes) -> anyhow::Result<()> {
                 rows: log.rows,
                 rows_skipped: log.skipped.len(),
             },
+            labels: &log.labels,
         },
     };
     let opts = Options {

@@ -46,9 +46,10 @@ pub struct ReportArgs {
     /// Seed of the release timeline chart (default: the first seed).
     #[arg(long, value_name = "S", value_parser = bounds::seed)]
     timeline_seed: Option<u64>,
-    /// Version of the release timeline chart (default: 0).
+    /// Version of the release timeline chart, by label as the tables spell it (`8.9`, or a
+    /// simulated version's number; default: the seed's first version).
     #[arg(long, value_name = "V")]
-    timeline_version: Option<u32>,
+    timeline_version: Option<String>,
 }
 
 /// The text formats of `report` and `compare`.

@@ -9,17 +9,17 @@
 
 use std::sync::Arc;
 
-use arrow_array::types::UInt8Type;
+use arrow_array::types::{UInt8Type, UInt16Type};
 use arrow_array::{
     ArrayRef, BooleanArray, DictionaryArray, Float32Array, Float64Array, Int16Array, Int32Array,
-    Int64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt8Array,
+    Int64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt8Array, UInt16Array,
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::engine::{BuildStatus, RunResult, TrackResult};
 use crate::files::parquet::{seed_column, version_column};
-use crate::model::{Actor, Gate, State, WaitingOn};
+use crate::model::{Actor, Gate, State, VersionLabels, WaitingOn};
 use crate::scenario::Scenario;
 
 /// Seconds between two snapshot ticks.
@@ -35,6 +35,7 @@ fn key_fields() -> Vec<Field> {
         Field::new("policy", DataType::Utf8, false),
         Field::new("seed", DataType::Int64, false),
         Field::new("version", DataType::Int32, false),
+        Field::new("version_label", DataType::Utf8, false),
         Field::new("platform", DataType::Utf8, false),
     ]
 }
@@ -61,6 +62,11 @@ fn dict_type() -> DataType {
     DataType::Dictionary(Box::new(DataType::UInt8), Box::new(DataType::Utf8))
 }
 
+/// The snapshots' `version_label`: a part may hold more versions than a `u8` counts.
+fn label_dict_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::UInt16), Box::new(DataType::Utf8))
+}
+
 /// Schema of `snapshots` as built in memory (string columns dictionary-keyed).
 pub fn snapshots_schema() -> SchemaRef {
     let mut f = vec![
@@ -68,6 +74,7 @@ pub fn snapshots_schema() -> SchemaRef {
         Field::new("policy", dict_type(), false),
         Field::new("seed", DataType::Int64, false),
         Field::new("version", DataType::Int32, false),
+        Field::new("version_label", label_dict_type(), false),
         Field::new("platform", dict_type(), false),
     ];
     f.extend([
@@ -170,32 +177,88 @@ const BUILD_STATUSES: [BuildStatus; 3] = [
 ];
 
 /// Run keys repeated once per row.
-#[derive(Default)]
 struct Keys<'a> {
+    labels: &'a VersionLabels,
     scenario: Vec<&'a str>,
     policy: Vec<&'a str>,
     seed: Vec<i64>,
     version: Vec<i32>,
+    version_label: Vec<std::borrow::Cow<'a, str>>,
     platform: Vec<&'a str>,
 }
 
 impl<'a> Keys<'a> {
+    fn new(labels: &'a VersionLabels) -> Keys<'a> {
+        Keys {
+            labels,
+            scenario: Vec::new(),
+            policy: Vec::new(),
+            seed: Vec::new(),
+            version: Vec::new(),
+            version_label: Vec::new(),
+            platform: Vec::new(),
+        }
+    }
+
     fn push(&mut self, sc: &'a Scenario, run: &'a RunResult, t: &TrackResult) {
         self.scenario.push(&sc.name);
         self.policy.push(&run.policy);
         self.seed.push(seed_column(run.seed));
         self.version.push(version_column(t.version));
+        self.version_label.push(self.labels.of(t.version));
         self.platform.push(&sc.platforms[t.platform].name);
     }
 
     fn columns(self) -> Vec<ArrayRef> {
+        let labels: Vec<&str> = self.version_label.iter().map(|l| l.as_ref()).collect();
         vec![
             Arc::new(StringArray::from(self.scenario)),
             Arc::new(StringArray::from(self.policy)),
             Arc::new(Int64Array::from(self.seed)),
             Arc::new(Int32Array::from(self.version)),
+            Arc::new(StringArray::from(labels)),
             Arc::new(StringArray::from(self.platform)),
         ]
+    }
+}
+
+/// The snapshots' `version_label` column: a key per row into the labels of the part's
+/// versions.
+#[derive(Default)]
+struct LabelColumn {
+    keys: Vec<u16>,
+    values: Vec<String>,
+    last: Option<(u32, u16)>,
+}
+
+impl LabelColumn {
+    fn push(&mut self, labels: &VersionLabels, version: u32) {
+        let key = match self.last {
+            Some((v, k)) if v == version => k,
+            _ => {
+                let label = labels.of(version);
+                let k = match self.values.iter().position(|l| *l == *label) {
+                    Some(k) => k,
+                    None => {
+                        self.values.push(label.into_owned());
+                        self.values.len() - 1
+                    }
+                };
+                // A part holds one policy's runs of a few seeds, each at most MAX_WEEKS versions.
+                let k = u16::try_from(k).unwrap_or(u16::MAX);
+                self.last = Some((version, k));
+                k
+            }
+        };
+        self.keys.push(key);
+    }
+
+    fn array(self) -> Result<ArrayRef, ArrowError> {
+        let values: ArrayRef = Arc::new(StringArray::from(self.values));
+        Ok(Arc::new(DictionaryArray::<UInt16Type>::try_new(
+            UInt16Array::from(self.keys),
+            values,
+        )?))
     }
 }
 
@@ -235,10 +298,15 @@ fn usage_percent(elapsed: SignedDuration, enough: Option<SignedDuration>) -> u8 
 
 /// The `snapshots` rows of `runs`: one per live track per five-minute tick. The row at tick
 /// t shows the values after every event at or before t.
-pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
+pub fn snapshots(
+    sc: &Scenario,
+    labels: &VersionLabels,
+    runs: &[RunResult],
+) -> Result<RecordBatch, ArrowError> {
     let rows: usize = runs.iter().flat_map(|r| &r.tracks).map(tick_count).sum();
     let mut seed = Vec::with_capacity(rows);
     let mut version = Vec::with_capacity(rows);
+    let mut version_label = LabelColumn::default();
     let mut platform = Vec::with_capacity(rows);
     let mut ts = Vec::with_capacity(rows);
     let mut state = Vec::with_capacity(rows);
@@ -253,7 +321,7 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
     let mut usage = Vec::with_capacity(rows);
     let mut gates: Vec<Vec<bool>> = Gate::ALL.iter().map(|_| Vec::with_capacity(rows)).collect();
     // Label key `WaitingOn::COUNT` is "none" (terminal; never inside a track's life).
-    let labels: Vec<&str> = WaitingOn::ALL
+    let waiting_labels: Vec<&str> = WaitingOn::ALL
         .iter()
         .map(|l| l.as_str())
         .chain(["none"])
@@ -275,6 +343,7 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
                 let o = &t.timeline[k];
                 seed.push(seed_column(run.seed));
                 version.push(version_column(t.version));
+                version_label.push(labels, t.version);
                 platform.push(t.platform as u8);
                 ts.push(tick * 1000);
                 state.push(o.state.index() as u8);
@@ -314,10 +383,11 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
         dict_array(vec![0; n], &[policy])?,
         Arc::new(Int64Array::from(seed)),
         Arc::new(Int32Array::from(version)),
+        version_label.array()?,
         dict_array(platform, &platforms)?,
         ts_array(ts),
         dict_array(state, &states)?,
-        dict_array(waiting, &labels)?,
+        dict_array(waiting, &waiting_labels)?,
         Arc::new(Int16Array::from(rollout)),
         Arc::new(Int32Array::from(blockers)),
         Arc::new(Int16Array::from(done)),
@@ -337,8 +407,12 @@ pub fn snapshots(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arrow
 
 /// The `transitions` rows of `runs`: one per change of state, in time order per track. The
 /// first row of a track is its branch cut (from no state to `branched`, by `world`).
-pub fn transitions(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
-    let mut keys = Keys::default();
+pub fn transitions(
+    sc: &Scenario,
+    labels: &VersionLabels,
+    runs: &[RunResult],
+) -> Result<RecordBatch, ArrowError> {
+    let mut keys = Keys::new(labels);
     let (mut ts, mut from, mut to, mut actor, mut passed, mut wait) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for run in runs {
@@ -375,8 +449,12 @@ pub fn transitions(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, Arr
 
 /// The `segments` rows of `runs`: one per stretch of constant state and waiting-on label,
 /// in time order per track. A track's segments tile `[branch cut, end)`.
-pub fn segments(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
-    let mut keys = Keys::default();
+pub fn segments(
+    sc: &Scenario,
+    labels: &VersionLabels,
+    runs: &[RunResult],
+) -> Result<RecordBatch, ArrowError> {
+    let mut keys = Keys::new(labels);
     let (mut start, mut end, mut state, mut label, mut hours) =
         (vec![], vec![], vec![], vec![], vec![]);
     for run in runs {
@@ -407,8 +485,12 @@ pub fn segments(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowE
 }
 
 /// The `cycles` rows of `runs`: one per track.
-pub fn cycles(sc: &Scenario, runs: &[RunResult]) -> Result<RecordBatch, ArrowError> {
-    let mut keys = Keys::default();
+pub fn cycles(
+    sc: &Scenario,
+    labels: &VersionLabels,
+    runs: &[RunResult],
+) -> Result<RecordBatch, ArrowError> {
+    let mut keys = Keys::new(labels);
     let mut entered: Vec<Vec<Option<i64>>> = State::ALL.iter().map(|_| vec![]).collect();
     let (mut ended, mut outcome, mut cycle) = (vec![], vec![], vec![]);
     let mut hours: Vec<Vec<f64>> = WaitingOn::ALL.iter().map(|_| vec![]).collect();
@@ -486,16 +568,16 @@ mod tests {
             crate::world::SeasonWorld::synthetic(&sc, 3, 3),
             crate::engine::Detail::Full,
         );
-        let b = snapshots(&sc, std::slice::from_ref(&run)).unwrap();
+        let b = snapshots(&sc, &VersionLabels::default(), std::slice::from_ref(&run)).unwrap();
         let expected: usize = run.tracks.iter().map(tick_count).sum();
         assert_eq!(b.num_rows(), expected);
         assert!(
             expected > 9 * 12 * 24,
             "three versions of about four days each"
         );
-        let c = cycles(&sc, std::slice::from_ref(&run)).unwrap();
+        let c = cycles(&sc, &VersionLabels::default(), std::slice::from_ref(&run)).unwrap();
         assert_eq!(c.num_rows(), run.tracks.len());
-        let tr = transitions(&sc, std::slice::from_ref(&run)).unwrap();
+        let tr = transitions(&sc, &VersionLabels::default(), std::slice::from_ref(&run)).unwrap();
         assert_eq!(
             tr.num_rows(),
             run.tracks
@@ -504,7 +586,7 @@ mod tests {
                 .sum::<usize>(),
             "each track's transitions plus its branch cut"
         );
-        let seg = segments(&sc, std::slice::from_ref(&run)).unwrap();
+        let seg = segments(&sc, &VersionLabels::default(), std::slice::from_ref(&run)).unwrap();
         let hours = seg
             .column_by_name("hours")
             .unwrap()

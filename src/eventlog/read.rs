@@ -22,7 +22,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::{Kind, LogError, ReadOptions, Row, Skipped};
 use crate::files::catch_panic;
-use crate::scenario::limits::{FIRST_DATE, LAST_DATE, MAX_SEED, MAX_VERSION};
+use crate::scenario::limits::{FIRST_DATE, LAST_DATE, MAX_SEED};
 
 /// The columns of an event log, required ones first.
 pub const COLUMNS: [&str; 7] = ["ts", "version", "platform", "kind", "seed", "ref", "value"];
@@ -166,14 +166,10 @@ fn parse_row(f: Fields) -> Result<Row, String> {
             "timestamp {ts_text:?} out of range: an event log holds times from {FIRST_DATE} to {LAST_DATE}"
         ));
     }
-    let version_text = need(f.version, "version")?;
-    let version = version_text
-        .parse::<u32>()
-        .ok()
-        .filter(|v| *v <= MAX_VERSION)
-        .ok_or_else(|| {
-            format!("bad version {version_text:?}: expected a whole number from 0 to {MAX_VERSION}")
-        })?;
+    let label = need(f.version, "version")?;
+    if let Some(reason) = crate::model::label_error(&label) {
+        return Err(reason);
+    }
     let platform = need(f.platform, "platform")?;
     let kind_text = need(f.kind, "kind")?;
     let kind = Kind::parse(&kind_text).ok_or_else(|| {
@@ -205,7 +201,8 @@ fn parse_row(f: Fields) -> Result<Row, String> {
         line: 0,
         ts,
         seed,
-        version,
+        version: 0,
+        label,
         platform,
         kind,
         reference,
@@ -551,7 +548,10 @@ mod tests {
         };
         let row = parse_row(ok).unwrap();
         assert_eq!(row.ts, "2026-01-09T09:00:00Z".parse::<Timestamp>().unwrap());
-        assert_eq!((row.version, row.seed, row.value), (3, 0, Some(1.0)));
+        assert_eq!(
+            (row.label.as_str(), row.seed, row.value),
+            ("3", 0, Some(1.0))
+        );
         let bad = |f: Fields| parse_row(f).unwrap_err();
         let base = || Fields {
             ts: Some("2026-01-09T10:00:00Z".into()),
@@ -583,7 +583,7 @@ mod tests {
         );
         assert!(
             bad(Fields {
-                version: Some("4.1".into()),
+                version: Some("4.1 beta".into()),
                 ..base()
             })
             .starts_with("bad version")

@@ -307,6 +307,7 @@ mod tests {
             ts: ts.parse().unwrap(),
             seed: 0,
             version: 0,
+            label: "0".into(),
             platform: "ios".into(),
             kind,
             reference: reference.map(String::from),

@@ -2,7 +2,7 @@
 //! order, and an activity is a merged stretch of segments of one state (and, in waiting-on
 //! mode, one label).
 
-use crate::model::{State, WaitingOn};
+use crate::model::{State, WaitingOn, short_label};
 
 /// What one activity of the log is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -82,8 +82,10 @@ pub struct Case {
     pub policy: String,
     /// The world's seed.
     pub seed: u64,
-    /// The version's number in the season, 0-based.
+    /// The version's number in the season (a simulated season's are 0-based).
     pub version: u32,
+    /// Its label (`8.9.2`; a simulated version's is its number).
+    pub version_label: String,
     /// The platform.
     pub platform: String,
     /// The activities, in time order; they tile `[branch cut, end)`.
@@ -91,12 +93,16 @@ pub struct Case {
 }
 
 impl Case {
-    /// The case id: `{scenario}/{policy}/seed={seed}/v{version}/{platform}`, without the
+    /// The case id: `{scenario}/{policy}/seed={seed}/{version}/{platform}`, the version
+    /// as [`short_label`] shows its label (`v3`, `v8.9.2`, `v104.0.0`), without the
     /// `{scenario}/` prefix when the scenario has no name.
     pub fn id(&self) -> String {
         let tail = format!(
-            "{}/seed={}/v{}/{}",
-            self.policy, self.seed, self.version, self.platform
+            "{}/seed={}/{}/{}",
+            self.policy,
+            self.seed,
+            short_label(&self.version_label),
+            self.platform
         );
         if self.scenario.is_empty() {
             tail
@@ -279,6 +285,7 @@ pub(super) mod tests {
             policy: "robot".into(),
             seed: 7,
             version: 3,
+            version_label: "3".into(),
             platform: "ios".into(),
             activities: vec![],
         };

@@ -109,6 +109,7 @@ pub(super) mod tests {
                 policy: "robot, \"fast\"".into(),
                 seed: 1,
                 version: 0,
+                version_label: "0".into(),
                 platform: "ios".into(),
                 activities: merge(&track(), activity),
             }],

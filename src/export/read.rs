@@ -23,8 +23,17 @@ struct Row {
     scenario: usize,
     seed: u64,
     version: u32,
+    label: usize,
     platform: usize,
     segment: Segment,
+}
+
+/// The strings the rows index: scenarios, platforms and version labels.
+#[derive(Default)]
+struct Interned {
+    scenarios: Names,
+    platforms: Names,
+    labels: Names,
 }
 
 /// Distinct strings in first-seen order, so rows hold small indices instead of strings.
@@ -67,24 +76,16 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
         .filter(|p| opts.policies.is_empty() || opts.policies.contains(p))
         .collect();
 
-    let mut scenarios = Names::default();
+    let mut names = Interned::default();
     // Platforms in scenario order first, so sorting by index sorts in the dataset's order.
-    let mut platforms = Names::default();
     for p in &run.scenario.platforms {
-        platforms.index(&p.name);
+        names.platforms.index(&p.name);
     }
     let mut rows = Vec::new();
     // Only the parts the manifests list: a file being written or copied in is not read.
     for (name, path) in run.part_files(SEGMENTS) {
         if let Some(policy) = policies.iter().position(|p| **p == name) {
-            read_segments(
-                &run,
-                &path,
-                policy,
-                &mut scenarios,
-                &mut platforms,
-                &mut rows,
-            )?;
+            read_segments(&run, &path, policy, &mut names, &mut rows)?;
         }
     }
     rows.sort_by_key(|r| {
@@ -106,11 +107,12 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
         segments.clear();
         segments.extend(group.iter().map(|r| r.segment));
         cases.push(Case {
-            scenario: scenarios.0[first.scenario].clone(),
+            scenario: names.scenarios.0[first.scenario].clone(),
             policy: policies[first.policy].clone(),
             seed: first.seed,
             version: first.version,
-            platform: platforms.0[first.platform].clone(),
+            version_label: names.labels.0[first.label].clone(),
+            platform: names.platforms.0[first.platform].clone(),
             activities: merge(&segments, opts.activity),
         });
     }
@@ -126,8 +128,7 @@ fn read_segments(
     run: &RunDir,
     path: &Path,
     policy: usize,
-    scenarios: &mut Names,
-    platforms: &mut Names,
+    names: &mut Interned,
     rows: &mut Vec<Row>,
 ) -> Result<(), ExportError> {
     let corrupt = |reason: String| ExportError::Corrupt {
@@ -142,7 +143,7 @@ fn read_segments(
             .map_err(|e| corrupt(e.to_string()))?;
         for batch in reader {
             let batch = batch.map_err(|e| corrupt(e.to_string()))?;
-            append_batch(&batch, policy, scenarios, platforms, rows).map_err(corrupt)?;
+            append_batch(&batch, policy, names, rows).map_err(corrupt)?;
         }
         Ok(())
     })
@@ -151,8 +152,7 @@ fn read_segments(
 fn append_batch(
     batch: &RecordBatch,
     policy: usize,
-    scenarios: &mut Names,
-    platforms: &mut Names,
+    names: &mut Interned,
     rows: &mut Vec<Row>,
 ) -> Result<(), String> {
     let (seed, version) = (
@@ -163,13 +163,24 @@ fn append_batch(
         primitive::<TimestampMillisecondType>(batch, "start")?,
         primitive::<TimestampMillisecondType>(batch, "end")?,
     );
-    let (scenario, platform, state, label) = (
+    let (scenario, platform, state, label, version_label) = (
         strings(batch, "scenario")?,
         strings(batch, "platform")?,
         strings(batch, "state")?,
         strings(batch, "waiting_on")?,
+        strings(batch, "version_label")?,
     );
-    let columns: [&dyn Array; 8] = [seed, version, start, end, scenario, platform, state, label];
+    let columns: [&dyn Array; 9] = [
+        seed,
+        version,
+        start,
+        end,
+        scenario,
+        platform,
+        state,
+        label,
+        version_label,
+    ];
     if columns.iter().any(|c| c.null_count() > 0) {
         return Err("a key, time, state or waiting_on column has nulls".into());
     }
@@ -185,11 +196,12 @@ fn append_batch(
         }
         rows.push(Row {
             policy,
-            scenario: scenarios.index(scenario.value(i)),
+            scenario: names.scenarios.index(scenario.value(i)),
             seed: u64::try_from(seed.value(i)).map_err(|_| format!("a negative seed (row {i})"))?,
             version: u32::try_from(version.value(i))
                 .map_err(|_| format!("a negative version (row {i})"))?,
-            platform: platforms.index(platform.value(i)),
+            label: names.labels.index(version_label.value(i)),
+            platform: names.platforms.index(platform.value(i)),
             segment,
         });
     }

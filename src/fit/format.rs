@@ -11,6 +11,7 @@ use std::io;
 
 use super::mle::{Estimate, Unfit};
 use super::scenario_file::dist_params;
+use super::self_check::SelfCheck;
 use super::{Fit, Outcome, Quantity, Value, round_sig};
 use crate::text::Render;
 
@@ -42,13 +43,16 @@ pub struct Source {
     pub out: String,
 }
 
-/// What `conductor fit` prints: the fit, and where it came from and went.
+/// What `conductor fit` prints: the fit, where it came from and went, and the fitted
+/// scenario's simulation against the log.
 #[derive(Debug, Clone, Copy)]
 pub struct Printout<'a> {
     /// The fit.
     pub fit: &'a Fit,
     /// Where it came from and went.
     pub source: &'a Source,
+    /// The fitted scenario simulated and compared with the log's cycle times.
+    pub self_check: &'a SelfCheck,
 }
 
 /// Writes `printout` in `format` to `out`.
@@ -138,12 +142,29 @@ fn goodness(q: &Quantity) -> String {
         ),
         Outcome::Rate(_) | Outcome::Maximum(_) => "-".into(),
         Outcome::NotRecorded(why) => format!("not recorded: {why}"),
-        Outcome::NotFitted(Unfit::TooFew) => format!(
-            "too few observations (fewer than {})",
+        Outcome::NotFitted(why) => unfit(why),
+        Outcome::NotEstimable(why) => format!("not estimable: {why}"),
+    }
+}
+
+/// Why a degenerate sample was refused, with what it holds.
+fn unfit(why: &Unfit) -> String {
+    match *why {
+        Unfit::TooFew { n } => format!(
+            "too few observations: {n} ({} needed)",
             super::mle::MIN_OBSERVATIONS
         ),
-        Outcome::NotFitted(Unfit::NoSpread) => "not fitted: every observation is the same".into(),
-        Outcome::NotEstimable(why) => format!("not estimable: {why}"),
+        Unfit::Zeros { zeros, total } if zeros == total => {
+            format!(
+                "not fitted: all {total} observations are 0 (recorded at the instant they started)"
+            )
+        }
+        Unfit::Zeros { zeros, total } => format!(
+            "not fitted: {zeros} of {total} observations are 0 (recorded at the instant they started)"
+        ),
+        Unfit::NoSpread { n, value } => {
+            format!("not fitted: all {n} observations are {}", num(value))
+        }
     }
 }
 

@@ -118,13 +118,55 @@ impl DurationFit {
     }
 }
 
-/// Why a sample was not fitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a sample was not fitted: a degenerate sample, refused with what it holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Unfit {
-    /// Fewer than [`MIN_OBSERVATIONS`] observations.
-    TooFew,
+    /// Fewer than [`MIN_OBSERVATIONS`] observations (for a duration: positive ones).
+    TooFew {
+        /// The observations there are (positive ones, for a duration).
+        n: usize,
+    },
+    /// Most (more than half) or all observations of a duration are 0: they were recorded
+    /// at the instant they started (two events at one time, such as a build "finished" at
+    /// its own commit), so the log says little about how long they take, and the few
+    /// positive ones left would stand for a distribution they are not a sample of.
+    Zeros {
+        /// The observations of 0.
+        zeros: usize,
+        /// All observations.
+        total: usize,
+    },
     /// Every observation has the same value: no spread to estimate.
-    NoSpread,
+    NoSpread {
+        /// The observations.
+        n: usize,
+        /// Their one value.
+        value: f64,
+    },
+}
+
+/// The positive values of a duration sample, sorted, and the number of zeros; or why the
+/// sample is degenerate (see [`Unfit`]).
+fn positive_sorted(values: &[f64]) -> Result<(Vec<f64>, usize), Unfit> {
+    let zeros = values.iter().filter(|v| **v <= 0.0).count();
+    let mut x: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0).collect();
+    if zeros >= MIN_OBSERVATIONS && zeros > x.len() {
+        return Err(Unfit::Zeros {
+            zeros,
+            total: values.len(),
+        });
+    }
+    if x.len() < MIN_OBSERVATIONS {
+        return Err(Unfit::TooFew { n: x.len() });
+    }
+    x.sort_by(f64::total_cmp);
+    if x[0] == x[x.len() - 1] {
+        return Err(Unfit::NoSpread {
+            n: x.len(),
+            value: x[0],
+        });
+    }
+    Ok((x, zeros))
 }
 
 /// A yes/no rate.
@@ -187,15 +229,7 @@ pub fn fit_duration_censored(
     at_least: &[f64],
     level: f64,
 ) -> Result<DurationFit, Unfit> {
-    let zeros = values.iter().filter(|v| **v <= 0.0).count();
-    let mut x: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0).collect();
-    if x.len() < MIN_OBSERVATIONS {
-        return Err(Unfit::TooFew);
-    }
-    x.sort_by(f64::total_cmp);
-    if x[0] == x[x.len() - 1] {
-        return Err(Unfit::NoSpread);
-    }
+    let (x, zeros) = positive_sorted(values)?;
     let mut c: Vec<f64> = at_least.iter().copied().filter(|v| *v > 0.0).collect();
     c.sort_by(f64::total_cmp);
     let candidates = if c.is_empty() {
@@ -395,15 +429,7 @@ pub struct IncidentFit {
 /// The KS figure compares p·F with the Kaplan–Meier estimate of the time to an incident
 /// over every episode, divided by p to read on F's scale.
 pub fn fit_incidents(seen: &[f64], windows: &[f64], level: f64) -> Result<IncidentFit, Unfit> {
-    let zeros = seen.iter().filter(|v| **v <= 0.0).count();
-    let mut x: Vec<f64> = seen.iter().copied().filter(|v| *v > 0.0).collect();
-    if x.len() < MIN_OBSERVATIONS {
-        return Err(Unfit::TooFew);
-    }
-    x.sort_by(f64::total_cmp);
-    if x[0] == x[x.len() - 1] {
-        return Err(Unfit::NoSpread);
-    }
+    let (x, zeros) = positive_sorted(seen)?;
     let mut w: Vec<f64> = windows.to_vec();
     w.sort_by(f64::total_cmp);
     let episodes = (seen.len() + w.len()) as f64;
@@ -875,9 +901,28 @@ mod tests {
 
     #[test]
     fn too_few_or_constant_samples_are_not_fitted() {
-        assert_eq!(fit_duration(&[1.0, 2.0], 0.95), Err(Unfit::TooFew));
-        assert_eq!(fit_duration(&[0.0, 1.0, 2.0], 0.95), Err(Unfit::TooFew));
-        assert_eq!(fit_duration(&[2.0; 5], 0.95), Err(Unfit::NoSpread));
+        assert_eq!(fit_duration(&[1.0, 2.0], 0.95), Err(Unfit::TooFew { n: 2 }));
+        assert_eq!(
+            fit_duration(&[0.0, 1.0, 2.0], 0.95),
+            Err(Unfit::TooFew { n: 2 })
+        );
+        assert_eq!(fit_duration(&[7.5], 0.95), Err(Unfit::TooFew { n: 1 }));
+        assert_eq!(
+            fit_duration(&[2.0; 5], 0.95),
+            Err(Unfit::NoSpread { n: 5, value: 2.0 })
+        );
+        assert_eq!(
+            fit_duration(&[0.0; 12], 0.95),
+            Err(Unfit::Zeros {
+                zeros: 12,
+                total: 12
+            })
+        );
+        // More zeros than positive values: the positive ones are not the distribution.
+        assert_eq!(
+            fit_duration(&[0.0, 0.0, 0.0, 1.0, 2.0], 0.95),
+            Err(Unfit::Zeros { zeros: 3, total: 5 })
+        );
         assert!(fit_rate(1, 2, 0.95).is_none());
         assert!(fit_count(&[1, 2], 0.95).is_none());
     }

@@ -372,10 +372,11 @@ impl Convention {
     }
 }
 
-/// The `version` group `re` captures in `text`, if it matches (and the group is not empty).
+/// The `version` group `re` captures in `text`, if it matches and the capture is a version
+/// label (not empty, no spaces, at most 64 characters: docs/formats.md).
 fn version_of(re: &Regex, text: &str) -> Option<String> {
     let v = re.captures(text)?.name("version")?.as_str();
-    (!v.is_empty()).then(|| v.to_string())
+    crate::model::label_error(v).is_none().then(|| v.to_string())
 }
 
 fn preset_names() -> String {

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::convention::{Convention, TagRole};
 use super::{Event, Findings, ImportError, Imported, Moment, What};
-use crate::model::Kind;
+use crate::model::{Kind, compare_labels};
 
 /// One release of the API's array (other fields are ignored).
 #[derive(Debug, Deserialize)]
@@ -125,7 +125,12 @@ pub fn import(path: &Path, convention: &Convention) -> Result<Imported, ImportEr
             tracks.push(track);
         }
     }
-    tracks.sort_by(|a, b| (a[0].at.at, &a[0].version).cmp(&(b[0].at.at, &b[0].version)));
+    tracks.sort_by(|a, b| {
+        a[0].at
+            .at
+            .cmp(&b[0].at.at)
+            .then_with(|| compare_labels(&a[0].version, &b[0].version))
+    });
     let released = tracks
         .iter()
         .filter(|t| t.iter().any(|e| e.what == What::Kind(Kind::Rollout)))

@@ -214,7 +214,7 @@ pub fn read_log(path: &Path) -> Result<Imported, LogError> {
         .into_iter()
         .map(|r| Event {
             at: Moment::utc(r.ts),
-            version: r.version.to_string(),
+            version: r.label,
             platform: r.platform.to_lowercase(),
             what: r.kind.into(),
             reference: r.reference,

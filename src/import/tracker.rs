@@ -162,7 +162,7 @@ fn row<'r>(
     let moment = moment(ts_text, columns.time_zone.as_ref())
         .map_err(|why| format!("{} = {ts_text:?}: {why}", columns.ts))?;
     let version = cell(at.version);
-    if let Some(why) = label_problem(version) {
+    if let Some(why) = crate::model::label_error(version) {
         return Err(format!("{} = {version:?}: {why}", columns.version));
     }
     let platform = match at.platform.map(cell).filter(|p| !p.is_empty()) {
@@ -209,20 +209,6 @@ fn row<'r>(
         reference,
         value,
     })
-}
-
-/// Why `text` is no version label: empty, longer than 64 characters, or holding a space or
-/// control character (docs/formats.md).
-fn label_problem(text: &str) -> Option<&'static str> {
-    if text.is_empty() {
-        Some("an empty version")
-    } else if text.chars().count() > 64 {
-        Some("a version label of more than 64 characters")
-    } else if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        Some("a version label holds no spaces or control characters")
-    } else {
-        None
-    }
 }
 
 /// A time as dashboards write it: RFC 3339 with an offset, or a civil time
@@ -292,13 +278,5 @@ mod tests {
                 .unwrap_err()
                 .contains("not a time")
         );
-    }
-
-    #[test]
-    fn labels_are_checked() {
-        assert_eq!(label_problem("20.7"), None);
-        assert!(label_problem("").is_some());
-        assert!(label_problem("20 7").is_some());
-        assert!(label_problem(&"9".repeat(65)).is_some());
     }
 }

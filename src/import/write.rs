@@ -1,14 +1,14 @@
 //! The imported log as CSV (`ts,version,platform,kind,ref,value`, docs/formats.md), in a
 //! fixed order: versions in the order of their starts (the earliest `branch_cut` or
 //! `cycle_started` of any platform; a version without one by its earliest event, after
-//! equal starts by label), then platform, then time; events at one instant keep the order
+//! equal starts by label, `8.9` before `8.10`), then platform, then time; events at one instant keep the order
 //! the sources gave them. The same events give the same bytes.
 
 use std::collections::HashMap;
 use std::io;
 
 use super::{Event, What};
-use crate::model::Kind;
+use crate::model::{Kind, compare_labels};
 use crate::text::csv;
 
 /// The log's columns.
@@ -27,7 +27,7 @@ pub fn ordered(mut events: Vec<Event>) -> Vec<Event> {
             .or_insert(key);
     }
     let mut versions: Vec<(&str, (bool, jiff::Timestamp))> = first.into_iter().collect();
-    versions.sort_by(|a, b| (a.1.1, a.0).cmp(&(b.1.1, b.0)));
+    versions.sort_by(|a, b| a.1.1.cmp(&b.1.1).then_with(|| compare_labels(a.0, b.0)));
     let rank: HashMap<String, usize> = versions
         .iter()
         .enumerate()

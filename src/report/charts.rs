@@ -70,7 +70,7 @@ impl Chart {
                      state, in hours since the branch cut at {}. Shaded: the release squad's \
                      off-hours ({}), darker on days it does not work (weekends, holidays), \
                      when a manual step waits for the morning.",
-                    t.version, t.seed, t.scenario, t.branch_cut, t.time_zone
+                    t.version_label, t.seed, t.scenario, t.branch_cut, t.time_zone
                 ),
                 None => String::new(),
             },
@@ -572,7 +572,10 @@ fn timeline(report: &Report) -> Bars {
         })
         .collect();
     Bars {
-        title: format!("Release timeline: version {}, seed {}", t.version, t.seed),
+        title: format!(
+            "Release timeline: version {}, seed {}",
+            t.version_label, t.seed
+        ),
         x_desc: "hours since the branch cut".into(),
         x: Axis::near(0.0, end, &HOUR_STEPS, 12, Some(0.0)),
         rows,

@@ -189,15 +189,6 @@ fn check_arguments(runs: &[RunDir], opts: &Options) -> Result<String, ReportErro
             )));
         }
     }
-    if let Some(v) = opts.timeline_version {
-        let weeks = runs.iter().map(|r| r.manifest.weeks).max().unwrap_or(0);
-        if v >= weeks {
-            return Err(ReportError::Argument(format!(
-                "--timeline-version {v}: the runs have versions 0 to {}",
-                weeks.saturating_sub(1)
-            )));
-        }
-    }
     Ok(baseline)
 }
 
@@ -847,7 +838,6 @@ fn timeline(
         return Ok(None);
     };
     let seed = opts.timeline_seed.unwrap_or(first.manifest.first_seed);
-    let version = opts.timeline_version.unwrap_or(0);
     let run = runs
         .iter()
         .find(|r| (r.manifest.first_seed..r.manifest.first_seed + r.manifest.seeds).contains(&seed))
@@ -864,19 +854,46 @@ fn timeline(
         run,
         &files,
         &[
-            "seed", "version", "policy", "platform", "state", "start", "end",
+            "seed",
+            "version",
+            "version_label",
+            "policy",
+            "platform",
+            "state",
+            "start",
+            "end",
         ],
     )?
     .lazy()
-    .filter(
-        col("seed")
-            .eq(lit(seed as i64))
-            .and(col("version").eq(lit(i64::from(version)))),
-    )
+    .filter(col("seed").eq(lit(seed as i64)))
     .collect()?;
-    if df.height() == 0 {
-        return Ok(None);
-    }
+    let (versions, labels) = (i64s(&df, "version")?, strs(&df, "version_label")?);
+    let chosen = match &opts.timeline_version {
+        Some(label) => labels.iter().position(|l| l == label).ok_or_else(|| {
+            let mut known: Vec<(i64, &str)> = versions
+                .iter()
+                .zip(&labels)
+                .map(|(v, l)| (v.unwrap_or_default(), l.as_str()))
+                .collect();
+            known.sort();
+            known.dedup();
+            let names: Vec<&str> = known.iter().map(|(_, l)| *l).collect();
+            ReportError::Argument(format!(
+                "--timeline-version {label}: seed {seed} has no such version (it has {})",
+                crate::text::list_some(&names, 8)
+            ))
+        })?,
+        None => match (0..df.height()).min_by_key(|&i| versions[i]) {
+            Some(i) => i,
+            None => return Ok(None),
+        },
+    };
+    let (version, version_label) = (versions[chosen].unwrap_or_default(), labels[chosen].clone());
+    let df = df
+        .lazy()
+        .filter(col("version").eq(lit(version)))
+        .collect()?;
+    let version = u32::try_from(version).unwrap_or_default();
     let (policy, platform, state) = (
         strs(&df, "policy")?,
         strs(&df, "platform")?,
@@ -936,6 +953,7 @@ fn timeline(
         scenario: run.scenario.name.clone(),
         seed,
         version,
+        version_label,
         branch_cut,
         rows,
         time_zone: squad.time_zone().iana_name().unwrap_or("UTC").to_string(),

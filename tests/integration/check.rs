@@ -135,6 +135,150 @@ fn a_recorded_log_with_one_slow_cycle_fails_a_p95_bound() {
         ));
 }
 
+/// A recorded history of 30 weekly versions (the baseline scenario, one seed, people only)
+/// whose last version is still in progress: its 100% rows dropped. With `slower`, the ten
+/// latest shipped versions (19–28) reached 100% three days later than they did. Returns the
+/// log and the cut of version 20 (the first of the last ten).
+fn history(dir: &Path, name: &str, slower: bool) -> (PathBuf, String) {
+    let full = dir.join(format!("full-{name}"));
+    conductor()
+        .args([
+            "simulate", "--seeds", "1", "--weeks", "30", "--policy", "manual",
+        ])
+        .arg("--event-log")
+        .arg(&full)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&full).unwrap();
+    let mut rows = Vec::new();
+    let mut cut_20 = None;
+    for (i, line) in text.lines().enumerate() {
+        // ts, seed, version, platform, kind, ref, value
+        let cells: Vec<&str> = line.split(',').collect();
+        let version: u32 = if i == 0 { 0 } else { cells[2].parse().unwrap() };
+        let at_100 = i > 0 && cells[4] == "rollout" && cells[6] == "100";
+        if i > 0 && version == 20 && cells[4] == "branch_cut" {
+            cut_20.get_or_insert(cells[0].to_string());
+        }
+        if at_100 && version == 29 {
+            continue;
+        }
+        if at_100 && slower && (19..=28).contains(&version) {
+            let ts: jiff::Timestamp = cells[0].parse().unwrap();
+            let later = ts + jiff::SignedDuration::from_hours(72);
+            rows.push(format!("{later},{}", cells[1..].join(",")));
+        } else {
+            rows.push(line.to_string());
+        }
+    }
+    let log = dir.join(name);
+    std::fs::write(&log, rows.join("\n") + "\n").unwrap();
+    (log, cut_20.unwrap())
+}
+
+#[test]
+fn check_last_10_catches_a_slowdown_of_the_last_ten_releases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (log, cut_20) = history(tmp.path(), "history.csv", false);
+    let (slow, _) = history(tmp.path(), "slow.csv", true);
+    // The baseline: the twenty versions before the last ten, with room for the noise of a
+    // window of ten releases.
+    let baseline = record(
+        tmp.path(),
+        "recorded.check.toml",
+        &log,
+        &["--until", &cut_20, "--tolerance", "0.25"],
+    );
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    assert!(text.contains("[window]\nselection = \"until 2026-05-29T08:00:00Z\"\nversions = 20\nfirst_version = 0\nlast_version = 19\n"), "{text}");
+    assert!(text.contains("max_increase = 0.25"), "{text}");
+
+    // The unchanged history passes; its open last release is left out and counted.
+    let out = check(&baseline, &log, &["--last", "10"]).success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains(
+            "27 track-cycles judged (shipped or cancelled); 3 still open at the end, left out"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("window checked: last 10 versions: 10 versions 20–29, cut 2026-05-29 to 2026-07-31 (UTC)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("baseline written from: until 2026-05-29T08:00:00Z: 20 versions 0–19"),
+        "{stdout}"
+    );
+    let json = check(&baseline, &log, &["--last", "10", "--format", "json"]).success();
+    let doc: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
+    assert_eq!(doc["open_excluded"], 3);
+    assert_eq!(doc["track_cycles"], 27);
+    assert_eq!(doc["window"]["first_version"], 20);
+    assert_eq!(doc["baseline_window"]["versions"], 20);
+
+    // Three days slower: the last ten fail, where the whole history dilutes the median.
+    check(&baseline, &slow, &["--last", "10"])
+        .code(1)
+        .stdout(predicate::str::contains(
+            "FAIL cycle_p50_hours of recorded/all",
+        ))
+        .stdout(predicate::str::contains(
+            "FAIL cycle_mean_hours of recorded/all",
+        ));
+    check(&baseline, &slow, &[])
+        .code(1)
+        .stdout(predicate::str::contains("FAIL cycle_p50_hours of recorded/all").not());
+}
+
+#[test]
+fn windows_apply_to_event_logs_only_and_must_hold_cycles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-events.csv");
+    let base = write(tmp.path(), "base.toml", conductor::scenario::BASELINE_TOML);
+    conductor()
+        .args(["check", "--last", "3", "--write-baseline"])
+        .arg(tmp.path().join("b.toml"))
+        .arg(&base)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--last, --since and --until choose recorded cycles of an event log; this is a scenario",
+        ));
+    conductor()
+        .args(["check", "--since", "2030-01-01", "--write-baseline"])
+        .arg(tmp.path().join("b.toml"))
+        .arg(&sample)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no track-cycles in the window (since 2029-12-31T23:00:00Z)",
+        ));
+    conductor()
+        .args(["check", "--since", "next week", "--write-baseline"])
+        .arg(tmp.path().join("b.toml"))
+        .arg(&sample)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--since \"next week\": not a date",
+        ));
+    conductor()
+        .args(["check", "--last", "0", "--write-baseline"])
+        .arg(tmp.path().join("b.toml"))
+        .arg(&sample)
+        .assert()
+        .code(2);
+    conductor()
+        .args(["check", "--tolerance", "0.5", "--baseline"])
+        .arg(tmp.path().join("b.toml"))
+        .arg(&sample)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--write-baseline"));
+    assert!(!tmp.path().join("b.toml").exists());
+}
+
 #[test]
 fn bad_baselines_and_inputs_exit_2() {
     let tmp = tempfile::tempdir().unwrap();

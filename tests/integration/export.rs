@@ -13,7 +13,7 @@ use crate::dataset::{f64s, i64s, read, strs, u32s, u64s, write_run};
 use crate::util::{Element, baseline_with, conductor, parse_xml};
 
 const HEADER: &str = "case:concept:name,concept:name,time:start_timestamp,time:timestamp,\
-lifecycle:transition,policy,seed,version,platform,state,waiting_on,hours";
+lifecycle:transition,policy,seed,version,version_label,platform,state,waiting_on,hours";
 
 fn export(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
     conductor()
@@ -88,7 +88,9 @@ fn parse_csv(text: &str) -> Vec<Row> {
     records[1..]
         .iter()
         .map(|r| {
-            assert_eq!(r.len(), 12, "{r:?}");
+            assert_eq!(r.len(), 13, "{r:?}");
+            // A simulated version's label is its number.
+            assert_eq!(r[8], r[7]);
             assert_eq!(r[4], "complete");
             Row {
                 case: r[0].clone(),
@@ -98,10 +100,10 @@ fn parse_csv(text: &str) -> Vec<Row> {
                 policy: r[5].clone(),
                 seed: r[6].parse().unwrap(),
                 version: r[7].parse().unwrap(),
-                platform: r[8].clone(),
-                state: r[9].clone(),
-                waiting_on: r[10].clone(),
-                hours: r[11].parse().unwrap(),
+                platform: r[9].clone(),
+                state: r[10].clone(),
+                waiting_on: r[11].clone(),
+                hours: r[12].parse().unwrap(),
             }
         })
         .collect()
@@ -380,7 +382,7 @@ fn csv_events(text: &str) -> Vec<Event> {
                 r[4].clone(),
                 ts,
                 start,
-                r[11].clone(),
+                r[12].clone(),
             )
         })
         .collect()

@@ -387,3 +387,330 @@ fn a_level_outside_zero_to_one_fails() {
         .code(2)
         .stderr(predicate::str::contains("--level 95"));
 }
+
+/// The repository's sample log (13 weeks, one history).
+fn sample_log() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-events.csv")
+}
+
+/// `data/sample-events.csv` with only the rows whose kind `keep` accepts, written to
+/// `dir/name`. (The sample's columns: ts, version, platform, kind, ref, value.)
+fn sample_with(dir: &Path, name: &str, keep: impl Fn(&str) -> bool) -> PathBuf {
+    let text = std::fs::read_to_string(sample_log()).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || keep(l.split(',').nth(3).unwrap_or("")))
+        .map(|(_, l)| l)
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    path
+}
+
+#[test]
+fn a_log_without_build_events_reports_builds_as_not_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = sample_with(dir.path(), "no-builds.csv", |kind| {
+        !matches!(kind, "build_finished" | "tests_passed" | "tests_failed")
+    });
+    let out = dir.path().join("fitted.toml");
+    let doc = fit_json(&log, &out, &[]);
+    for key in [
+        "world.builds.duration_minutes",
+        "world.builds.flaky_failure",
+        "world.builds.crash_rate_percent",
+    ] {
+        let q = quantity(&doc, key);
+        assert_eq!(q["status"], "not_recorded", "{key}: {q}");
+        assert!(
+            q["reason"].as_str().unwrap().contains("no builds events"),
+            "{key}: {q}"
+        );
+        assert_eq!(q["n"], 0, "{key}");
+        assert!(q.get("written").is_none(), "{key}");
+    }
+    let base = Scenario::baseline();
+    let sc = Scenario::load(&out).unwrap();
+    assert_eq!(sc.world.build_flaky_failure, base.world.build_flaky_failure);
+    assert_eq!(
+        sc.world.build_duration_minutes,
+        base.world.build_duration_minutes
+    );
+}
+
+/// The sample as git would show it: no test verdicts, every build at its commit's time
+/// (`build_finished` without a duration, as RC tags give it), approvals but no rejection,
+/// no incident.
+#[test]
+fn a_git_derived_log_never_fits_a_zero_or_the_gaps_between_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample_log()).unwrap();
+    let rows: Vec<String> = text
+        .lines()
+        .filter(|l| {
+            let kind = l.split(',').nth(3).unwrap_or("");
+            !matches!(kind, "tests_passed" | "tests_failed") && !kind.starts_with("incident_")
+        })
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            if cells[3] == "build_finished" {
+                format!("{},", cells[..5].join(","))
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let log = dir.path().join("git.csv");
+    std::fs::write(&log, rows.join("\n") + "\n").unwrap();
+    let out = dir.path().join("fitted.toml");
+    let doc = fit_json(&log, &out, &[]);
+    let reason = |key: &str| {
+        let q = quantity(&doc, key);
+        assert_eq!(q["status"], "not_recorded", "{key}: {q}");
+        assert!(q.get("written").is_none(), "{key}");
+        q["reason"].as_str().unwrap().to_string()
+    };
+    assert!(
+        reason("world.builds.duration_minutes")
+            .contains("none of the log's 194 build_finished rows carries a duration"),
+        "{doc}"
+    );
+    assert!(reason("world.builds.flaky_failure").contains("no tests_failed events"));
+    assert!(reason("world.rollout.incident").contains("no incident_opened events"));
+    assert!(reason("stores.ios.rejection").contains("no review_rejected events"));
+    // The written file keeps the base's values where the log is silent.
+    let base = Scenario::baseline();
+    let sc = Scenario::load(&out).unwrap();
+    assert_eq!(sc.world.build_flaky_failure, base.world.build_flaky_failure);
+    assert_eq!(sc.world.incident, base.world.incident);
+    assert_eq!(
+        sc.platforms[1].store.unwrap().rejection,
+        base.platforms[1].store.unwrap().rejection
+    );
+}
+
+#[test]
+fn degenerate_samples_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every build finished at the instant of its commit: durations of 0 minutes.
+    let text = std::fs::read_to_string(sample_log()).unwrap();
+    let zeroed: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            if cells.get(3) == Some(&"build_finished") {
+                format!("{},0", cells[..5].join(","))
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let log = dir.path().join("zero-builds.csv");
+    std::fs::write(&log, zeroed.join("\n") + "\n").unwrap();
+    let doc = fit_json(&log, &dir.path().join("fitted.toml"), &[]);
+    let q = quantity(&doc, "world.builds.duration_minutes");
+    assert_eq!(q["status"], "zeros", "{q}");
+    assert_eq!(
+        q["reason"],
+        "not fitted: all 194 observations are 0 (recorded at the instant they started)"
+    );
+    // One incident in the sample: too few to fit its delay, said with the count.
+    let q = quantity(&doc, "world.rollout.incident_after_hours");
+    assert_eq!(q["status"], "too_few", "{q}");
+    assert_eq!(q["reason"], "too few observations: 1 (3 needed)");
+}
+
+#[test]
+fn fit_on_the_sample_log_reports_its_own_ks_and_wasserstein_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fitted.toml");
+    let assert = conductor()
+        .arg("fit")
+        .arg(sample_log())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+    let table = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(table.contains("self-check: baseline-fitted simulated (sim: policy manual, seeds 1-50, 26 versions each)"), "{table}");
+    assert!(table.contains("\nverdict: pass\n"), "{table}");
+
+    let doc = fit_json(&sample_log(), &out, &[]);
+    let c = &doc["self_check"];
+    assert_eq!(c["policy"], "manual");
+    assert_eq!(
+        (c["seeds"].as_u64(), c["first_seed"].as_u64()),
+        (Some(50), Some(1))
+    );
+    assert_eq!(c["log"]["shipped"], 39);
+    assert_eq!(c["verdict"], "pass");
+    let all = c["comparisons"].as_array().unwrap().last().unwrap();
+    assert_eq!(all["platform"], "all");
+    assert_eq!(all["ks_p_method"], "exact");
+    // The figures are those of the two samples the JSON lists: recomputed here the plain
+    // way (every distribution function evaluated at every point).
+    let hours = |key: &str| -> Vec<f64> {
+        let mut v: Vec<f64> = c["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| {
+                p[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap())
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let (log, sim) = (hours("log_cycle_hours"), hours("simulated_cycle_hours"));
+    assert_eq!(log.len(), 39);
+    assert_eq!(all["simulated_n"].as_u64(), Some(sim.len() as u64));
+    let ecdf = |v: &[f64], x: f64| v.iter().filter(|y| **y <= x).count() as f64 / v.len() as f64;
+    let mut points: Vec<f64> = log.iter().chain(&sim).copied().collect();
+    points.sort_by(f64::total_cmp);
+    let d = points
+        .iter()
+        .map(|x| (ecdf(&log, *x) - ecdf(&sim, *x)).abs())
+        .fold(0.0, f64::max);
+    let w: f64 = points
+        .windows(2)
+        .map(|p| (ecdf(&log, p[0]) - ecdf(&sim, p[0])).abs() * (p[1] - p[0]))
+        .sum();
+    let close = |a: f64, b: &Value| (a - b.as_f64().unwrap()).abs() < 1e-9;
+    assert!(close(d, &all["ks_d"]), "D {d} vs {}", all["ks_d"]);
+    assert!(
+        close(w, &all["wasserstein_hours"]),
+        "W {w} vs {}",
+        all["wasserstein_hours"]
+    );
+    let p = all["ks_p"].as_f64().unwrap();
+    assert!((0.01..=1.0).contains(&p), "{p}");
+    let median = conductor::stats::quantile(&log, 0.5).unwrap();
+    assert!(close(median, &all["log_median_hours"]));
+
+    // The verdict is in the written file's header, with its figures.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header: Vec<&str> = text.lines().take_while(|l| l.starts_with('#')).collect();
+    let header = header.join("\n");
+    assert!(
+        header.contains("Self-check (docs/fit.md): 50 seeds of policy manual"),
+        "{header}"
+    );
+    assert!(header.contains(&format!("KS D {:.3}", d)), "{header}");
+    assert!(
+        header.contains(&format!("Wasserstein {w:.1} h: pass")),
+        "{header}"
+    );
+}
+
+/// The sample stretched to a three-week train and cut down to what git shows (cuts,
+/// release candidates, submissions, rollouts): nothing to fit, so the fitted scenario is
+/// the weekly baseline, whose cycles are a third of the log's.
+#[test]
+fn a_mismatched_log_gets_a_failing_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample_log()).unwrap();
+    let mut cut: std::collections::BTreeMap<(String, String), jiff::Timestamp> = Default::default();
+    let mut rows = vec!["ts,version,platform,kind,ref,value".to_string()];
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if !matches!(
+            cells[3],
+            "branch_cut" | "final_rc" | "submitted" | "rollout" | "paused" | "resumed"
+        ) {
+            continue;
+        }
+        let ts: jiff::Timestamp = cells[0].parse().unwrap();
+        let start = *cut
+            .entry((cells[1].to_string(), cells[2].to_string()))
+            .or_insert(ts);
+        let stretched = start + (ts.duration_since(start) * 3);
+        rows.push(format!("{stretched},{}", cells[1..].join(",")));
+    }
+    let log = dir.path().join("three-week-train.csv");
+    std::fs::write(&log, rows.join("\n") + "\n").unwrap();
+    let out = dir.path().join("fitted.toml");
+    let assert = conductor()
+        .arg("fit")
+        .arg(&log)
+        .arg("-o")
+        .arg(&out)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning: "))
+        .stderr(predicate::str::contains(
+            "the fitted scenario does not reproduce the log's cycle times (self-check fail)",
+        ));
+    let doc: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let c = &doc["self_check"];
+    assert_eq!(c["verdict"], "fail", "{c}");
+    let reasons: Vec<&str> = c["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("the cycle-time distributions differ (KS D 1.000"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("% below the log's"), "{reasons:?}");
+    let all = c["comparisons"].as_array().unwrap().last().unwrap();
+    let ratio =
+        all["simulated_median_hours"].as_f64().unwrap() / all["log_median_hours"].as_f64().unwrap();
+    assert!((0.3..0.4).contains(&ratio), "{ratio}");
+    // The file is written, and says so on top.
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.lines()
+            .take(10)
+            .any(|l| l.contains(": FAIL: the cycle-time distributions differ")),
+        "{text}"
+    );
+}
+
+#[test]
+fn lenient_skipping_every_row_says_so_and_lists_the_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("all-bad.csv");
+    std::fs::write(
+        &log,
+        "ts,version,platform,kind,ref,value\n\
+         2026-01-09T10:00:00+01:00,1,android,no_such_kind,,\n\
+         2026-01-09T11:00:00,1,android,branch_cut,,\n\
+         2026-01-09T12:00:00+01:00,1,watchos,branch_cut,,\n",
+    )
+    .unwrap();
+    let out = dir.path().join("fitted.toml");
+    let assert = conductor()
+        .arg("fit")
+        .arg(&log)
+        .arg("-o")
+        .arg(&out)
+        .arg("--lenient")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no events").not())
+        .stderr(predicate::str::contains(
+            "all-bad.csv: --lenient skipped all 3 rows, so nothing is left to read; the reasons:",
+        ));
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    for line in [2, 3, 4] {
+        assert!(
+            stderr.contains(&format!("all-bad.csv:{line}: ")),
+            "line {line}: {stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("no_such_kind") && stderr.contains("watchos"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}

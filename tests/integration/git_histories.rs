@@ -15,9 +15,8 @@
 //! - when the staged rollout reaches 100% the team tags the release commit again, with an
 //!   annotated tag `vX.Y.0-100pct`: its tagger date is the 100% (`rollout 100`).
 //!
-//! What today's log cannot say, so the helper does not emit it: a version label as a
-//! string (`1.2` becomes the number 1002, major × 1000 + minor); point releases and hotfixes
-//! after 100% (`v1.2.1` on the same branch: events after 100% on a track are refused).
+//! The log names each version by its label (`1.2`), and the replay keeps it in every table's
+//! `version_label`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -222,13 +221,6 @@ fn releases_from_tags_on_main(repo: &Repo) -> Vec<Release> {
         .collect()
 }
 
-/// The log's number for a version label: `X.Y` → X × 1000 + Y (the log takes whole numbers
-/// only today; labels as strings are a later change).
-fn version_number(label: &str) -> u32 {
-    let (major, minor) = label.split_once('.').unwrap();
-    major.parse::<u32>().unwrap() * 1000 + minor.parse::<u32>().unwrap()
-}
-
 /// One event-log row: `ts, kind, ref, value` (the version and platform are the release's).
 type Event<'a> = (&'a Moment, &'static str, String, &'static str);
 
@@ -256,7 +248,7 @@ fn events(r: &Release) -> Vec<Event<'_>> {
 fn csv(releases: &[Release], platform: &str) -> String {
     let mut text = String::from("ts,version,platform,kind,ref,value\n");
     for r in releases {
-        let version = version_number(&r.label);
+        let version = &r.label;
         for (at, kind, reference, value) in events(r) {
             text.push_str(&format!(
                 "{},{version},{platform},{kind},{reference},{value}\n",
@@ -279,8 +271,8 @@ struct Cycle {
     ended_at_ms: i64,
 }
 
-/// Writes `log` to a file, replays it as recorded, and returns the cycles by version.
-fn replay(tmp: &Path, log: &str) -> BTreeMap<u32, Cycle> {
+/// Writes `log` to a file, replays it as recorded, and returns the cycles by version label.
+fn replay(tmp: &Path, log: &str) -> BTreeMap<String, Cycle> {
     let path = tmp.join("events.csv");
     std::fs::write(&path, log).unwrap();
     let out = tmp.join("run");
@@ -297,6 +289,7 @@ fn replay(tmp: &Path, log: &str) -> BTreeMap<u32, Cycle> {
         "cycles",
         &[
             "version",
+            "version_label",
             "platform",
             "outcome",
             "cycle_hours",
@@ -305,7 +298,20 @@ fn replay(tmp: &Path, log: &str) -> BTreeMap<u32, Cycle> {
         ],
     );
     assert!(strs(&df, "platform").iter().all(|p| p == "android"));
-    let (versions, outcome) = (i64s(&df, "version"), strs(&df, "outcome"));
+    let (versions, labels, outcome) = (
+        i64s(&df, "version"),
+        strs(&df, "version_label"),
+        strs(&df, "outcome"),
+    );
+    // Versions are numbered 1, 2, … in the order of their cuts.
+    let mut by_number: Vec<(i64, &str)> = versions
+        .iter()
+        .zip(&labels)
+        .map(|(v, l)| (v.unwrap(), l.as_str()))
+        .collect();
+    by_number.sort();
+    let numbers: Vec<i64> = by_number.iter().map(|(v, _)| *v).collect();
+    assert_eq!(numbers, (1..=numbers.len() as i64).collect::<Vec<_>>());
     let (hours, branched, ended) = (
         f64s(&df, "cycle_hours"),
         i64s(&df, "branched_at"),
@@ -319,15 +325,15 @@ fn replay(tmp: &Path, log: &str) -> BTreeMap<u32, Cycle> {
                 branched_at_ms: branched[i].unwrap(),
                 ended_at_ms: ended[i].unwrap(),
             };
-            (u32::try_from(versions[i].unwrap()).unwrap(), cycle)
+            (labels[i].clone(), cycle)
         })
         .collect()
 }
 
 /// A shipped release's cycle as git dates it: branch cut (or start) → 100%, to the second,
 /// in the replay. Returns its seconds.
-fn assert_shipped_to_the_second(r: &Release, cycles: &BTreeMap<u32, Cycle>) -> i64 {
-    let c = &cycles[&version_number(&r.label)];
+fn assert_shipped_to_the_second(r: &Release, cycles: &BTreeMap<String, Cycle>) -> i64 {
+    let c = &cycles[&r.label];
     let full = r.at_100.as_ref().expect("a 100% tag");
     let seconds = full.unix - r.start.unix;
     assert_eq!(c.outcome, "shipped", "{}: {c:?}", r.label);
@@ -397,18 +403,18 @@ fn a_two_week_train_with_rc_tags_replays_its_cycle_times_to_the_second() {
     let log = csv(&releases, "android");
     // The timestamps are git's own `%ci` text, offsets as committed.
     assert!(
-        log.contains("2026-03-05 10:00:17 +0100,1000,android,branch_cut,,\n"),
+        log.contains("2026-03-05 10:00:17 +0100,1.0,android,branch_cut,,\n"),
         "{log}"
     );
     assert!(
-        log.contains("2026-03-07 10:45:09 -0500,1000,android,final_rc,manual,\n"),
+        log.contains("2026-03-07 10:45:09 -0500,1.0,android,final_rc,manual,\n"),
         "{log}"
     );
     assert!(
-        log.contains("2026-03-24 18:22:13 +0100,1001,android,final_rc,"),
+        log.contains("2026-03-24 18:22:13 +0100,1.1,android,final_rc,"),
         "the last RC is the final one: {log}"
     );
-    assert!(!log.contains("1002,android,rollout"), "{log}");
+    assert!(!log.contains("1.2,android,rollout"), "{log}");
     let cycles = replay(tmp.path(), &log);
     assert_eq!(cycles.len(), 3);
 
@@ -425,7 +431,7 @@ fn a_two_week_train_with_rc_tags_replays_its_cycle_times_to_the_second() {
             10 * 86_400 + 21 * 3_600 + 26 * 60 + 20
         ]
     );
-    let open = &cycles[&1002];
+    let open = &cycles["1.2"];
     assert_eq!(open.outcome, "open", "{open:?}");
     assert_eq!(open.cycle_hours, None);
     assert_eq!(open.branched_at_ms, releases[2].start.unix * 1000);
@@ -550,7 +556,7 @@ fn a_trunk_based_flow_with_tags_on_main_replays_from_the_first_rc_to_the_second(
     let releases = releases_from_tags_on_main(&repo);
     let log = csv(&releases, "android");
     assert!(
-        log.contains("2026-05-04 10:00:00 +0200,2000,android,cycle_started,v2.0.0-rc.1,\n"),
+        log.contains("2026-05-04 10:00:00 +0200,2.0,android,cycle_started,v2.0.0-rc.1,\n"),
         "{log}"
     );
     assert!(!log.contains("branch_cut"), "{log}");

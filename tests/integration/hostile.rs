@@ -273,16 +273,35 @@ fn replay_text(dir: &Path, name: &str, text: &str) -> assert_cmd::assert::Assert
 const LOG_HEADER: &str = "ts,seed,version,platform,kind,ref,value\n";
 
 #[test]
-fn a_log_version_4294967295_is_a_row_error_not_a_span_panic() {
+fn a_log_version_4294967295_is_a_label_not_a_span_panic() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = format!("{LOG_HEADER}2026-01-09T10:00:00+01:00,0,4294967295,ios,branch_cut,,\n");
+    // Past the largest version number, a whole number is a label like `8.9.2`: the log's
+    // versions are numbered by their cuts and the label kept.
+    let text = format!(
+        "{LOG_HEADER}2026-01-09T10:00:00+01:00,0,4294967295,ios,branch_cut,,\n\
+         2026-01-12T10:00:00+01:00,0,4294967295,ios,rollout,manual,100\n"
+    );
+    replay_text(tmp.path(), "log.csv", &text)
+        .success()
+        .stderr(predicate::str::contains("panicked").not());
+    let cycles = crate::dataset::read(
+        &tmp.path().join("out"),
+        "cycles",
+        &["version", "version_label"],
+    );
+    assert_eq!(
+        crate::dataset::strs(&cycles, "version_label"),
+        ["4294967295"]
+    );
+    assert_eq!(crate::dataset::i64s(&cycles, "version"), [Some(1)]);
+    // A label with a space or past 64 characters is a row error.
+    let long = "9".repeat(65);
+    let text = format!("{LOG_HEADER}2026-01-09T10:00:00+01:00,0,{long},ios,branch_cut,,\n");
     replay_text(tmp.path(), "log.csv", &text)
         .code(2)
         .stderr(predicate::str::contains(
-            "log.csv:2: bad version \"4294967295\"",
-        ))
-        .stderr(predicate::str::contains("0 to 999999999"))
-        .stderr(predicate::str::contains("panicked").not());
+            "log.csv:2: a version label of 65 characters (at most 64)",
+        ));
     // The largest version replays (the cut after it is past any scenario date).
     let text = format!(
         "{LOG_HEADER}2026-01-09T10:00:00+01:00,0,999999999,ios,branch_cut,,\n\

@@ -148,6 +148,34 @@ fn every_commands_json_is_exactly_the_documented_vocabulary() {
             "json",
         ],
     );
+    // An event log's window, against a baseline that records its own.
+    let sample = format!("{ROOT}/data/sample-events.csv");
+    let written = conductor()
+        .current_dir(dir)
+        .args([
+            "check",
+            &sample,
+            "--last",
+            "5",
+            "--write-baseline",
+            "recorded.toml",
+        ])
+        .output()
+        .unwrap();
+    assert!(written.status.success(), "{written:?}");
+    run(
+        "check --format json",
+        vec![
+            "check",
+            "--baseline",
+            "recorded.toml",
+            &sample,
+            "--last",
+            "5",
+            "--format",
+            "json",
+        ],
+    );
     let bake = scenario("bake-12h");
     run(
         "compare --format json",

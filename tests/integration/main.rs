@@ -21,6 +21,7 @@ mod hostile;
 mod import;
 mod invariants;
 mod json_vocabulary;
+mod labels;
 mod pipes;
 mod progress;
 mod replay;

@@ -319,13 +319,13 @@ fn every_bad_row_is_reported_at_once_with_its_line() {
     let malformed = format!(
         "{GOOD}not a time,0,ios,paused,,\n\
          2026-01-09T16:00:00+01:00,0,ios,launched,,\n\
-         2026-01-09T16:00:00+01:00,x,ios,paused,,\n"
+         2026-01-09T16:00:00+01:00,x y,ios,paused,,\n"
     );
     let stderr = refused(&malformed);
     for expected in [
         line(1, "bad timestamp"),
         line(2, "unknown kind \"launched\""),
-        line(3, "bad version \"x\""),
+        line(3, "bad version \"x y\""),
         "log.csv: 3 bad rows".into(),
     ] {
         assert!(stderr.contains(&expected), "{expected:?} not in {stderr}");

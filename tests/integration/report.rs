@@ -527,7 +527,9 @@ fn bad_report_requests_are_clear_errors() {
         .stderr(predicate::str::contains("the runs have seeds 1 to 1"));
     report(&dir, &["--timeline-version", "2"])
         .code(2)
-        .stderr(predicate::str::contains("versions 0 to 1"));
+        .stderr(predicate::str::contains(
+            "--timeline-version 2: seed 1 has no such version (it has 0, 1)",
+        ));
     report(&dir, &["--format", "pdf"])
         .code(2)
         .stderr(predicate::str::contains("invalid value 'pdf'"));

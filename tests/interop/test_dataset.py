@@ -261,6 +261,7 @@ def test_documented_types_are_what_readers_see(run):
         "ts": pa.timestamp("ms", tz="UTC"),
         "seed": pa.int64(),
         "version": pa.int32(),
+        "version_label": pa.string(),
         "platform": pa.string(),
         "state": pa.string(),
         "waiting_on": pa.string(),

@@ -98,7 +98,7 @@ def test_spark_sees_the_documented_types(spark, run):
                  for f in spark.read.parquet(run.glob("snapshots")).schema.fields}
     expected = {
         "policy": "string", "scenario": "string", "seed": "bigint", "version": "int",
-        "platform": "string", "ts": "timestamp", "state": "string",
+        "version_label": "string", "platform": "string", "ts": "timestamp", "state": "string",
         "rollout_percent": "smallint", "open_blockers": "int", "signoffs_done": "smallint",
         "latest_build": "int", "crash_rate_percent": "float", "usage_percent": "smallint",
         "gate_bake": "boolean",

@@ -53,7 +53,7 @@ fn document(outcome: &Outcome) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "input": outcome.input,
         "kind": match outcome.kind {
             InputKind::Scenario => "scenario",
@@ -63,10 +63,39 @@ fn document(outcome: &Outcome) -> Value {
         "baseline": outcome.baseline,
         "confidence": outcome.confidence,
         "seeds": outcome.seeds,
+        "track_cycles": outcome.track_cycles,
+        "open_excluded": outcome.open_excluded,
         "limits": c.total,
         "passed": c.passed,
         "failed": c.failed,
         "no_data": c.no_data,
         "results": results,
+    });
+    // The windows go after the counts, before the results.
+    if let Value::Object(m) = &mut doc {
+        let results = m.shift_remove("results");
+        for (key, w) in [
+            ("window", &outcome.window),
+            ("baseline_window", &outcome.baseline_window),
+        ] {
+            if let Some(w) = w {
+                m.insert(key.into(), window(w));
+            }
+        }
+        if let Some(r) = results {
+            m.insert("results".into(), r);
+        }
+    }
+    doc
+}
+
+fn window(w: &crate::check::Window) -> Value {
+    json!({
+        "selection": w.selection,
+        "versions": w.versions,
+        "first_version": w.first_version,
+        "last_version": w.last_version,
+        "first_cut": w.first_cut.to_string(),
+        "last_cut": w.last_cut.to_string(),
     })
 }

@@ -48,13 +48,22 @@ impl Render<Outcome> for Junit {
         w.write_event(Event::Start(suite.borrow()))?;
         let properties = tag("properties", &[]);
         w.write_event(Event::Start(properties.borrow()))?;
-        for (name, value) in [
+        let mut properties_list = vec![
             ("input", outcome.input.clone()),
             ("kind", outcome.kind.as_str().to_string()),
             ("baseline", outcome.baseline.clone()),
             ("confidence", outcome.confidence.to_string()),
             ("seeds", outcome.seeds.to_string()),
-        ] {
+            ("track_cycles", outcome.track_cycles.to_string()),
+            ("open_excluded", outcome.open_excluded.to_string()),
+        ];
+        if let Some(w) = &outcome.window {
+            properties_list.push(("window", w.describe()));
+        }
+        if let Some(w) = &outcome.baseline_window {
+            properties_list.push(("baseline_window", w.describe()));
+        }
+        for (name, value) in properties_list {
             w.write_event(Event::Empty(tag(
                 "property",
                 &[("name", name), ("value", &value)],

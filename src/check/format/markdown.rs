@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::io;
 
-use super::{Counts, cells, failures, percent};
+use super::{Counts, cells, failures, judged, percent};
 use crate::check::{CheckResult, InputKind, Outcome, Status};
 use crate::text::Render;
 use crate::text::number::plural;
@@ -42,6 +42,7 @@ impl Render<Outcome> for Markdown {
             c.no_data,
             evidence
         );
+        let _ = writeln!(s, "{}.\n", md(&judged(outcome).join("; ")));
         s.push_str("| status | metric | policy | platform | value | CI | limit | margin |\n");
         s.push_str("| --- | --- | --- | --- | ---: | ---: | --- | --- |\n");
         // Failures first; otherwise the baseline's order (a stable sort keeps it).
@@ -110,6 +111,7 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("1 failed, 1 without data; 95% confidence intervals over 200 seeds."));
+        assert!(m.contains("15000 track-cycles judged (shipped or cancelled); 12 still open"));
         let rows: Vec<&str> = m.lines().filter(|l| l.starts_with("| ")).skip(2).collect();
         assert_eq!(rows.len(), 3, "{m}");
         assert!(rows[0].starts_with("| ❌ FAIL | cycle_p85_hours |"), "{m}");

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::io;
 
-use super::{Counts, cells, failures, percent};
+use super::{Counts, cells, failures, judged, percent};
 use crate::check::Outcome;
 use crate::text::Render;
 use crate::text::number::plural;
@@ -18,13 +18,17 @@ impl Render<Outcome> for Table {
 
     fn render(&self, outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
         let mut s = format!(
-            "conductor check: {} ({}) against {}, {}, {} confidence\n\n",
+            "conductor check: {} ({}) against {}, {}, {} confidence\n",
             outcome.input,
             outcome.kind.as_str(),
             outcome.baseline,
             plural(outcome.seeds, "seed", "seeds"),
             percent(outcome.confidence),
         );
+        for line in judged(outcome) {
+            let _ = writeln!(s, "{line}");
+        }
+        s.push('\n');
         let header = [
             "status", "metric", "policy", "platform", "value", "CI", "limit", "margin",
         ];
@@ -63,7 +67,11 @@ mod tests {
             "conductor check: scenarios/baseline.toml (scenario) against \
              scenarios/baseline.check.toml, 200 seeds, 95% confidence"
         );
-        assert!(lines[2].starts_with("status"), "{t}");
+        assert_eq!(
+            lines[1],
+            "15000 track-cycles judged (shipped or cancelled); 12 still open at the end, left out"
+        );
+        assert!(lines[3].starts_with("status"), "{t}");
         assert!(
             lines.contains(&"3 limits checked: 1 passed, 1 failed, 1 without data"),
             "{t}"
@@ -83,7 +91,7 @@ mod tests {
         // The table fits 100 columns: wider, it is split into blocks that repeat the keys.
         let table_lines = lines
             .iter()
-            .skip(2)
+            .skip(3)
             .take_while(|l| !l.contains("limits checked"));
         assert!(
             table_lines.into_iter().all(|l| l.chars().count() <= 100),

@@ -50,7 +50,7 @@ next step and failing; <span class="yellow">yellow</span> failing, not needed ye
 <tr><td>{state}</td><td>{rollout}%</td><td>{waiting}</td><td>{blockers}</td><td>{done}/{required}</td><td>#{build} {status}</td><td>{crash}</td><td>{usage}%</td></tr></table>
 <table><tr>"#,
                 platform = escape(&t.platform),
-                version = t.version,
+                version = escape(&t.version_label),
                 state = escape(&t.state),
                 rollout = t.rollout_percent,
                 waiting = escape(&t.waiting_on),

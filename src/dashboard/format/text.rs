@@ -42,8 +42,12 @@ impl Render<Board> for Text {
             writeln!(out)?;
             writeln!(
                 out,
-                "v{} {:<8} {:<11} rollout {:>3}%  waiting on {}",
-                t.version, t.platform, t.state, t.rollout_percent, t.waiting_on
+                "{} {:<8} {:<11} rollout {:>3}%  waiting on {}",
+                crate::model::short_label(&t.version_label),
+                t.platform,
+                t.state,
+                t.rollout_percent,
+                t.waiting_on
             )?;
             let crash = t
                 .crash_rate_percent
@@ -90,6 +94,7 @@ pub(crate) mod tests {
             squad_time: "Mon 2026-01-19 11:00 CET".into(),
             tracks: vec![TrackView {
                 version: 1,
+                version_label: "1".into(),
                 platform: "ios".into(),
                 state: "final_rc".into(),
                 waiting_on: "signoff".into(),

@@ -64,6 +64,7 @@ impl Render<ActivityLog> for Xes {
             attribute(&mut w, "string", "policy", &case.policy)?;
             attribute(&mut w, "int", "seed", &case.seed.to_string())?;
             attribute(&mut w, "int", "version", &case.version.to_string())?;
+            attribute(&mut w, "string", "version_label", &case.version_label)?;
             attribute(&mut w, "string", "platform", &case.platform)?;
             for a in &case.activities {
                 let start = timestamp(a.start_ms)?;

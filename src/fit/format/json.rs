@@ -9,6 +9,7 @@ use serde_json::{Map, Value as JsonValue, json};
 use super::{Printout, Source, family, goodness};
 use crate::fit::mle::{Estimate, Unfit};
 use crate::fit::scenario_file::dist_params;
+use crate::fit::self_check::{self as check, SelfCheck};
 use crate::fit::{Fit, Outcome, Quantity, Value};
 use crate::text::Render;
 use crate::text::json::write_pretty;
@@ -20,7 +21,11 @@ impl Render<Printout<'_>> for Json {
     type Error = io::Error;
 
     fn render(&self, printout: &Printout, out: &mut dyn io::Write) -> io::Result<()> {
-        write_pretty(&json_doc(printout.fit, printout.source), out)
+        let mut doc = json_doc(printout.fit, printout.source);
+        if let JsonValue::Object(m) = &mut doc {
+            m.insert("self_check".into(), json_self_check(printout.self_check));
+        }
+        write_pretty(&doc, out)
     }
 }
 
@@ -58,8 +63,9 @@ fn json_quantity(q: &Quantity) -> JsonValue {
     m.insert("unit".into(), json!(q.unit));
     let (status, reason) = match &q.outcome {
         Outcome::NotRecorded(why) => ("not_recorded", Some(why.clone())),
-        Outcome::NotFitted(Unfit::TooFew) => ("too_few", Some(goodness(q))),
-        Outcome::NotFitted(Unfit::NoSpread) => ("no_spread", Some(goodness(q))),
+        Outcome::NotFitted(Unfit::TooFew { .. }) => ("too_few", Some(goodness(q))),
+        Outcome::NotFitted(Unfit::Zeros { .. }) => ("zeros", Some(goodness(q))),
+        Outcome::NotFitted(Unfit::NoSpread { .. }) => ("no_spread", Some(goodness(q))),
         Outcome::NotEstimable(why) => ("not_estimable", Some((*why).to_string())),
         _ => ("fitted", None),
     };
@@ -131,5 +137,68 @@ fn json_doc(fit: &Fit, source: &Source) -> JsonValue {
         "scenario": { "name": source.name, "file": source.out },
         "level": fit.level,
         "quantities": fit.quantities.iter().map(json_quantity).collect::<Vec<_>>(),
+    })
+}
+
+/// The self-check: the policy and seeds simulated, what was left out, each comparison, the
+/// verdict, and both samples (so other tools can recompute every figure).
+fn json_self_check(c: &SelfCheck) -> JsonValue {
+    let side = |cycles: &check::Cycles| {
+        json!({
+            "shipped": cycles.shipped(),
+            "open": cycles.open,
+            "cancelled": cycles.cancelled,
+        })
+    };
+    let comparisons: Vec<JsonValue> = c
+        .comparisons
+        .iter()
+        .map(|r| {
+            json!({
+                "platform": r.platform,
+                "log_n": r.log_n,
+                "simulated_n": r.simulated_n,
+                "log_median_hours": r.log_median,
+                "simulated_median_hours": r.simulated_median,
+                "log_p85_hours": r.log_p85,
+                "simulated_p85_hours": r.simulated_p85,
+                "median_change": r.median_change(),
+                "ks_d": r.ks.map(|k| k.0),
+                "ks_p": r.ks.map(|k| k.1),
+                "ks_p_method": r.ks.map(|k| k.2.as_str()),
+                "wasserstein_hours": r.wasserstein_hours,
+            })
+        })
+        .collect();
+    let (verdict, reasons) = match &c.verdict {
+        check::Verdict::Pass => ("pass", Vec::new()),
+        check::Verdict::Fail(why) => ("fail", why.clone()),
+        check::Verdict::NotJudged(why) => ("not_judged", vec![why.clone()]),
+    };
+    let samples: Vec<JsonValue> = c
+        .platforms
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            json!({
+                "platform": name,
+                "log_cycle_hours": c.log.hours.get(i),
+                "simulated_cycle_hours": c.simulated.hours.get(i),
+            })
+        })
+        .collect();
+    json!({
+        "policy": c.policy,
+        "policy_reason": c.policy_reason,
+        "first_seed": c.first_seed,
+        "seeds": c.seeds,
+        "weeks": c.weeks,
+        "log": side(&c.log),
+        "simulated": side(&c.simulated),
+        "comparisons": comparisons,
+        "verdict": verdict,
+        "reasons": reasons,
+        "rule": check::VERDICT_RULE,
+        "samples": samples,
     })
 }

@@ -28,7 +28,7 @@ use std::path::Path;
 use super::{Commit, Lines, Ref, Repository};
 use crate::import::convention::{Convention, Cut, Start, TagRole};
 use crate::import::{EXAMPLES, Event, Findings, ImportError, Imported, Moment, What};
-use crate::model::Kind;
+use crate::model::{Kind, compare_labels};
 
 /// How many hex digits of a commit id a `fix_landed` ref keeps: fixed, so the log does not
 /// depend on git's abbreviation settings.
@@ -158,7 +158,12 @@ pub fn import(path: &Path, convention: &Convention) -> Result<Imported, ImportEr
     }
 
     // Versions in the order of their starts (the cut orders versions), ties by label.
-    tracks.sort_by(|a, b| (a[0].at.at, &a[0].version).cmp(&(b[0].at.at, &b[0].version)));
+    tracks.sort_by(|a, b| {
+        a[0].at
+            .at
+            .cmp(&b[0].at.at)
+            .then_with(|| compare_labels(&a[0].version, &b[0].version))
+    });
     let mut findings = Findings::default();
     findings.notes.push(format!(
         "main line: {main_name} ({main_how}), {} commits on it",
