@@ -376,7 +376,9 @@ impl Convention {
 /// label (not empty, no spaces, at most 64 characters: docs/formats.md).
 fn version_of(re: &Regex, text: &str) -> Option<String> {
     let v = re.captures(text)?.name("version")?.as_str();
-    crate::model::label_error(v).is_none().then(|| v.to_string())
+    crate::model::label_error(v)
+        .is_none()
+        .then(|| v.to_string())
 }
 
 fn preset_names() -> String {

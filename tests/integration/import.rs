@@ -9,6 +9,7 @@ use std::process::Command;
 
 use predicates::prelude::*;
 
+use crate::dataset::{f64s, read, strs};
 use crate::util::conductor;
 
 // ---------------------------------------------------------------------------------------
@@ -173,6 +174,28 @@ fn import_fails(dir: &Path, args: &[&str]) -> String {
     assert_eq!(out.status.code(), Some(2), "conductor import {args:?}");
     assert!(out.stdout.is_empty());
     String::from_utf8(out.stderr).unwrap()
+}
+
+/// Replays the log at `log` as recorded into `dir`; returns each track-cycle's version
+/// label, outcome and cycle hours, in the table's order.
+fn replay(log: &Path, dir: &Path) -> Vec<(String, String, Option<f64>)> {
+    conductor()
+        .arg("replay")
+        .arg(log)
+        .arg("--out")
+        .arg(dir)
+        .args(["--policy", "recorded"])
+        .assert()
+        .success();
+    let df = read(dir, "cycles", &["version_label", "outcome", "cycle_hours"]);
+    let (labels, outcomes, hours) = (
+        strs(&df, "version_label"),
+        strs(&df, "outcome"),
+        f64s(&df, "cycle_hours"),
+    );
+    (0..df.height())
+        .map(|i| (labels[i].clone(), outcomes[i].clone(), hours[i]))
+        .collect()
 }
 
 /// The log's header and rows, one per line.
@@ -479,6 +502,13 @@ fn a_custom_mapping_reads_remote_branches_in_a_working_copy() {
     assert!(
         stderr.contains("2 commits off the main line are automation"),
         "{stderr}"
+    );
+    // Replayed as it happened: the cut (the branch's first commit) to the release tag.
+    std::fs::write(tmp.path().join("work.csv"), &stdout).unwrap();
+    let cycles = replay(&tmp.path().join("work.csv"), &tmp.path().join("run"));
+    assert_eq!(
+        cycles,
+        [("7".to_string(), "shipped".to_string(), Some(52.0))]
     );
 }
 
