@@ -38,7 +38,8 @@ mod track;
 
 pub use queue::EventQueue;
 pub use record::{
-    BuildStatus, Detail, Observation, Outcome, RunResult, Segment, TrackResult, TransitionRecord,
+    BuildStatus, Detail, HotfixSummary, Observation, Outcome, RunResult, Segment, TrackResult,
+    TransitionRecord,
 };
 
 use jiff::{SignedDuration, Timestamp};

@@ -182,8 +182,11 @@ pub struct TrackLog {
     pub version: u32,
     /// Index into the scenario's platforms.
     pub platform: usize,
-    /// Its events, from the branch cut on, sorted by time (ties keep file order).
+    /// Its events, from the branch cut to the end of its cycle (100% or cancellation, or
+    /// the log's last row), sorted by time (ties keep file order).
     pub rows: Vec<Row>,
+    /// Its events after the release reached 100%: its hotfixes and point releases.
+    pub after: Vec<Row>,
 }
 
 /// A checked event log.
@@ -282,9 +285,15 @@ impl Log {
             }
         }
         let (labels, mut rows) = number_versions(rows);
+        // Stable: events at one instant keep the file's order.
+        rows.sort_by(|a, b| {
+            (a.seed, a.version, &a.platform, a.ts).cmp(&(b.seed, b.version, &b.platform, b.ts))
+        });
+        // The families and states the cycles record: a hotfix's builds or review after the
+        // release say nothing of the cycle's.
         let mut families = Families::default();
         let mut recorded_states = Vec::new();
-        for r in &rows {
+        for r in after_release(&rows, false) {
             match r.kind.family() {
                 Some(f) => families.insert(f),
                 None => {
@@ -298,10 +307,6 @@ impl Log {
                 }
             }
         }
-        // Stable: events at one instant keep the file's order.
-        rows.sort_by(|a, b| {
-            (a.seed, a.version, &a.platform, a.ts).cmp(&(b.seed, b.version, &b.platform, b.ts))
-        });
         let mut skipped = Vec::new();
         let mut seeds: BTreeMap<u64, Vec<TrackLog>> = BTreeMap::new();
         let mut checker: Option<validate::Track> = None;
@@ -353,6 +358,20 @@ impl Log {
             sha256: String::new(),
         })
     }
+}
+
+/// The rows of `rows` (sorted by track, then time) that come after (`after`) or up to their
+/// track's first `rollout` 100%.
+fn after_release(rows: &[Row], after: bool) -> impl Iterator<Item = &Row> {
+    let mut released: Option<(u64, u32, &str)> = None;
+    rows.iter().filter(move |r| {
+        let key = (r.seed, r.version, r.platform.as_str());
+        let post = released == Some(key);
+        if !post && r.kind == Kind::Rollout && r.value.is_some_and(|v| v >= 100.0) {
+            released = Some(key);
+        }
+        post == after
+    })
 }
 
 /// Numbers the versions of `rows` by their labels: every label a whole number (up to
@@ -429,6 +448,11 @@ mod validate {
         teams_given: BTreeMap<String, u64>,
         verdict_pending: bool,
         incident_open: bool,
+        /// After the release: its hotfixes' rows, the reported bugs not yet fixed and the
+        /// point releases' labels.
+        after: Vec<Row>,
+        hotfix_bugs: BTreeMap<String, u64>,
+        point_releases: BTreeMap<String, u64>,
     }
 
     impl Track {
@@ -448,6 +472,9 @@ mod validate {
                 teams_given: BTreeMap::new(),
                 verdict_pending: false,
                 incident_open: false,
+                after: Vec::new(),
+                hotfix_bugs: BTreeMap::new(),
+                point_releases: BTreeMap::new(),
             }
         }
 
@@ -464,12 +491,18 @@ mod validate {
                 version: self.version,
                 platform: self.platform_index,
                 rows: self.rows,
+                after: self.after,
             });
         }
 
         /// Checks `row` against the history so far and keeps it, or says why not.
         pub fn push(&mut self, row: Row, ctx: &Context) -> Result<(), String> {
-            if let Some(earlier) = self.rows.iter().find(|r| same_event(r, &row)) {
+            if let Some(earlier) = self
+                .rows
+                .iter()
+                .chain(&self.after)
+                .find(|r| same_event(r, &row))
+            {
                 return Err(format!("duplicate of line {}", earlier.line));
             }
             if let Some(cut) = self.rows.first().map(|r| r.ts)
@@ -490,9 +523,70 @@ mod validate {
                 self.accept(row, State::Branched);
                 return Ok(());
             };
+            if state == State::Rollout100 {
+                self.check_after_release(&row)?;
+                self.after.push(row);
+                return Ok(());
+            }
             let target = self.check(&row, state, ctx)?;
             self.accept(row, target.unwrap_or(state));
             Ok(())
+        }
+
+        /// Checks a row after the release reached 100%: only a hotfix's events (a reported
+        /// bug, fixes, builds, a submission, review verdicts, rollout steps, the point
+        /// release) can follow it.
+        fn check_after_release(&mut self, row: &Row) -> Result<(), String> {
+            match row.kind {
+                Kind::HotfixOpened => {
+                    let id = require_ref(row)?;
+                    if let Some(line) = self.hotfix_bugs.get(&id) {
+                        return Err(format!("bug {id:?} is already reported (line {line})"));
+                    }
+                    self.hotfix_bugs.insert(id, row.line);
+                    Ok(())
+                }
+                Kind::BlockerFixed => {
+                    let id = require_ref(row)?;
+                    if self.hotfix_bugs.remove(&id).is_none() {
+                        return Err(format!(
+                            "a fix after the release for bug {id:?}, which no hotfix_opened reported (a fix whose report is not recorded is fix_landed)"
+                        ));
+                    }
+                    Ok(())
+                }
+                Kind::PointRelease => {
+                    let label = require_ref(row)?;
+                    if let Some(reason) = crate::model::label_error(&label) {
+                        return Err(format!("point_release: {reason}"));
+                    }
+                    if let Some(line) = self.point_releases.get(&label) {
+                        return Err(format!(
+                            "point release {label:?} already shipped (line {line})"
+                        ));
+                    }
+                    self.point_releases.insert(label, row.line);
+                    Ok(())
+                }
+                Kind::Rollout => match row.value {
+                    Some(v) if (1.0..=100.0).contains(&v) => Ok(()),
+                    Some(v) => Err(format!("rollout {v}%: the percentage must be 1 to 100")),
+                    None => Err("rollout needs a value (the percentage)".into()),
+                },
+                Kind::FixLanded
+                | Kind::BuildFinished
+                | Kind::TestsPassed
+                | Kind::TestsFailed
+                | Kind::Metric
+                | Kind::Submitted
+                | Kind::ReviewApproved
+                | Kind::ReviewRejected => Ok(()),
+                _ => Err(format!(
+                    "{} after the release reached 100% (line {}): after it a track records only its hotfixes (hotfix_opened, fix_landed, blocker_fixed, builds, submitted, review verdicts, rollout steps, point_release)",
+                    describe(row),
+                    self.state_line
+                )),
+            }
         }
 
         fn accept(&mut self, row: Row, state: State) {
@@ -549,6 +643,10 @@ mod validate {
                 }
                 // A commit whose bug's opening is not recorded: nothing to pair it with.
                 Kind::FixLanded => Ok(None),
+                Kind::HotfixOpened | Kind::PointRelease => Err(format!(
+                    "{} while the track is {state}: hotfixes and point releases follow the release (rollout 100%); before it a bug is blocker_opened and a new build build_finished",
+                    row.kind
+                )),
                 Kind::BuildFinished => {
                     if let Some(v) = value
                         && !(v.is_finite() && v >= 0.0)

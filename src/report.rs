@@ -145,6 +145,31 @@ pub struct CycleRow {
     pub cycle_mean_hours: Option<f64>,
 }
 
+/// Hotfixes and point releases after the release, where the runs record them (a log
+/// replayed as it happened; simulations and counterfactuals do not model them).
+#[derive(Debug, Clone, Serialize)]
+pub struct HotfixRow {
+    /// Scenario, policy, platform.
+    #[serde(flatten)]
+    pub group: Group,
+    /// Released track-cycles whose hotfixes are recorded.
+    pub releases: u64,
+    /// Of those, the ones with at least one point release.
+    pub with_hotfix: u64,
+    /// Share of the releases with at least one point release.
+    pub hotfix_rate: Option<f64>,
+    /// Point releases per release.
+    pub hotfixes_per_release: f64,
+    /// From the release (100%) to its first point release, median hours over the releases
+    /// that had one.
+    pub first_hotfix_p50_hours: Option<f64>,
+    /// From a reported bug (`hotfix_opened`) to the point release that fixed it, median hours
+    /// (the first hotfix of each release; only where the log records the report).
+    pub restore_p50_hours: Option<f64>,
+    /// Releases with a hotfix still open at the record's end.
+    pub open: u64,
+}
+
 /// Release outcomes, bugs and store review.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutcomeRow {
@@ -395,6 +420,8 @@ pub struct Report {
     pub cycle_time: Vec<CycleRow>,
     /// Outcomes, bugs and store review.
     pub outcomes: Vec<OutcomeRow>,
+    /// Hotfixes after the release (only the groups whose runs record them).
+    pub hotfixes: Vec<HotfixRow>,
     /// Time per state.
     pub states: Vec<StateRow>,
     /// Time per waiting-on label, ranked.

@@ -140,6 +140,9 @@ pub struct TrackWorld {
     /// Recorded commits whose bug's opening the log does not record (`fix_landed`), from
     /// the cut: they land whatever the policy. Empty in a drawn world.
     pub commits_landed: Vec<SignedDuration>,
+    /// The hotfixes after the release, replayed as recorded; `None` where they are not
+    /// modelled (a drawn world, a counterfactual).
+    pub hotfixes: Option<Vec<recorded::RecordedHotfix>>,
     /// What a record holds of the sequential processes, consumed in order in place of the
     /// draws ([`recorded`]).
     recorded: Option<Box<recorded::Overlay>>,
@@ -197,6 +200,7 @@ impl TrackWorld {
             silent: Families::default(),
             overlap_tolerated: false,
             commits_landed: Vec::new(),
+            hotfixes: None,
             recorded: None,
             builds: stream(seed, version, platform, Process::Builds),
             crash_fixes: stream(seed, version, platform, Process::CrashFixes),

@@ -17,7 +17,7 @@ use arrow_array::{
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::engine::{BuildStatus, RunResult, TrackResult};
+use crate::engine::{BuildStatus, HotfixSummary, RunResult, TrackResult};
 use crate::files::parquet::{seed_column, version_column};
 use crate::model::{Actor, Gate, State, VersionLabels, WaitingOn};
 use crate::scenario::Scenario;
@@ -141,6 +141,13 @@ pub fn cycles_schema() -> SchemaRef {
         Field::new("rejections", DataType::Int32, false),
         Field::new("resubmissions", DataType::Int32, false),
         Field::new("pauses", DataType::Int32, false),
+        Field::new("hotfixes", DataType::Int32, true),
+        Field::new("point_releases", DataType::Utf8, true),
+        Field::new("hotfix_fixes", DataType::Int32, true),
+        Field::new("first_hotfix_at", ts_type(), true),
+        Field::new("first_hotfix_hours", DataType::Float64, true),
+        Field::new("restore_hours", DataType::Float64, true),
+        Field::new("hotfix_open", DataType::Boolean, true),
     ]);
     Arc::new(Schema::new(f))
 }
@@ -495,9 +502,11 @@ pub fn cycles(
     let (mut ended, mut outcome, mut cycle) = (vec![], vec![], vec![]);
     let mut hours: Vec<Vec<f64>> = WaitingOn::ALL.iter().map(|_| vec![]).collect();
     let mut counts: [Vec<i32>; 5] = Default::default();
+    let mut hotfix = HotfixColumns::default();
     for run in runs {
         for t in &run.tracks {
             keys.push(sc, run, t);
+            hotfix.push(t.hotfix_summary());
             for (col, s) in entered.iter_mut().zip(State::ALL) {
                 col.push(t.entered[s.index()].map(millis));
             }
@@ -535,7 +544,51 @@ pub fn cycles(
             .into_iter()
             .map(|c| Arc::new(Int32Array::from(c)) as ArrayRef),
     );
+    cols.extend(hotfix.columns());
     RecordBatch::try_new(cycles_schema(), cols)
+}
+
+/// The `cycles` table's hotfix columns: null where the run does not model hotfixes.
+#[derive(Default)]
+struct HotfixColumns {
+    count: Vec<Option<i32>>,
+    labels: Vec<Option<String>>,
+    fixes: Vec<Option<i32>>,
+    first_at: Vec<Option<i64>>,
+    hours_to_first: Vec<Option<f64>>,
+    restore_hours: Vec<Option<f64>>,
+    open: Vec<Option<bool>>,
+}
+
+impl HotfixColumns {
+    fn push(&mut self, h: Option<HotfixSummary>) {
+        self.count
+            .push(h.as_ref().map(|h| small_count(h.point_releases)));
+        self.labels.push(
+            h.as_ref()
+                .and_then(|h| (!h.labels.is_empty()).then(|| h.labels.clone())),
+        );
+        self.fixes.push(h.as_ref().map(|h| small_count(h.fixes)));
+        self.first_at
+            .push(h.as_ref().and_then(|h| h.first_at.map(millis)));
+        self.hours_to_first
+            .push(h.as_ref().and_then(|h| h.hours_to_first));
+        self.restore_hours
+            .push(h.as_ref().and_then(|h| h.restore_hours));
+        self.open.push(h.as_ref().map(|h| h.open));
+    }
+
+    fn columns(self) -> [ArrayRef; 7] {
+        [
+            Arc::new(Int32Array::from(self.count)),
+            Arc::new(StringArray::from(self.labels)),
+            Arc::new(Int32Array::from(self.fixes)),
+            opt_ts_array(self.first_at),
+            Arc::new(Float64Array::from(self.hours_to_first)),
+            Arc::new(Float64Array::from(self.restore_hours)),
+            Arc::new(BooleanArray::from(self.open)),
+        ]
+    }
 }
 
 #[cfg(test)]

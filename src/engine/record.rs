@@ -5,6 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::model::LogEvent;
 use crate::model::{Actor, GateSet, State, WaitingOn};
+use crate::world::recorded::RecordedHotfix;
 
 /// How much a run keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +175,10 @@ pub struct TrackResult {
     pub world_fingerprint: u64,
     /// Store review latencies, in order (for world-equality checks and reports).
     pub review_latencies: Vec<SignedDuration>,
+    /// The hotfixes after the release, when the run models them (a log replayed as it
+    /// happened); `None` when it does not (a simulation, a counterfactual) or the track did
+    /// not ship.
+    pub hotfixes: Option<Vec<RecordedHotfix>>,
     /// Every change of state ([`Detail::Full`] only).
     pub transitions: Vec<TransitionRecord>,
     /// Every change of observable values ([`Detail::Full`] only).
@@ -183,7 +188,52 @@ pub struct TrackResult {
     pub events: Vec<LogEvent>,
 }
 
+/// What a released track's hotfixes add up to (the `cycles` table's hotfix columns).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HotfixSummary {
+    /// Point releases shipped after the release.
+    pub point_releases: u32,
+    /// Their labels, in order, space-separated (`8.9.1 8.9.2`).
+    pub labels: String,
+    /// Fixes landed after the release.
+    pub fixes: u32,
+    /// When the first point release shipped.
+    pub first_at: Option<Timestamp>,
+    /// From the release (100%) to the first point release, in hours.
+    pub hours_to_first: Option<f64>,
+    /// From the first hotfix's reported bug to its point release, in hours; `None` when the
+    /// log does not record the report (or nothing shipped).
+    pub restore_hours: Option<f64>,
+    /// A hotfix is still open at the record's end (fixes or a report, no point release).
+    pub open: bool,
+}
+
+fn hours_between(a: Timestamp, b: Timestamp) -> f64 {
+    b.duration_since(a).as_secs_f64() / 3600.0
+}
+
 impl TrackResult {
+    /// The hotfixes after the release, summed up; `None` when the run does not model them.
+    pub fn hotfix_summary(&self) -> Option<HotfixSummary> {
+        let hotfixes = self.hotfixes.as_ref()?;
+        let released: Vec<&RecordedHotfix> = hotfixes
+            .iter()
+            .filter(|h| h.released_at.is_some())
+            .collect();
+        let first = released.first();
+        let first_at = first.and_then(|h| h.released_at);
+        let labels: Vec<&str> = released.iter().filter_map(|h| h.label.as_deref()).collect();
+        Some(HotfixSummary {
+            point_releases: released.len() as u32,
+            labels: labels.join(" "),
+            fixes: hotfixes.iter().map(|h| h.fixes).sum(),
+            first_at,
+            hours_to_first: first_at.map(|at| hours_between(self.ended, at)),
+            restore_hours: first.and_then(|h| Some(hours_between(h.reported_at?, h.released_at?))),
+            open: hotfixes.iter().any(|h| h.released_at.is_none()),
+        })
+    }
+
     /// Branch cut to 100%, in hours; `None` when cancelled or open.
     pub fn cycle_hours(&self) -> Option<f64> {
         match self.outcome {

@@ -131,6 +131,10 @@ impl Engine<'_> {
         if let Some(t) = self.track(i) {
             t.result.outcome = outcome;
             t.result.ended = now;
+            // A released track's hotfixes, where the world holds them (replayed as recorded).
+            if outcome == Outcome::Shipped {
+                t.result.hotfixes = t.world.hotfixes.take();
+            }
         }
         self.settle(now, i);
     }

@@ -158,6 +158,7 @@ impl Track {
             longest_weekday_manual_wait: SignedDuration::ZERO,
             world_fingerprint: world.fingerprint(),
             review_latencies: Vec::new(),
+            hotfixes: None,
             transitions: Vec::new(),
             timeline: Vec::new(),
             events: Vec::new(),

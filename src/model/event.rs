@@ -43,6 +43,11 @@ pub enum Kind {
     Paused,
     Resumed,
     Cancelled,
+    /// After the release (100%): users found a bug a point release must fix (the
+    /// report's time, when the log knows it; `ref` is its id).
+    HotfixOpened,
+    /// After the release: a point release (`ref` = its label, e.g. `8.9.2`) reached users.
+    PointRelease,
 }
 
 impl Kind {
@@ -164,6 +169,8 @@ mod tests {
                 "paused",
                 "resumed",
                 "cancelled",
+                "hotfix_opened",
+                "point_release",
             ]
         );
         for k in Kind::ALL {

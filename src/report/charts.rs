@@ -624,6 +624,7 @@ mod tests {
             baseline: "manual".into(),
             cycle_time,
             outcomes: vec![],
+            hotfixes: vec![],
             states: vec![],
             bottlenecks: vec![],
             state_bottlenecks: vec![],

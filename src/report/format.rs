@@ -348,6 +348,47 @@ fn sections(report: &Report) -> Vec<Section> {
         numeric_from: 4,
     });
 
+    if !report.hotfixes.is_empty() {
+        out.push(Section {
+            id: "hotfixes".into(),
+            title: "Hotfixes after the release (recorded)".into(),
+            note: "Point releases after a release reached 100%, as the log records them \
+                   (only runs replayed as recorded: simulations and counterfactual policies do \
+                   not model hotfixes). First hotfix: release to its first point release; \
+                   restore: a reported bug (hotfix_opened) to the point release that fixed it."
+                .into(),
+            header: [
+                "policy",
+                "platform",
+                "releases",
+                "with hotfix",
+                "hotfixes/release",
+                "first hotfix p50 h",
+                "restore p50 h",
+                "open",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: report
+                .hotfixes
+                .iter()
+                .map(|r| {
+                    vec![
+                        namer.name(&r.group.scenario, &r.group.policy),
+                        r.group.platform.clone(),
+                        r.releases.to_string(),
+                        percent(r.hotfix_rate),
+                        format!("{:.2}", r.hotfixes_per_release),
+                        hours(r.first_hotfix_p50_hours),
+                        hours(r.restore_p50_hours),
+                        r.open.to_string(),
+                    ]
+                })
+                .collect(),
+            numeric_from: 2,
+        });
+    }
+
     out.push(Section {
         id: "idle".into(),
         title: "Off-hours idle (manual_action)".into(),

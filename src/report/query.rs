@@ -8,9 +8,9 @@ use jiff::Timestamp;
 use polars::prelude::*;
 
 use super::{
-    ALL_PLATFORMS, BottleneckRow, CycleRow, Day, Distributions, Group, IdleRow, OffHours, Options,
-    OutcomeRow, PERCENTILE_METHOD, Report, ReportError, RunInfo, SavingRow, Span,
-    StateBottleneckRow, StateRow, StepSavingRow, Timeline, TimelineRow,
+    ALL_PLATFORMS, BottleneckRow, CycleRow, Day, Distributions, Group, HotfixRow, IdleRow,
+    OffHours, Options, OutcomeRow, PERCENTILE_METHOD, Report, ReportError, RunInfo, SavingRow,
+    Span, StateBottleneckRow, StateRow, StepSavingRow, Timeline, TimelineRow,
 };
 use crate::analysis::{f64s, i64s, strs};
 use crate::calendar::Calendar;
@@ -219,6 +219,10 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
         "rejections",
         "resubmissions",
         "submitted_at",
+        "hotfixes",
+        "first_hotfix_hours",
+        "restore_hours",
+        "hotfix_open",
     ]
     .map(String::from)
     .to_vec();
@@ -257,7 +261,7 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
     .collect()?
     .lazy();
 
-    let (cycle_time, outcomes_base, bottlenecks, idle_base, tracks) =
+    let (cycle_time, outcomes_base, hotfixes, bottlenecks, idle_base, tracks) =
         cycle_tables(cycles.clone(), &order)?;
     let (states, state_bottlenecks) = state_tables(segments.clone(), &tracks, &order)?;
     let (reviews, longest) = segment_extremes(segments.clone())?;
@@ -314,6 +318,7 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
         baseline,
         cycle_time,
         outcomes,
+        hotfixes,
         states,
         bottlenecks,
         state_bottlenecks,
@@ -351,6 +356,7 @@ fn run_info(r: &RunDir) -> RunInfo {
 type CycleTables = (
     Vec<CycleRow>,
     Vec<OutcomeRow>,
+    Vec<HotfixRow>,
     Vec<BottleneckRow>,
     Vec<IdleRow>,
     BTreeMap<Group, u64>,
@@ -391,6 +397,15 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
         ("idle_p90".into(), q(0.9, "hours_manual_action")),
         ("idle_p99".into(), q(0.99, "hours_manual_action")),
         ("idle_max".into(), col("hours_manual_action").max()),
+        ("hf_releases".into(), col("hotfixes").is_not_null().sum()),
+        ("hf_with".into(), col("hotfixes").gt(lit(0)).sum()),
+        ("hf_sum".into(), f("hotfixes").sum()),
+        ("hf_first_p50".into(), q(0.5, "first_hotfix_hours")),
+        ("hf_restore_p50".into(), q(0.5, "restore_hours")),
+        (
+            "hf_open".into(),
+            col("hotfix_open").cast(DataType::Float64).sum(),
+        ),
     ];
     for l in WaitingOn::ALL {
         let c = format!("hours_{}", l.as_str());
@@ -420,11 +435,23 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
         .collect::<Result<_, _>>()?;
     let n = |x: Option<f64>| x.unwrap_or(0.0);
     let count = |x: Option<f64>| n(x).round() as u64;
+    let hf: Vec<Vec<Option<f64>>> = [
+        "hf_releases",
+        "hf_with",
+        "hf_sum",
+        "hf_first_p50",
+        "hf_restore_p50",
+        "hf_open",
+    ]
+    .iter()
+    .map(|c| v(c))
+    .collect::<Result<_, _>>()?;
 
     let mut idx: Vec<usize> = (0..g.len()).collect();
     idx.sort_by_key(|&i| order.key(&g[i]));
     let (mut cycle_rows, mut outcome_rows, mut bottleneck_rows, mut idle_rows) =
         (vec![], vec![], vec![], vec![]);
+    let mut hotfix_rows = Vec::new();
     let mut track_counts = BTreeMap::new();
     for i in idx {
         let group = g[i].clone();
@@ -460,6 +487,19 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
             rejections: count(rejections[i]),
             rejection_rate: (subs > 0).then(|| n(rejections[i]) / subs as f64),
         });
+        let releases = count(hf[0][i]);
+        if releases > 0 {
+            hotfix_rows.push(HotfixRow {
+                group: group.clone(),
+                releases,
+                with_hotfix: count(hf[1][i]),
+                hotfix_rate: crate::stats::rate(count(hf[1][i]) as usize, releases as usize),
+                hotfixes_per_release: n(hf[2][i]) / releases as f64,
+                first_hotfix_p50_hours: hf[3][i],
+                restore_p50_hours: hf[4][i],
+                open: count(hf[5][i]),
+            });
+        }
         let total: f64 = label_sums.iter().map(|c| n(c[i])).sum();
         let mut labels: Vec<(WaitingOn, f64)> = WaitingOn::ALL
             .iter()
@@ -490,6 +530,7 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
     Ok((
         cycle_rows,
         outcome_rows,
+        hotfix_rows,
         bottleneck_rows,
         idle_rows,
         track_counts,

@@ -68,6 +68,22 @@ pub struct RecordedRollout {
     pub incident_fix_effort: Option<SignedDuration>,
 }
 
+/// A hotfix of a released version, as recorded after its 100%: fixes landed on its branch
+/// (a reported bug, when the log knows its report) until a point release ships them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordedHotfix {
+    /// The point release's label (`8.9.2`); `None` while none has shipped at the log's end.
+    pub label: Option<String>,
+    /// When users' bug was reported (`hotfix_opened`); `None` when the log does not say.
+    pub reported_at: Option<Timestamp>,
+    /// The first fix landed for it (`fix_landed` or `blocker_fixed`).
+    pub first_fix_at: Option<Timestamp>,
+    /// Fixes landed for it.
+    pub fixes: u32,
+    /// When the point release reached users (`point_release`).
+    pub released_at: Option<Timestamp>,
+}
+
 /// A change of state a person or robot made (or, for state kinds the log never records,
 /// one passed through at the same instant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +125,8 @@ pub struct RecordedTrack {
     pub rollouts: Vec<RecordedRollout>,
     /// The changes of state people and robots made, in order.
     pub script: Vec<Scripted>,
+    /// Its hotfixes after the release, in order.
+    pub hotfixes: Vec<RecordedHotfix>,
 }
 
 /// The recorded history of one seed: its versions, their cuts and the tracks.
@@ -126,6 +144,9 @@ pub struct RecordedSeason {
     pub tracks: Vec<Option<RecordedTrack>>,
     /// The world families the log records.
     pub families: Families,
+    /// The log records hotfixes: some track has rows after its release. A log without any
+    /// says nothing of them (like a family it lacks), so they are not counted as none.
+    pub hotfixes_recorded: bool,
 }
 
 impl SeasonWorld {
@@ -167,6 +188,10 @@ impl SeasonWorld {
                 world.overlap_tolerated =
                     overlap_tolerated(rec, season.cuts.get(i / platforms + 1).copied());
                 world.commits_landed.clone_from(&rec.fixes_landed);
+                // Hotfixes happen as recorded; a counterfactual does not model them yet.
+                if gaps == Gaps::Nothing && season.hotfixes_recorded {
+                    world.hotfixes = Some(rec.hotfixes.clone());
+                }
                 let script = match gaps {
                     Gaps::Nothing => rec.script.clone(),
                     Gaps::Drawn => Vec::new(),

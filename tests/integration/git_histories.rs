@@ -13,7 +13,9 @@
 //! - the release tag `vX.Y.0` is when the build was submitted and its 1% rollout started
 //!   (`submitted` and `rollout 1` at the tagged commit's time);
 //! - when the staged rollout reaches 100% the team tags the release commit again, with an
-//!   annotated tag `vX.Y.0-100pct`: its tagger date is the 100% (`rollout 100`).
+//!   annotated tag `vX.Y.0-100pct`: its tagger date is the 100% (`rollout 100`);
+//! - after that, commits on the release branch are hotfix fixes (`fix_landed`) and tags
+//!   `vX.Y.Z` (Z ≥ 1) are point releases (`point_release`, ref `X.Y.Z`, at the tag's date).
 //!
 //! The log names each version by its label (`1.2`), and the replay keeps it in every table's
 //! `version_label`.
@@ -22,7 +24,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::dataset::{f64s, i64s, read, strs};
+use crate::dataset::{f64s, i64s, opt_strs, read, strs};
 use crate::util::conductor;
 
 // ---------------------------------------------------------------------------------------
@@ -137,6 +139,10 @@ struct Release {
     final_rc: Option<Moment>,
     released: Option<Moment>,
     at_100: Option<Moment>,
+    /// Point releases `vX.Y.Z` (Z ≥ 1): label `X.Y.Z` and when tagged.
+    points: Vec<(String, Moment)>,
+    /// Commits on the release branch dated after the 100%: the hotfixes' fixes.
+    fixes_after: Vec<Moment>,
 }
 
 /// Every tag with its date: a lightweight tag's is its commit's committer date, an
@@ -174,6 +180,16 @@ fn release(
     start: Moment,
     started_by: Option<String>,
 ) -> Release {
+    let prefix = format!("v{label}.");
+    let mut points: Vec<(String, Moment)> = tags
+        .iter()
+        .filter_map(|(name, m)| {
+            let patch = name.strip_prefix(&prefix)?;
+            let n: u32 = patch.parse().ok()?;
+            (n > 0).then(|| (name[1..].to_string(), m.clone()))
+        })
+        .collect();
+    points.sort_by_key(|(_, m)| m.unix);
     Release {
         label: label.to_string(),
         start,
@@ -181,7 +197,22 @@ fn release(
         final_rc: rc_tags(tags, label).last().map(|(_, m)| (*m).clone()),
         released: tags.get(&format!("v{label}.0")).cloned(),
         at_100: tags.get(&format!("v{label}.0-100pct")).cloned(),
+        points,
+        fixes_after: Vec::new(),
     }
+}
+
+/// Commits of `branch` after the release commit `vX.Y.0` dated after the 100%.
+fn fixes_after(repo: &Repo, branch: &str, r: &Release) -> Vec<Moment> {
+    let Some(full) = &r.at_100 else {
+        return Vec::new();
+    };
+    let range = format!("v{}.0..{branch}", r.label);
+    repo.git(&["log", "--reverse", "--format=%ci|%ct", &range])
+        .lines()
+        .map(moment)
+        .filter(|m| m.unix > full.unix)
+        .collect()
 }
 
 /// Releases with branches: each `release/X.Y` starts at its first commit not on `main`
@@ -199,7 +230,9 @@ fn releases_from_branches(repo: &Repo) -> Vec<Release> {
         let range = format!("main..{branch}");
         let log = repo.git(&["log", "--reverse", "--format=%ci|%ct", &range]);
         let cut = moment(log.lines().next().expect("a commit on the branch"));
-        release(&tags, label, cut, None)
+        let mut r = release(&tags, label, cut, None);
+        r.fixes_after = fixes_after(repo, branch, &r);
+        r
     })
     .collect()
 }
@@ -224,8 +257,8 @@ fn releases_from_tags_on_main(repo: &Repo) -> Vec<Release> {
 /// One event-log row: `ts, kind, ref, value` (the version and platform are the release's).
 type Event<'a> = (&'a Moment, &'static str, String, &'static str);
 
-/// A release's events, in the order they happened. A point release after 100% would be
-/// refused today, so none is emitted (the helper does not look for `vX.Y.1`).
+/// A release's events, in the order they happened: its cycle, then after the 100% its
+/// hotfixes' fixes (`fix_landed`) and point releases (`point_release`, ref = `X.Y.Z`).
 fn events(r: &Release) -> Vec<Event<'_>> {
     let mut out: Vec<Event> = vec![match &r.started_by {
         None => (&r.start, "branch_cut", String::new(), ""),
@@ -241,6 +274,18 @@ fn events(r: &Release) -> Vec<Event<'_>> {
     if let Some(m) = &r.at_100 {
         out.push((m, "rollout", "manual".into(), "100"));
     }
+    let mut after: Vec<Event> = r
+        .fixes_after
+        .iter()
+        .map(|m| (m, "fix_landed", String::new(), ""))
+        .chain(
+            r.points
+                .iter()
+                .map(|(label, m)| (m, "point_release", label.clone(), "")),
+        )
+        .collect();
+    after.sort_by_key(|(m, ..)| m.unix);
+    out.extend(after);
     out
 }
 
@@ -269,6 +314,11 @@ struct Cycle {
     cycle_hours: Option<f64>,
     branched_at_ms: i64,
     ended_at_ms: i64,
+    hotfixes: Option<i64>,
+    point_releases: Option<String>,
+    hotfix_fixes: Option<i64>,
+    first_hotfix_hours: Option<f64>,
+    hotfix_open: Option<bool>,
 }
 
 /// Writes `log` to a file, replays it as recorded, and returns the cycles by version label.
@@ -295,6 +345,11 @@ fn replay(tmp: &Path, log: &str) -> BTreeMap<String, Cycle> {
             "cycle_hours",
             "branched_at",
             "ended_at",
+            "hotfixes",
+            "point_releases",
+            "hotfix_fixes",
+            "first_hotfix_hours",
+            "hotfix_open",
         ],
     );
     assert!(strs(&df, "platform").iter().all(|p| p == "android"));
@@ -324,6 +379,11 @@ fn replay(tmp: &Path, log: &str) -> BTreeMap<String, Cycle> {
                 cycle_hours: hours[i],
                 branched_at_ms: branched[i].unwrap(),
                 ended_at_ms: ended[i].unwrap(),
+                hotfixes: i64s(&df, "hotfixes")[i],
+                point_releases: opt_strs(&df, "point_releases")[i].clone(),
+                hotfix_fixes: i64s(&df, "hotfix_fixes")[i],
+                first_hotfix_hours: f64s(&df, "first_hotfix_hours")[i],
+                hotfix_open: df.column("hotfix_open").unwrap().bool().unwrap().get(i),
             };
             (labels[i].clone(), cycle)
         })
@@ -349,8 +409,9 @@ fn assert_shipped_to_the_second(r: &Release, cycles: &BTreeMap<String, Cycle>) -
 // ---------------------------------------------------------------------------------------
 // The tests.
 
-/// Checks: a two-week train (cuts every 14 days) with RC tags on its release branches
-/// replays with each shipped cycle exactly (100% tag − branch's first commit) in seconds,
+/// Checks: a two-week train (cuts every 14 days) with RC tags and point releases on its
+/// release branches replays with each shipped cycle exactly (100% tag − branch's first
+/// commit) in seconds, its point releases counted as hotfixes (time to the first exact),
 /// across a daylight-saving change (+0100 → +0200) and a commit dated in another offset
 /// (-0500); the release with only an RC tag is `open`, ended at the log's last event.
 /// It fails if git's `%ci` timestamps were misread (offset or seconds), if the cut were
@@ -373,6 +434,11 @@ fn a_two_week_train_with_rc_tags_replays_its_cycle_times_to_the_second() {
     repo.commit("2026-03-10T10:20:00+01:00", "Fix login");
     repo.tag("v1.0.0");
     repo.tag_annotated("v1.0.0-100pct", "v1.0.0", "2026-03-12T09:05:51+01:00");
+    // Two point releases after 100%: 1.0.1 with one fix, 1.0.2 tagged the next morning.
+    repo.commit("2026-03-13T11:00:00+01:00", "Fix crash in checkout");
+    repo.tag("v1.0.1");
+    repo.commit("2026-03-17T16:40:12+01:00", "Fix payment rounding");
+    repo.tag_annotated("v1.0.2", "HEAD", "2026-03-18T10:00:00+01:00");
     repo.switch("main");
     repo.commit("2026-03-10T15:00:00+01:00", "Feature C");
     repo.commit("2026-03-16T09:30:00+01:00", "Feature D");
@@ -386,6 +452,8 @@ fn a_two_week_train_with_rc_tags_replays_its_cycle_times_to_the_second() {
     repo.commit("2026-03-26T10:00:00+01:00", "Release notes");
     repo.tag("v1.1.0");
     repo.tag_annotated("v1.1.0-100pct", "v1.1.0", "2026-03-30T08:30:00+02:00");
+    // A fix after 100% that no point release has shipped yet: a hotfix still open.
+    repo.commit("2026-03-31T09:00:00+02:00", "Fix widget");
     repo.switch("main");
     repo.commit("2026-03-25T11:00:00+01:00", "Feature E");
     repo.commit("2026-03-31T11:00:00+02:00", "Feature F");
@@ -431,9 +499,34 @@ fn a_two_week_train_with_rc_tags_replays_its_cycle_times_to_the_second() {
             10 * 86_400 + 21 * 3_600 + 26 * 60 + 20
         ]
     );
+    // Hotfixes are counted: 1.0 shipped two point releases, its first 25 h 54 min 09 s after
+    // the 100% (12 Mar 09:05:51 → 13 Mar 11:00:00); 1.1 none yet, one fix waiting.
+    let one = &cycles["1.0"];
+    assert_eq!(
+        (
+            one.hotfixes,
+            one.point_releases.as_deref(),
+            one.hotfix_fixes
+        ),
+        (Some(2), Some("1.0.1 1.0.2"), Some(2)),
+        "{one:?}"
+    );
+    let first = releases[0].points[0].1.unix - releases[0].at_100.as_ref().unwrap().unix;
+    assert_eq!(first, 25 * 3_600 + 54 * 60 + 9);
+    assert_eq!(one.first_hotfix_hours, Some(first as f64 / 3600.0));
+    assert_eq!(one.hotfix_open, Some(false));
+    let one_one = &cycles["1.1"];
+    assert_eq!(
+        (one_one.hotfixes, one_one.hotfix_fixes, one_one.hotfix_open),
+        (Some(0), Some(1), Some(true)),
+        "{one_one:?}"
+    );
+    assert_eq!(one_one.first_hotfix_hours, None);
     let open = &cycles["1.2"];
     assert_eq!(open.outcome, "open", "{open:?}");
     assert_eq!(open.cycle_hours, None);
+    // An open release has no hotfixes to count: not modelled, not zero.
+    assert_eq!(open.hotfixes, None);
     assert_eq!(open.branched_at_ms, releases[2].start.unix * 1000);
     // An open track ends at the record's end: its last event, 1.2's RC.
     let rc = releases[2].final_rc.as_ref().unwrap();

@@ -134,6 +134,29 @@ fn every_commands_json_is_exactly_the_documented_vocabulary() {
         "report --format json",
         vec!["report", "shard", "--format", "json"],
     );
+    // A replayed history with hotfixes after its releases: the report's hotfix table.
+    std::fs::write(
+        dir.join("hotfixes.csv"),
+        "ts,version,platform,kind,ref,value\n\
+         2026-01-09T10:00:00+01:00,8.9,android,branch_cut,,\n\
+         2026-01-12T10:00:00+01:00,8.9,android,rollout,manual,100\n\
+         2026-01-13T10:00:00+01:00,8.9,android,hotfix_opened,crash-1,\n\
+         2026-01-13T15:00:00+01:00,8.9,android,fix_landed,abc123,\n\
+         2026-01-14T10:00:00+01:00,8.9,android,point_release,8.9.1,\n\
+         2026-01-23T10:00:00+01:00,8.10,android,branch_cut,,\n\
+         2026-01-26T10:00:00+01:00,8.10,android,rollout,manual,100\n",
+    )
+    .unwrap();
+    let replayed = conductor()
+        .current_dir(dir)
+        .args(["replay", "hotfixes.csv", "--out", "replayed", "-q"])
+        .output()
+        .unwrap();
+    assert!(replayed.status.success(), "{replayed:?}");
+    run(
+        "report --format json",
+        vec!["report", "replayed", "--format", "json"],
+    );
     let limits = format!("{ROOT}/scenarios/check/baseline.toml");
     run(
         "check --format json",

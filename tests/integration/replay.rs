@@ -356,6 +356,53 @@ fn every_bad_row_is_reported_at_once_with_its_line() {
 }
 
 /// Replays `text`, which must be refused (exit 2), and returns its stderr.
+/// Checks: after the release (100%) a log may record its hotfixes — a reported bug, fixes,
+/// a build, a submission, review, rollout steps and point releases — and nothing else; a
+/// point release before the release, a label shipped twice, a fix for a bug no report
+/// opened and a pause after 100% are refused with their lines. Fails if events after 100%
+/// were all refused (the old rule) or any of them slipped through.
+#[test]
+fn after_the_release_only_hotfix_rows_are_accepted() {
+    let n = GOOD.lines().count();
+    let hotfix = format!(
+        "{GOOD}2026-01-15T09:00:00+01:00,0,ios,hotfix_opened,crash-7,\n\
+         2026-01-15T12:00:00+01:00,0,ios,fix_landed,a1b2c3,\n\
+         2026-01-15T13:00:00+01:00,0,ios,blocker_fixed,crash-7,\n\
+         2026-01-15T14:00:00+01:00,0,ios,build_finished,build-9,30\n\
+         2026-01-15T15:00:00+01:00,0,ios,submitted,manual,\n\
+         2026-01-16T09:00:00+01:00,0,ios,review_approved,review-9,\n\
+         2026-01-16T10:00:00+01:00,0,ios,rollout,manual,20\n\
+         2026-01-16T18:00:00+01:00,0,ios,point_release,0.1,\n"
+    );
+    replay_text(&hotfix, &["--policy", "recorded"]).success();
+    let line = |k: usize, reason: &str| format!("log.csv:{}: {reason}", n + k);
+    let bad = format!(
+        "{GOOD}2026-01-15T09:00:00+01:00,0,ios,point_release,0.1,\n\
+         2026-01-15T10:00:00+01:00,0,ios,point_release,0.1,\n\
+         2026-01-15T11:00:00+01:00,0,ios,blocker_fixed,bug-77,\n\
+         2026-01-15T12:00:00+01:00,0,ios,paused,manual,\n\
+         2026-01-15T13:00:00+01:00,0,ios,point_release,,\n"
+    );
+    let stderr = refused(&bad);
+    for expected in [
+        line(2, "point release \"0.1\" already shipped"),
+        line(3, "a fix after the release for bug \"bug-77\""),
+        line(4, "paused after the release reached 100%"),
+        line(5, "point_release needs a ref"),
+        "log.csv: 4 bad rows".into(),
+    ] {
+        assert!(stderr.contains(&expected), "{expected:?} not in {stderr}");
+    }
+    let early = GOOD.replace(
+        "2026-01-13T09:00:00+01:00,0,ios,review_approved,review-1,\n",
+        "2026-01-13T09:00:00+01:00,0,ios,review_approved,review-1,\n\
+         2026-01-13T09:30:00+01:00,0,ios,point_release,0.1,\n",
+    );
+    assert!(refused(&early).contains(
+        "point_release while the track is submitted: hotfixes and point releases follow the release"
+    ));
+}
+
 fn refused(text: &str) -> String {
     let assert = replay_text(text, &[]).code(2);
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()

@@ -15,9 +15,10 @@ use crate::text::csv;
 /// Tidy CSV.
 pub struct Csv;
 
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 9] = [
     "cycle_time",
     "outcomes",
+    "hotfixes",
     "savings",
     "step_savings",
     "bottlenecks",
