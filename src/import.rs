@@ -30,40 +30,6 @@ use jiff::tz::Offset;
 
 use crate::model::Kind;
 
-/// What an event says happened: a kind of the event log, or a point release after the
-/// release (`point_release`, ref = its label).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum What {
-    /// A kind of docs/formats.md.
-    Kind(Kind),
-    /// A point release (hotfix) of a released version.
-    PointRelease,
-}
-
-impl What {
-    /// The name in files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            What::Kind(k) => k.as_str(),
-            What::PointRelease => "point_release",
-        }
-    }
-
-    /// The kind named `name`.
-    pub fn parse(name: &str) -> Option<What> {
-        match name {
-            "point_release" => Some(What::PointRelease),
-            _ => Kind::parse(name).map(What::Kind),
-        }
-    }
-}
-
-impl From<Kind> for What {
-    fn from(k: Kind) -> Self {
-        What::Kind(k)
-    }
-}
-
 /// A moment as a source gives it: the instant and the offset it was written in (git keeps
 /// the committer's; the log is written in it, so a reader sees the local time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -121,7 +87,7 @@ pub struct Event {
     /// The platform (lower case).
     pub platform: String,
     /// What happened.
-    pub what: What,
+    pub kind: Kind,
     /// Build id, tag, commit, actor, by kind (docs/formats.md).
     pub reference: Option<String>,
     /// Rollout %, by kind.
@@ -143,12 +109,12 @@ pub struct Imported {
 /// and the figures it rests on: what the user reads to judge the log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Findings {
-    /// One line each, in a fixed order: `12 tags match no pattern (e.g. 19.4w, 20.0w)`.
+    /// One line each, in a fixed order: `tags matching no pattern, left out: 2 (19.4w, 20.0w)`.
     pub notes: Vec<String>,
 }
 
 impl Findings {
-    /// Adds a note of `items` when there are any: `COUNT WHAT (e.g. a, b, c)`, the first
+    /// Adds a note of `items` when there are any: `WHAT: COUNT (a, b, c, …)`, the first
     /// [`EXAMPLES`] items as examples.
     pub fn note_items(&mut self, what: &str, items: &[String]) {
         if items.is_empty() {
@@ -157,7 +123,7 @@ impl Findings {
         let shown: Vec<&str> = items.iter().take(EXAMPLES).map(String::as_str).collect();
         let more = if items.len() > EXAMPLES { ", …" } else { "" };
         self.notes.push(format!(
-            "{} {what} ({}{more})",
+            "{what}: {} ({}{more})",
             items.len(),
             shown.join(", ")
         ));
@@ -240,23 +206,15 @@ mod tests {
     }
 
     #[test]
-    fn kinds_and_point_releases_by_name() {
-        assert_eq!(What::parse("rollout"), Some(What::Kind(Kind::Rollout)));
-        assert_eq!(What::parse("point_release"), Some(What::PointRelease));
-        assert_eq!(What::PointRelease.as_str(), "point_release");
-        assert_eq!(What::parse("release"), None);
-    }
-
-    #[test]
     fn notes_show_a_few_examples() {
         let mut f = Findings::default();
-        f.note_items("tags match no pattern", &[]);
+        f.note_items("tags matching no pattern", &[]);
         assert!(f.notes.is_empty());
         let items: Vec<String> = (1..=8).map(|i| format!("t{i}")).collect();
-        f.note_items("tags match no pattern", &items);
+        f.note_items("tags matching no pattern", &items);
         assert_eq!(
             f.notes,
-            ["8 tags match no pattern (t1, t2, t3, t4, t5, t6, …)"]
+            ["tags matching no pattern: 8 (t1, t2, t3, t4, t5, t6, …)"]
         );
     }
 }

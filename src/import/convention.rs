@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use serde::Deserialize;
 
-use super::{ImportError, What};
+use super::ImportError;
+use crate::model::Kind;
 use crate::scenario::toml_error;
 
 /// A shipped convention.
@@ -186,7 +187,7 @@ pub struct Columns {
     pub time_zone: Option<jiff::tz::TimeZone>,
     /// The kind column's values (trimmed) → what they mean: a kind and, optionally, a fixed
     /// value (`"rollout 100"`).
-    pub kinds: BTreeMap<String, (What, Option<f64>)>,
+    pub kinds: BTreeMap<String, (Kind, Option<f64>)>,
 }
 
 /// The tag patterns' order of precedence: a tag matching the candidate pattern is a
@@ -427,7 +428,7 @@ fn columns(
     for (label, meaning) in raw_kinds {
         let key = format!("csv.kinds.{label:?}");
         let mut words = meaning.split_whitespace();
-        let what = words.next().and_then(What::parse).ok_or_else(|| {
+        let kind = words.next().and_then(Kind::parse).ok_or_else(|| {
             bad(
                 &key,
                 &meaning,
@@ -450,7 +451,7 @@ fn columns(
                 "expected a kind and at most one value, e.g. \"rollout 100\"".into(),
             ));
         }
-        kinds.insert(label.trim().to_string(), (what, value));
+        kinds.insert(label.trim().to_string(), (kind, value));
     }
     Ok(Columns {
         ts: required("csv.ts", c.ts)?,
@@ -592,10 +593,7 @@ mod tests {
         )
         .unwrap();
         let cols = c.columns.unwrap();
-        assert_eq!(
-            cols.kinds["Released"],
-            (What::Kind(crate::model::Kind::Rollout), Some(100.0))
-        );
+        assert_eq!(cols.kinds["Released"], (Kind::Rollout, Some(100.0)));
         assert_eq!(cols.kinds["Submitted"].1, None);
         assert_eq!(cols.value.as_deref(), Some("Percent"));
         assert_eq!(cols.platform, None);

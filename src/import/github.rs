@@ -7,7 +7,7 @@
 //! | release | event, at `published_at` |
 //! | --- | --- |
 //! | `draft: true` | none (not published) |
-//! | `prerelease: true`, or a tag the candidate pattern matches | `build_finished`, ref = the tag |
+//! | `prerelease: true`, or a tag the candidate pattern matches | `build_finished`, ref = the tag (after the release: a point release's build) |
 //! | the version's first other release, by `published_at` | `rollout` 100, ref = the tag |
 //! | its later ones | `point_release`, ref = the tag |
 //!
@@ -20,7 +20,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::convention::{Convention, TagRole};
-use super::{Event, Findings, ImportError, Imported, Moment, What};
+use super::{Event, Findings, ImportError, Imported, Moment};
 use crate::model::{Kind, compare_labels};
 
 /// One release of the API's array (other fields are ignored).
@@ -63,7 +63,7 @@ pub fn import(path: &Path, convention: &Convention) -> Result<Imported, ImportEr
     }
 
     let mut notes = Findings::default();
-    let (mut drafts, mut unmatched, mut late) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut drafts, mut unmatched) = (Vec::new(), Vec::new());
     // Per version: (published, tag, is a candidate).
     let mut versions: BTreeMap<String, Vec<(Moment, String, bool)>> = BTreeMap::new();
     for (n, r) in releases {
@@ -97,26 +97,22 @@ pub fn import(path: &Path, convention: &Convention) -> Result<Imported, ImportEr
     let mut tracks: Vec<Vec<Event>> = Vec::new();
     for (version, mut list) in versions {
         list.sort_by(|a, b| (a.0.at, &a.1).cmp(&(b.0.at, &b.1)));
-        let release = list.iter().find(|r| !r.2).map(|r| r.0.at);
         let mut first = true;
         let mut track = Vec::new();
         for (at, tag, candidate) in list {
-            let (what, value) = if candidate {
-                if release.is_some_and(|r| at.at > r) {
-                    late.push(tag);
-                    continue;
-                }
-                (What::Kind(Kind::BuildFinished), None)
+            let (kind, value) = if candidate {
+                // After the release: a point release's build, a hotfix's row.
+                (Kind::BuildFinished, None)
             } else if std::mem::take(&mut first) {
-                (What::Kind(Kind::Rollout), Some(100.0))
+                (Kind::Rollout, Some(100.0))
             } else {
-                (What::PointRelease, None)
+                (Kind::PointRelease, None)
             };
             track.push(Event {
                 at,
                 version: version.clone(),
                 platform: convention.platform.clone(),
-                what,
+                kind,
                 reference: Some(tag),
                 value,
             });
@@ -133,21 +129,20 @@ pub fn import(path: &Path, convention: &Convention) -> Result<Imported, ImportEr
     });
     let released = tracks
         .iter()
-        .filter(|t| t.iter().any(|e| e.what == What::Kind(Kind::Rollout)))
+        .filter(|t| t.iter().any(|e| e.kind == Kind::Rollout))
         .count();
     notes.notes.push(format!(
-        "{} versions: {released} released; releases hold no cut, so each version's start comes \
-         from a merge with git",
+        "versions: {} ({released} released); releases hold no cut, so each version's start \
+         comes from a merge with git",
         tracks.len()
     ));
     unmatched.sort_unstable();
     drafts.sort_unstable();
-    notes.note_items("releases' tags match no pattern, left out", &unmatched);
-    notes.note_items("drafts, left out", &drafts);
     notes.note_items(
-        "pre-releases come after their version's release (a point release's), left out",
-        &late,
+        "releases whose tag matches no pattern, left out",
+        &unmatched,
     );
+    notes.note_items("drafts, left out", &drafts);
     Ok(Imported {
         source: path.display().to_string(),
         events: tracks.into_iter().flatten().collect(),

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{Event, Imported, Moment, What};
+use super::{Event, Imported, Moment};
 use crate::eventlog::{LogError, ReadOptions, read};
 use crate::model::Kind;
 
@@ -37,8 +37,8 @@ impl Conflict {
     /// dash.csv (kept git REPO's)`.
     pub fn describe(&self) -> String {
         let e = &self.kept;
-        let what = match (e.what, &e.reference, e.value) {
-            (What::Kind(Kind::Rollout), _, Some(v)) => format!("rollout {v}"),
+        let what = match (e.kind, &e.reference, e.value) {
+            (Kind::Rollout, _, Some(v)) => format!("rollout {v}"),
             (w, Some(r), _) if has_identity(w) => format!("{} {r}", w.as_str()),
             (w, _, _) => w.as_str().to_string(),
         };
@@ -67,46 +67,45 @@ pub struct Merged {
     pub unmatched: usize,
 }
 
-/// The family of a kind for merging: docs/formats.md's, or the kind's own name.
-fn family(what: What) -> &'static str {
-    match what {
-        What::Kind(Kind::BranchCut | Kind::CycleStarted) => "start",
-        What::Kind(k) => k.family().map_or(k.as_str(), |f| f.as_str()),
-        What::PointRelease => "point_release",
+/// The family of a kind for merging: docs/formats.md's, or the kind's own name (the two
+/// starts as one).
+fn family(kind: Kind) -> &'static str {
+    match kind {
+        Kind::BranchCut | Kind::CycleStarted => "start",
+        k => k.family().map_or(k.as_str(), |f| f.as_str()),
     }
 }
 
 /// Whether a kind's ref names a thing (a bug, build, team, review, commit, point release)
 /// rather than who acted.
-fn has_identity(what: What) -> bool {
-    match what {
-        What::PointRelease => true,
-        What::Kind(k) => matches!(
-            k,
-            Kind::BlockerOpened
-                | Kind::BlockerFixed
-                | Kind::FixLanded
-                | Kind::BuildFinished
-                | Kind::TestsPassed
-                | Kind::TestsFailed
-                | Kind::SignoffRequired
-                | Kind::SignoffGiven
-                | Kind::Metric
-                | Kind::CrashFixLanded
-                | Kind::ReviewApproved
-                | Kind::ReviewRejected
-                | Kind::ItgcDone
-                | Kind::IncidentOpened
-                | Kind::IncidentFixed
-        ),
-    }
+fn has_identity(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::BlockerOpened
+            | Kind::BlockerFixed
+            | Kind::FixLanded
+            | Kind::BuildFinished
+            | Kind::TestsPassed
+            | Kind::TestsFailed
+            | Kind::SignoffRequired
+            | Kind::SignoffGiven
+            | Kind::Metric
+            | Kind::CrashFixLanded
+            | Kind::ReviewApproved
+            | Kind::ReviewRejected
+            | Kind::ItgcDone
+            | Kind::IncidentOpened
+            | Kind::IncidentFixed
+            | Kind::HotfixOpened
+            | Kind::PointRelease
+    )
 }
 
 /// What an event stands for within its track: kind (the starts as one) and ref, rollout
 /// percentage or occurrence.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Identity {
-    Ref(What, String),
+    Ref(Kind, String),
     Rollout(u64, usize),
     Nth(&'static str, usize),
 }
@@ -122,16 +121,16 @@ fn identities(events: &[&Event]) -> Vec<Identity> {
                 *n
             };
             match (&e.reference, e.value) {
-                (Some(r), _) if has_identity(e.what) && !r.is_empty() => {
-                    Identity::Ref(e.what, r.clone())
+                (Some(r), _) if has_identity(e.kind) && !r.is_empty() => {
+                    Identity::Ref(e.kind, r.clone())
                 }
-                _ if e.what == What::Kind(Kind::Rollout) => {
+                _ if e.kind == Kind::Rollout => {
                     let bits = e.value.unwrap_or(f64::NAN).to_bits();
                     Identity::Rollout(bits, nth("rollout", bits))
                 }
                 _ => {
-                    let name = match e.what {
-                        What::Kind(Kind::BranchCut | Kind::CycleStarted) => "start",
+                    let name = match e.kind {
+                        Kind::BranchCut | Kind::CycleStarted => "start",
                         w => w.as_str(),
                     };
                     Identity::Nth(name, nth(name, 0))
@@ -156,7 +155,7 @@ pub fn merge(sources: &[Imported]) -> Merged {
         let mut groups: Vec<((Track, &'static str), Vec<usize>)> = Vec::new();
         let mut index: HashMap<(Track, &'static str), usize> = HashMap::new();
         for (i, e) in source.events.iter().enumerate() {
-            let key = ((e.version.clone(), e.platform.clone()), family(e.what));
+            let key = ((e.version.clone(), e.platform.clone()), family(e.kind));
             let g = *index.entry(key.clone()).or_insert_with(|| {
                 groups.push((key, Vec::new()));
                 groups.len() - 1
@@ -216,7 +215,7 @@ pub fn read_log(path: &Path) -> Result<Imported, LogError> {
             at: Moment::utc(r.ts),
             version: r.label,
             platform: r.platform.to_lowercase(),
-            what: r.kind.into(),
+            kind: r.kind,
             reference: r.reference,
             value: r.value,
         })
@@ -237,7 +236,7 @@ mod tests {
             at: Moment::parse_rfc3339(at).unwrap(),
             version: "20.7".into(),
             platform: "android".into(),
-            what: kind.into(),
+            kind,
             reference: reference.map(String::from),
             value,
         }
@@ -288,7 +287,7 @@ mod tests {
             ],
         );
         let m = merge(&[dashboard.clone(), git.clone()]);
-        let kinds: Vec<&str> = m.events.iter().map(|e| e.what.as_str()).collect();
+        let kinds: Vec<&str> = m.events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(
             kinds,
             [

@@ -16,7 +16,7 @@ use std::path::Path;
 use jiff::civil::DateTime;
 
 use super::convention::{Columns, Convention};
-use super::{Event, Findings, ImportError, Imported, Moment, What};
+use super::{Event, Findings, ImportError, Imported, Moment};
 use crate::model::Kind;
 
 /// At most this many bad rows are listed in one error; the rest are counted.
@@ -85,11 +85,11 @@ pub fn import(path: &Path, convention: &Convention) -> Result<Imported, ImportEr
         let line = record.position().map_or(0, |p| p.line());
         let cell = |i: usize| record.get(i).unwrap_or_default();
         let kind_text = cell(at.kind);
-        let Some((what, fixed)) = columns.kinds.get(kind_text) else {
+        let Some((kind, fixed)) = columns.kinds.get(kind_text) else {
             unmapped.insert(kind_text.to_string());
             continue;
         };
-        match row(&at, columns, convention, &cell, *what, *fixed) {
+        match row(&at, columns, convention, &cell, *kind, *fixed) {
             Ok(e) => events.push(e),
             Err(reason) => errors.push((line, reason)),
         }
@@ -123,13 +123,13 @@ pub fn import(path: &Path, convention: &Convention) -> Result<Imported, ImportEr
     let mut findings = Findings::default();
     let versions: BTreeSet<&str> = events.iter().map(|e| e.version.as_str()).collect();
     findings.notes.push(format!(
-        "{} events of {} versions from {rows} rows",
+        "events: {} of {} versions, from {rows} rows",
         events.len(),
         versions.len()
     ));
     let unmapped: Vec<String> = unmapped.into_iter().map(|v| format!("{v:?}")).collect();
     findings.note_items(
-        "values of the event column are not in csv.kinds, their rows left out",
+        "values of the event column not in csv.kinds, their rows left out",
         &unmapped,
     );
     Ok(Imported {
@@ -155,7 +155,7 @@ fn row<'r>(
     columns: &Columns,
     convention: &Convention,
     cell: &impl Fn(usize) -> &'r str,
-    what: What,
+    kind: Kind,
     fixed: Option<f64>,
 ) -> Result<Event, String> {
     let ts_text = cell(at.ts);
@@ -193,7 +193,7 @@ fn row<'r>(
             ),
         },
     };
-    if what == What::Kind(Kind::Rollout) && value.is_none() {
+    if kind == Kind::Rollout && value.is_none() {
         return Err(format!(
             "{} = {:?} is a rollout without a percentage: give csv.value a column, or the \
              kind a fixed value (\"rollout 100\")",
@@ -205,7 +205,7 @@ fn row<'r>(
         at: moment,
         version: version.to_string(),
         platform,
-        what,
+        kind,
         reference,
         value,
     })

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::io;
 
-use super::{Event, What};
+use super::Event;
 use crate::model::{Kind, compare_labels};
 use crate::text::csv;
 
@@ -18,7 +18,7 @@ pub const HEADER: [&str; 6] = ["ts", "version", "platform", "kind", "ref", "valu
 pub fn ordered(mut events: Vec<Event>) -> Vec<Event> {
     let mut first: HashMap<&str, (bool, jiff::Timestamp)> = HashMap::new();
     for e in &events {
-        let is_start = matches!(e.what, What::Kind(Kind::BranchCut | Kind::CycleStarted));
+        let is_start = matches!(e.kind, Kind::BranchCut | Kind::CycleStarted);
         // A start outranks any other event; among equals, the earliest.
         let key = (!is_start, e.at.at);
         first
@@ -49,7 +49,7 @@ pub fn csv(events: &[Event], out: &mut dyn io::Write) -> io::Result<()> {
             e.at.rfc3339(),
             e.version.clone(),
             e.platform.clone(),
-            e.what.as_str().to_string(),
+            e.kind.as_str().to_string(),
             e.reference.clone().unwrap_or_default(),
             e.value.map(|v| v.to_string()).unwrap_or_default(),
         ])
@@ -68,7 +68,7 @@ mod tests {
             at: Moment::parse_rfc3339(at).unwrap(),
             version: version.into(),
             platform: platform.into(),
-            what: kind.into(),
+            kind,
             reference: None,
             value: None,
         }
@@ -109,7 +109,7 @@ mod tests {
         e.value = Some(100.0);
         e.reference = Some("8.9".into());
         let mut p = event("2026-01-22T10:00:00+02:00", "8.9", "android", Kind::Rollout);
-        p.what = What::PointRelease;
+        p.kind = Kind::PointRelease;
         p.reference = Some("8.9.1".into());
         let mut out = Vec::new();
         csv(&[e, p], &mut out).unwrap();

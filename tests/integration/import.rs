@@ -9,7 +9,7 @@ use std::process::Command;
 
 use predicates::prelude::*;
 
-use crate::dataset::{f64s, read, strs};
+use crate::dataset::{f64s, i64s, opt_strs, read, strs};
 use crate::util::conductor;
 
 // ---------------------------------------------------------------------------------------
@@ -176,26 +176,85 @@ fn import_fails(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stderr).unwrap()
 }
 
-/// Replays the log at `log` as recorded into `dir`; returns each track-cycle's version
-/// label, outcome and cycle hours, in the table's order.
-fn replay(log: &Path, dir: &Path) -> Vec<(String, String, Option<f64>)> {
+/// One track-cycle of a replay as recorded: its version label, outcome, cycle time in
+/// seconds (rounded from the hours), and its hotfixes: how many, their labels, their fixes.
+#[derive(Debug, PartialEq)]
+struct Cycle {
+    label: String,
+    outcome: String,
+    seconds: Option<i64>,
+    hotfixes: Option<i64>,
+    point_releases: Option<String>,
+    hotfix_fixes: Option<i64>,
+}
+
+/// Replays the log `text` as recorded (in `tmp`); returns its track-cycles in the table's
+/// order.
+fn replay(tmp: &Path, text: &str) -> Vec<Cycle> {
+    let log = tmp.join("replayed.csv");
+    let dir = tmp.join("replayed");
+    std::fs::write(&log, text).unwrap();
     conductor()
         .arg("replay")
-        .arg(log)
+        .arg(&log)
         .arg("--out")
-        .arg(dir)
-        .args(["--policy", "recorded"])
+        .arg(&dir)
+        .args(["--policy", "recorded", "--force"])
         .assert()
         .success();
-    let df = read(dir, "cycles", &["version_label", "outcome", "cycle_hours"]);
+    let columns = [
+        "version_label",
+        "outcome",
+        "cycle_hours",
+        "hotfixes",
+        "point_releases",
+        "hotfix_fixes",
+    ];
+    let df = read(&dir, "cycles", &columns);
     let (labels, outcomes, hours) = (
         strs(&df, "version_label"),
         strs(&df, "outcome"),
         f64s(&df, "cycle_hours"),
     );
+    let (hotfixes, points, fixes) = (
+        i64s(&df, "hotfixes"),
+        opt_strs(&df, "point_releases"),
+        i64s(&df, "hotfix_fixes"),
+    );
     (0..df.height())
-        .map(|i| (labels[i].clone(), outcomes[i].clone(), hours[i]))
+        .map(|i| Cycle {
+            label: labels[i].clone(),
+            outcome: outcomes[i].clone(),
+            seconds: hours[i].map(|h| (h * 3600.0).round() as i64),
+            hotfixes: hotfixes[i],
+            point_releases: points[i].clone(),
+            hotfix_fixes: fixes[i],
+        })
         .collect()
+}
+
+/// A shipped cycle of `seconds` with `hotfixes` point releases (`labels`) and `fixes`.
+fn shipped(label: &str, seconds: i64, hotfixes: i64, labels: Option<&str>, fixes: i64) -> Cycle {
+    Cycle {
+        label: label.into(),
+        outcome: "shipped".into(),
+        seconds: Some(seconds),
+        hotfixes: Some(hotfixes),
+        point_releases: labels.map(String::from),
+        hotfix_fixes: Some(fixes),
+    }
+}
+
+/// A cycle still open when the history ends.
+fn open(label: &str) -> Cycle {
+    Cycle {
+        label: label.into(),
+        outcome: "open".into(),
+        seconds: None,
+        hotfixes: None,
+        point_releases: None,
+        hotfix_fixes: None,
+    }
 }
 
 /// The log's header and rows, one per line.
@@ -285,10 +344,10 @@ fn release_branches_preset_reads_cuts_candidates_releases_fixes_and_point_releas
     let (stdout, stderr) = import(tmp.path(), &["git", "woo", "--preset", "release-branches"]);
     assert_eq!(stdout, release_branches_log(&fixes, "android"));
     for says in [
-        "main line: main (by its name), 6 commits on it",
-        "2 versions: 1 released, 1 open (no release tag), 1 point releases; start → release median 5.9 days",
-        "1 tags match no pattern, left out (wear-1.0.1)",
-        "3 commits off the main line are automation",
+        "main line: main (by its name), commits on it: 6",
+        "versions: 2 (1 released, 1 open: no release tag), point releases: 1; start → release median 5.9 days",
+        "tags matching no pattern, left out: 1 (wear-1.0.1)",
+        "commits off the main line that are automation (the [automation] rules), not fixes: 3",
     ] {
         assert!(stderr.contains(says), "no {says:?} in:\n{stderr}");
     }
@@ -296,6 +355,21 @@ fn release_branches_preset_reads_cuts_candidates_releases_fixes_and_point_releas
         listing(&repo.dir),
         before,
         "the import wrote into the repository"
+    );
+    // Replayed as it happened: cut → release tag, to the second; the point release is its
+    // hotfix, with its one fix; 1.1 is still open.
+    assert_eq!(
+        replay(tmp.path(), &stdout),
+        [
+            shipped(
+                "1.0",
+                5 * 86_400 + 21 * 3_600 + 30 * 60,
+                1,
+                Some("1.0.1"),
+                1
+            ),
+            open("1.1"),
+        ]
     );
     // To a file: the same bytes, and one confirmation line among the notes.
     let (_, stderr) = import(
@@ -386,6 +460,8 @@ fn releases_v_preset_reads_a_bare_clone() {
             // An Android-Components update carries the fixes of the browser: a fix.
             format!("2022-08-16T18:05:55+00:00,104,android,fix_landed,{ac},"),
             "2022-08-16T18:05:55+00:00,104,android,rollout,v104.1.0,100".into(),
+            // A beta after the release: the point release's build.
+            "2022-08-17T01:00:00+00:00,104,android,build_finished,v104.1.1-beta.1,".into(),
             format!("2022-09-08T14:35:01+00:00,104,android,fix_landed,{point_fix},"),
             "2022-09-08T14:35:01+00:00,104,android,point_release,v104.2.0,".into(),
             "2022-08-22T09:00:00+00:00,105,android,branch_cut,,".into(),
@@ -397,8 +473,19 @@ fn releases_v_preset_reads_a_bare_clone() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("1 candidate tags come after their version's release (a point release's), left out (v104.1.1-beta.1)"),
+        stderr.contains(
+            "candidate tags after their version's release (its point releases' builds): 1"
+        ),
         "{stderr}"
+    );
+    // 22 d 2 h 0 min 32 s from the fork point to v104.1.0; v104.2.0 is its hotfix (one fix;
+    // the bot's version bump is none); 105 is open.
+    assert_eq!(
+        replay(tmp.path(), &stdout),
+        [
+            shipped("104", 22 * 86_400 + 2 * 3_600 + 32, 1, Some("v104.2.0"), 1),
+            open("105"),
+        ]
     );
 }
 
@@ -443,7 +530,25 @@ fn trunk_preset_starts_cycles_at_the_first_rc_or_the_version_bump() {
             "2026-05-16T10:00:00-07:00,2.1,android,point_release,v2.1.1,".into(),
         ])
     );
-    assert!(stderr.contains("2 versions: 2 released"), "{stderr}");
+    assert!(
+        stderr.contains("versions: 2 (2 released, 0 open"),
+        "{stderr}"
+    );
+    // From the first RC (2.0) and from the version bump (2.1) to the release tag; 2.1's point
+    // release from its hotfix branch; 2.0 had none (the log records hotfixes: 0, not null).
+    assert_eq!(
+        replay(tmp.path(), &stdout),
+        [
+            shipped("2.0", 4 * 86_400, 0, None, 0),
+            shipped(
+                "2.1",
+                6 * 86_400 + 6 * 3_600 + 45 * 60 + 12,
+                1,
+                Some("v2.1.1"),
+                1
+            ),
+        ]
+    );
 }
 
 /// Checks: a mapping file of the team's own (branches `rel-N`, betas `N-beta-K`, releases
@@ -499,17 +604,17 @@ fn a_custom_mapping_reads_remote_branches_in_a_working_copy() {
         stderr.contains("main line: main (the remote's default branch)"),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("2 commits off the main line are automation"),
-        "{stderr}"
-    );
-    // Replayed as it happened: the cut (the branch's first commit) to the release tag.
-    std::fs::write(tmp.path().join("work.csv"), &stdout).unwrap();
-    let cycles = replay(&tmp.path().join("work.csv"), &tmp.path().join("run"));
+    assert!(stderr.contains("not fixes: 2"), "{stderr}");
+    // Replayed as it happened: the cut (the branch's first commit) to the release tag; the
+    // log has no rows after any release, so it says nothing of hotfixes.
+    let cycles = replay(tmp.path(), &stdout);
+    assert_eq!(cycles.len(), 1);
     assert_eq!(
-        cycles,
-        [("7".to_string(), "shipped".to_string(), Some(52.0))]
+        (cycles[0].label.as_str(), cycles[0].outcome.as_str()),
+        ("7", "shipped")
     );
+    assert_eq!(cycles[0].seconds, Some(52 * 3_600));
+    assert_eq!(cycles[0].hotfixes, None);
 }
 
 /// Checks: a dashboard's CSV (local times in the mapping's zone, its own event names, a
@@ -604,6 +709,21 @@ fn a_dashboard_export_merges_with_git_and_conflicts_are_reported() {
     ];
     want.extend(git[8..].iter().map(|s| s.to_string()));
     assert_eq!(stdout, log(&want));
+    // Replayed, the cycle ends at the store's 100% (6 d 17 h 30 min after the cut), not at the
+    // tag; the submission and the review are the dashboard's, the point release git's.
+    assert_eq!(
+        replay(tmp.path(), &stdout),
+        [
+            shipped(
+                "1.0",
+                6 * 86_400 + 17 * 3_600 + 30 * 60,
+                1,
+                Some("1.0.1"),
+                1
+            ),
+            open("1.1"),
+        ]
+    );
 }
 
 /// Checks: GitHub Releases (two pages of `gh api --paginate`, a draft, a pre-release, an
@@ -638,7 +758,10 @@ fn github_releases_give_builds_releases_and_point_releases() {
             "2026-03-11T10:00:00+00:00,1.0,android,point_release,1.0.1,".into(),
         ])
     );
-    assert!(stderr.contains("1 drafts, left out (1.1-rc-1)"), "{stderr}");
+    assert!(
+        stderr.contains("drafts, left out: 1 (1.1-rc-1)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("(nightly)"), "{stderr}");
 }
 

@@ -9,8 +9,8 @@
 //!   too finds the cut of release branches deleted after the release, which most teams do;
 //! - **trunk flows** (`start = "cycle_started"`): the first candidate tag, or an earlier
 //!   main-line commit whose subject bumps the version (`ref = version_bump`);
-//! - **candidates** (`build_finished`, ref = the tag) at the tag's date; a candidate tagged
-//!   after the release (a point release's) is left out: the log has no build after 100%;
+//! - **candidates** (`build_finished`, ref = the tag) at the tag's date; one tagged after the
+//!   release is a point release's build (a hotfix's row);
 //! - **the release** (`rollout` 100, ref = the tag): the version's first release tag by date.
 //!   A tag is not the store's release nor a 100% rollout: this is the known bias;
 //! - **fixes** (`fix_landed`, ref = the commit's first 12 hex digits): commits off the main
@@ -27,7 +27,7 @@ use std::path::Path;
 
 use super::{Commit, Lines, Ref, Repository};
 use crate::import::convention::{Convention, Cut, Start, TagRole};
-use crate::import::{EXAMPLES, Event, Findings, ImportError, Imported, Moment, What};
+use crate::import::{EXAMPLES, Event, Findings, ImportError, Imported, Moment};
 use crate::model::{Kind, compare_labels};
 
 /// How many hex digits of a commit id a `fix_landed` ref keeps: fixed, so the log does not
@@ -166,15 +166,15 @@ pub fn import(path: &Path, convention: &Convention) -> Result<Imported, ImportEr
     });
     let mut findings = Findings::default();
     findings.notes.push(format!(
-        "main line: {main_name} ({main_how}), {} commits on it",
+        "main line: {main_name} ({main_how}), commits on it: {}",
         main_line.len()
     ));
     findings.notes.push(summary(&tracks));
     unmatched_tags.sort_unstable();
-    findings.note_items("tags match no pattern, left out", &unmatched_tags);
+    findings.note_items("tags matching no pattern, left out", &unmatched_tags);
     let mut other = repo.other_tags.clone();
     other.sort_unstable();
-    findings.note_items("tags name no commit, left out", &other);
+    findings.note_items("tags naming no commit, left out", &other);
     notes.into_findings(&mut findings, &bumped_only);
     Ok(Imported {
         source: format!("git {}", path.display()),
@@ -217,7 +217,7 @@ fn summary(tracks: &[Vec<Event>]) -> String {
     let points = tracks
         .iter()
         .flatten()
-        .filter(|e| e.what == What::PointRelease)
+        .filter(|e| e.kind == Kind::PointRelease)
         .count();
     let days: Vec<f64> = released
         .iter()
@@ -230,7 +230,7 @@ fn summary(tracks: &[Vec<Event>]) -> String {
         .map(|d| format!("; start → release median {d:.1} days (by the tags' dates)"))
         .unwrap_or_default();
     format!(
-        "{} versions: {} released, {} open (no release tag), {points} point releases{median}",
+        "versions: {} ({} released, {} open: no release tag), point releases: {points}{median}",
         tracks.len(),
         released.len(),
         tracks.len() - released.len(),
@@ -238,7 +238,7 @@ fn summary(tracks: &[Vec<Event>]) -> String {
 }
 
 fn is_release(e: &Event) -> bool {
-    e.what == What::Kind(Kind::Rollout) && e.value == Some(100.0)
+    e.kind == Kind::Rollout && e.value == Some(100.0)
 }
 
 impl<'a> VersionRefs<'a> {
@@ -257,40 +257,51 @@ impl<'a> VersionRefs<'a> {
 struct Notes {
     unrelated: Vec<String>,
     on_main: Vec<String>,
-    late_candidates: Vec<String>,
+    hotfix_builds: usize,
     before_start: Vec<String>,
     automation: usize,
     no_start: Vec<String>,
 }
 
 impl Notes {
-    fn into_findings(self, f: &mut Findings, bumped_only: &[String]) {
+    fn into_findings(mut self, f: &mut Findings, bumped_only: &[String]) {
+        // Versions as people read them: 0.3 before 0.10.
+        for list in [
+            &mut self.on_main,
+            &mut self.no_start,
+            &mut self.before_start,
+            &mut self.unrelated,
+        ] {
+            list.sort_by(|a, b| compare_labels(a, b));
+        }
         if self.automation > 0 {
             f.notes.push(format!(
-                "{} commits off the main line are automation (the [automation] rules), not fixes",
+                "commits off the main line that are automation (the [automation] rules), not fixes: {}",
                 self.automation
             ));
         }
         f.note_items(
-            "versions have no commit off the main line (cut at their oldest ref's commit)",
+            "versions without a commit off the main line (cut at their oldest ref's commit)",
             &self.on_main,
         );
         f.note_items(
-            "versions have no date before their release (no commit off the main line, no \
+            "versions with no date before their release (no commit off the main line, no \
              earlier candidate or bump), left out",
             &self.no_start,
         );
         f.note_items("versions found only by a version bump (open)", bumped_only);
+        if self.hotfix_builds > 0 {
+            f.notes.push(format!(
+                "candidate tags after their version's release (its point releases' builds): {}",
+                self.hotfix_builds
+            ));
+        }
         f.note_items(
-            "candidate tags come after their version's release (a point release's), left out",
-            &self.late_candidates,
-        );
-        f.note_items(
-            "versions have events dated before their start, left out",
+            "versions with events dated before their start, left out",
             &self.before_start,
         );
         f.note_items(
-            "versions' refs never meet the main line, left out",
+            "versions whose refs never meet the main line, left out",
             &self.unrelated,
         );
     }
@@ -312,11 +323,11 @@ impl Version<'_> {
         graph: &Graph,
         notes: &mut Notes,
     ) -> Option<Vec<Event>> {
-        let event = |at: Moment, what: What, reference: Option<String>, value: Option<f64>| Event {
+        let event = |at: Moment, kind: Kind, reference: Option<String>, value: Option<f64>| Event {
             at,
             version: self.label.to_string(),
             platform: convention.platform.clone(),
-            what,
+            kind,
             reference,
             value,
         };
@@ -337,7 +348,7 @@ impl Version<'_> {
                         at = first;
                     }
                 }
-                event(at, Kind::BranchCut.into(), None, None)
+                event(at, Kind::BranchCut, None, None)
             }
             Start::CycleStarted => {
                 let candidate = refs
@@ -359,7 +370,7 @@ impl Version<'_> {
                         None => (self.fork?.1.at, None),
                     },
                 };
-                event(at, Kind::CycleStarted.into(), reference, None)
+                event(at, Kind::CycleStarted, reference, None)
             }
         };
         let start_at = start.at.at;
@@ -409,39 +420,45 @@ impl Version<'_> {
         }
         let fix = |(at, id): &(Moment, &str)| {
             let short: String = id.chars().take(SHORT_ID).collect();
-            event(*at, Kind::FixLanded.into(), Some(short), None)
+            event(*at, Kind::FixLanded, Some(short), None)
         };
 
         // In the order of the module's docs; sorted by time below, ties keeping this order.
+        let build = |c: &Ref| event(c.at, Kind::BuildFinished, Some(c.name.clone()), None);
+        let (early_builds, late_builds): (Vec<&Ref>, Vec<&Ref>) = refs
+            .candidates
+            .iter()
+            .partition(|c| release.is_none_or(|r| c.at.at <= r.at.at));
         let mut before: Vec<Event> = fixes[0].iter().map(fix).collect();
-        for c in &refs.candidates {
-            if release.is_some_and(|r| c.at.at > r.at.at) {
-                notes.late_candidates.push(c.name.clone());
-                continue;
-            }
-            before.push(event(
-                c.at,
-                Kind::BuildFinished.into(),
-                Some(c.name.clone()),
-                None,
-            ));
-        }
+        before.extend(early_builds.into_iter().map(build));
         // Fixes first at one instant: a build holds the commits before it.
-        before.sort_by_key(|e| (e.at.at, e.what != What::Kind(Kind::FixLanded)));
+        before.sort_by_key(|e| (e.at.at, e.kind != Kind::FixLanded));
         let mut out = vec![start];
         out.extend(before);
         if let Some(r) = release {
             out.push(event(
                 r.at,
-                Kind::Rollout.into(),
+                Kind::Rollout,
                 Some(r.name.clone()),
                 Some(100.0),
             ));
+            let mut after: Vec<Event> = Vec::new();
             for (i, p) in refs.releases.iter().enumerate().skip(1) {
-                out.extend(fixes[i].iter().map(fix));
-                out.push(event(p.at, What::PointRelease, Some(p.name.clone()), None));
+                after.extend(fixes[i].iter().map(fix));
+                after.push(event(p.at, Kind::PointRelease, Some(p.name.clone()), None));
             }
-            out.extend(fixes[refs.releases.len()].iter().map(fix));
+            after.extend(fixes[refs.releases.len()].iter().map(fix));
+            // A candidate tagged after the release is a point release's build: before the
+            // first point release not dated before it.
+            notes.hotfix_builds += late_builds.len();
+            for c in late_builds {
+                let at = after
+                    .iter()
+                    .position(|e| e.kind == Kind::PointRelease && e.at.at >= c.at.at)
+                    .unwrap_or(after.len());
+                after.insert(at, build(c));
+            }
+            out.extend(after);
         }
         // Tags dated before the start (a skewed clock, a tag moved by hand) are left out.
         let early = out[1..].iter().filter(|e| e.at.at < start_at).count();
