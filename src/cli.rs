@@ -11,6 +11,7 @@ mod console;
 mod dashboard;
 mod export;
 mod fit;
+mod import;
 mod man;
 mod replay;
 mod report;
@@ -63,6 +64,9 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Fit a scenario's world distributions to a recorded event log.
     Fit(fit::FitArgs),
+    /// Import an event log from a git repository, GitHub Releases or a dashboard's CSV
+    /// export.
+    Import(import::ImportArgs),
     /// Export a run directory for other tools (process mining: an activity log).
     Export(export::ExportArgs),
     /// Fail (exit 1) when cycle-time metrics pass a committed baseline's limits (for CI).
@@ -124,6 +128,7 @@ where
         Command::Dashboard(args) => dashboard::execute(args, out),
         Command::Replay(args) => replay::execute(args, &notes),
         Command::Fit(args) => fit::execute(args, out, &notes),
+        Command::Import(args) => import::execute(args, out, &notes),
         Command::Export(args) => export::execute(args, out, &notes),
         Command::Check(args) => check::execute(args, out, &notes),
         Command::Completions(args) => completions::execute(args, out),

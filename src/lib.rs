@@ -33,6 +33,7 @@ pub(crate) mod eventlog;
 pub(crate) mod export;
 pub mod files;
 pub(crate) mod fit;
+pub(crate) mod import;
 pub mod model;
 pub mod plot;
 pub(crate) mod progress;

@@ -18,6 +18,7 @@ mod fit;
 mod fuzz;
 mod git_histories;
 mod hostile;
+mod import;
 mod invariants;
 mod json_vocabulary;
 mod labels;
