@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::Engine;
 use super::record::{BuildStatus, Detail};
 use super::track::Track;
-use crate::model::{Actor, Family, Kind, LogEvent, Ref, State};
+use crate::model::{Actor, Family, Kind, LogEvent, Ref, State, Step};
 use crate::scenario::OverlapRule;
 use crate::world::{BuildDraw, Mode};
 
@@ -61,6 +61,7 @@ pub(super) enum Event {
     BakeDone {
         track: usize,
         episode: u32,
+        stage: u32,
     },
     ItgcDone {
         track: usize,
@@ -143,7 +144,11 @@ impl Engine<'_> {
                 rejected,
                 fix_effort,
             } => self.review_done(now, track, submission, rejected, fix_effort),
-            Event::BakeDone { track, episode } => self.bake_done(track, episode),
+            Event::BakeDone {
+                track,
+                episode,
+                stage,
+            } => self.bake_done(track, episode, stage),
             Event::ItgcDone { track, episode } => self.itgc_done(now, track, episode),
             Event::Incident {
                 track,
@@ -445,10 +450,10 @@ impl Engine<'_> {
         }
     }
 
-    /// Episode `episode`'s bake has passed.
-    fn bake_done(&mut self, track: usize, episode: u32) {
+    /// The bake of episode `episode`'s stage `stage` has passed.
+    fn bake_done(&mut self, track: usize, episode: u32, stage: u32) {
         let Some(t) = self.live(track) else { return };
-        if t.state == State::Rollout1 && t.rollout.episode == episode {
+        if t.state == State::Rollout1 && t.rollout.episode == episode && t.rollout.stage == stage {
             t.rollout.bake_done = true;
         }
     }
@@ -522,6 +527,11 @@ impl Engine<'_> {
             return;
         };
         t.pending = None;
+        // `rollout_1` again from `rollout_1`: the staged rollout's next stage below 100%.
+        if p.step == Step::Rollout1 && t.state == State::Rollout1 {
+            self.widen(now, track, p.actor);
+            return;
+        }
         self.change_state(now, track, p.step.target(), p.actor, Some(p.gates_since));
     }
 
