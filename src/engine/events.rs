@@ -529,7 +529,7 @@ impl Engine<'_> {
         t.pending = None;
         // `rollout_1` again from `rollout_1`: the staged rollout's next stage below 100%.
         if p.step == Step::Rollout1 && t.state == State::Rollout1 {
-            self.widen(now, track, p.actor);
+            self.widen(now, track, p.actor, None);
             return;
         }
         self.change_state(now, track, p.step.target(), p.actor, Some(p.gates_since));
@@ -560,6 +560,11 @@ impl Engine<'_> {
         let Some(s) = t.script.changes.get(k).copied() else {
             return;
         };
+        // A staged rollout's next stage, as recorded.
+        if s.to == State::Rollout1 && t.state == State::Rollout1 {
+            self.widen(now, track, s.actor, s.percent);
+            return;
+        }
         if !t.state.can_go_to(s.to) {
             return;
         }
@@ -569,6 +574,12 @@ impl Engine<'_> {
             t.result.pauses += 1;
         }
         self.change_state(now, track, s.to, s.actor, gates_since);
+        // A recorded first stage at its own percentage (Play's 2%, say).
+        if let (State::Rollout1, Some(p)) = (s.to, s.percent)
+            && let Some(t) = self.live(track)
+        {
+            t.rollout.percent = p;
+        }
     }
 }
 

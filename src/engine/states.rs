@@ -144,7 +144,12 @@ impl Engine<'_> {
     /// policy's `rollout_1` actor, or the store in a phased release): the state stays
     /// `rollout_1`, the stage's bake starts; the episode (its ITGC check, its incident) goes
     /// on. Not a change of state: no transition row; an event-log `rollout` row.
-    pub(super) fn widen(&mut self, now: Timestamp, i: usize, actor: Actor) {
+    ///
+    /// Replayed as recorded, `recorded` is the log's percentage: a stage the plan has
+    /// (below 100%) starts its bake as planned; one past the plan's stages only changes the
+    /// percentage shown (the bake and gates go on as before, so a log replays as it did
+    /// before rollout plans).
+    pub(super) fn widen(&mut self, now: Timestamp, i: usize, actor: Actor, recorded: Option<u8>) {
         let end = self.end;
         let detail = self.detail;
         let plan = self.sc.rollout_plan(self.platform(i));
@@ -152,11 +157,19 @@ impl Engine<'_> {
             return;
         };
         let stage = t.rollout.stage + 1;
-        let Some(next) = plan.stages.get(stage as usize).copied() else {
+        let planned = plan
+            .stages
+            .get(stage as usize)
+            .copied()
+            .filter(|s| s.percent < 100);
+        let Some(percent) = recorded.or(planned.map(|s| s.percent)) else {
+            return;
+        };
+        t.rollout.percent = percent;
+        let Some(next) = planned else {
             return;
         };
         t.rollout.stage = stage;
-        t.rollout.percent = next.percent;
         t.rollout.bake_done = false;
         t.pending = None;
         t.script.gates_since = None;
@@ -166,7 +179,7 @@ impl Engine<'_> {
             now,
             Kind::Rollout,
             Ref::Actor(actor),
-            Some(f64::from(next.percent)),
+            Some(f64::from(percent)),
         );
         if let Some(at) = later_than(end, now, next.bake) {
             self.queue.push(
