@@ -361,6 +361,30 @@ fn track_gates_needed(sc: &Scenario, platform: usize, t: &Track) -> GateSet {
     }
 }
 
+/// The gates a track on platform `platform` (an index into `platforms`; `None`: unknown)
+/// in `state` at `percent` needs for its next step, as [`track_gates_needed`] decides them
+/// from the stage whose percentage that is (the dashboard's reading of a snapshot).
+pub fn gates_needed_at(
+    sc: &Scenario,
+    platform: Option<usize>,
+    state: State,
+    percent: u32,
+) -> GateSet {
+    let plan = platform.map(|p| sc.rollout_plan(p));
+    let stage = plan.and_then(|plan| {
+        plan.stages
+            .iter()
+            .position(|s| u32::from(s.percent) == percent)
+    });
+    match (state, plan, stage) {
+        (State::Rollout1, Some(plan), _) if plan.phased => [Gate::Bake].into_iter().collect(),
+        (State::Rollout1, Some(plan), Some(stage)) if !plan.is_last_partial(stage) => sc
+            .gates(Step::Rollout100)
+            .without([Gate::Itgc].into_iter().collect()),
+        _ => gates_needed(sc, state),
+    }
+}
+
 /// Track `t`'s next forward step and who takes it. In `rollout_1` below its last partial
 /// stage the step is `rollout_1` again (widening), by the policy's `rollout_1` actor; a
 /// phased release's every step is the store's ([`Actor::World`]).

@@ -332,3 +332,45 @@ stages = [
         );
     }
 }
+
+#[test]
+fn the_dashboard_shows_the_stage_of_a_staged_rollout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, log) = (tmp.path().join("run"), tmp.path().join("log.csv"));
+    conductor()
+        .args([
+            "simulate",
+            "scenarios/staged-rollout.toml",
+            "--policy",
+            "robot",
+        ])
+        .args(["--seeds", "1", "--weeks", "2", "--quiet", "--out"])
+        .arg(&out)
+        .arg("--event-log")
+        .arg(&log)
+        .assert()
+        .success();
+    let rows = read_log(&log);
+    let android = &rows[&(1, 0, "android".to_string())];
+    let stages: Vec<&Row> = android.iter().filter(|r| r.kind == "rollout").collect();
+    assert_eq!(stages.len(), 5, "1, 5, 20, 50, 100");
+    for stage in &stages[..4] {
+        // A robot's step is on a tick: the board at that tick shows the stage.
+        let board = conductor()
+            .arg("dashboard")
+            .arg(&out)
+            .args([
+                "--at",
+                &stage.at.to_string(),
+                "--version",
+                "0",
+                "--policy",
+                "robot",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(board.stdout).unwrap();
+        let shown = format!("rollout_1   rollout {:>3}%", stage.value.unwrap());
+        assert!(text.contains(&shown), "{shown} not in\n{text}");
+    }
+}
