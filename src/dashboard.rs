@@ -20,7 +20,7 @@ pub use format::{Format, render};
 use crate::dataset::read::{int_range, open_part, read_guarded};
 use crate::dataset::tables::{TICK_SECONDS, gate_column};
 use crate::dataset::{DatasetError, RunDir};
-use crate::engine::gates_needed;
+use crate::engine::gates_needed_at;
 use crate::model::{Gate, State};
 
 /// How a gate shows on the dashboard.
@@ -208,7 +208,14 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
     // Only a part the manifests list as complete: never a file being written, or one of a
     // shard the directory lacks.
     let path = run.complete_part_file("snapshots", &policy, seed)?;
-    let needed = |state: State| gates_needed(&run.scenario, state);
+    let needed = |state: State, platform: &str, percent: u32| {
+        let p = run
+            .scenario
+            .platforms
+            .iter()
+            .position(|s| s.name == platform);
+        gates_needed_at(&run.scenario, p, state, percent)
+    };
     // The reader can panic on a corrupt file: that is this file's error, not a crash.
     let (first_last, mut tracks) = read_guarded(&path, || -> Result<_, DashboardError> {
         let builder = open_part(&run, &path)?;
@@ -316,7 +323,7 @@ fn collect_rows(
     seed: u64,
     at_ms: i64,
     version: Option<&str>,
-    needed: &dyn Fn(State) -> crate::model::GateSet,
+    needed: &dyn Fn(State, &str, u32) -> crate::model::GateSet,
     out: &mut Vec<TrackView>,
 ) -> Result<(), String> {
     let (seeds, ts, versions) = (
@@ -371,7 +378,7 @@ fn collect_rows(
             .into_iter()
             .find(|s| s.as_str() == state_name)
             .ok_or_else(|| format!("unknown state {state_name:?}"))?;
-        let need = needed(state_value);
+        let need = needed(state_value, platform.value(i), small(rollout.value(i)));
         let gates = Gate::ALL
             .iter()
             .zip(&gate_cols)

@@ -45,7 +45,7 @@ pub use record::{
 use jiff::{SignedDuration, Timestamp};
 
 use crate::calendar::Calendar;
-use crate::model::{Actor, Gate, GateSet, Kind, Ref, State};
+use crate::model::{Actor, Gate, GateSet, Kind, Ref, State, Step};
 use crate::scenario::limits::SEASON_GRACE_CADENCES;
 use crate::scenario::{Policy, Scenario};
 use crate::world::{Mode, SeasonWorld};
@@ -274,7 +274,7 @@ impl<'a> Engine<'a> {
         let held = t
             .gates_held(self.sc.thresholds.crash_rate_max_percent)
             .without(unknown);
-        let needed = gates_needed(self.sc, t.state);
+        let needed = track_gates_needed(self.sc, self.platform(i), t);
         let state = t.state;
         let ok = needed.is_subset(held);
         match self.mode {
@@ -310,18 +310,20 @@ impl<'a> Engine<'a> {
     /// token; when they stop holding, withdraws it (the `Advance` event then finds a stale
     /// token and does nothing).
     fn schedule_advance(&mut self, now: Timestamp, i: usize, ok: bool) {
+        let (sc, policy, platform) = (self.sc, self.policy, self.platform(i));
         let Some(t) = self.track(i) else { return };
         if t.state.is_terminal() {
             return;
         }
-        let next_step = t.state.next_step();
+        let next = next_move(sc, policy, platform, t);
         match (ok, t.pending.is_some()) {
             (true, false) => {
-                let Some(step) = next_step else { return };
-                let actor = self.policy.actor(step);
+                let Some((step, actor)) = next else { return };
                 let at = match actor {
                     Actor::Robot => self.later(next_poll(now), SignedDuration::ZERO),
-                    _ => self.human_time(i, now),
+                    // The store's phased release widens by itself, at the end of the day.
+                    Actor::World => self.later(now, SignedDuration::ZERO),
+                    Actor::Manual => self.human_time(i, now),
                 };
                 let token = self.next_token;
                 self.next_token += 1;
@@ -345,7 +347,62 @@ impl<'a> Engine<'a> {
     }
 }
 
-/// The gates that must hold before a track in `state` takes its next step.
+/// The gates track `t` (on platform `platform`) needs for its next step: in `rollout_1`,
+/// those of the step out of its stage (docs/model.md §9: a stage below the last partial one
+/// needs `rollout_100`'s gates but `itgc`; a phased release only the day's `bake`).
+fn track_gates_needed(sc: &Scenario, platform: usize, t: &Track) -> GateSet {
+    let plan = sc.rollout_plan(platform);
+    match t.state {
+        State::Rollout1 if plan.phased => [Gate::Bake].into_iter().collect(),
+        State::Rollout1 if !plan.is_last_partial(t.rollout.stage as usize) => sc
+            .gates(Step::Rollout100)
+            .without([Gate::Itgc].into_iter().collect()),
+        s => gates_needed(sc, s),
+    }
+}
+
+/// The gates a track on platform `platform` (an index into `platforms`; `None`: unknown)
+/// in `state` at `percent` needs for its next step, as [`track_gates_needed`] decides them
+/// from the stage whose percentage that is (the dashboard's reading of a snapshot).
+pub fn gates_needed_at(
+    sc: &Scenario,
+    platform: Option<usize>,
+    state: State,
+    percent: u32,
+) -> GateSet {
+    let plan = platform.map(|p| sc.rollout_plan(p));
+    let stage = plan.and_then(|plan| {
+        plan.stages
+            .iter()
+            .position(|s| u32::from(s.percent) == percent)
+    });
+    match (state, plan, stage) {
+        (State::Rollout1, Some(plan), _) if plan.phased => [Gate::Bake].into_iter().collect(),
+        (State::Rollout1, Some(plan), Some(stage)) if !plan.is_last_partial(stage) => sc
+            .gates(Step::Rollout100)
+            .without([Gate::Itgc].into_iter().collect()),
+        _ => gates_needed(sc, state),
+    }
+}
+
+/// Track `t`'s next forward step and who takes it. In `rollout_1` below its last partial
+/// stage the step is `rollout_1` again (widening), by the policy's `rollout_1` actor; a
+/// phased release's every step is the store's ([`Actor::World`]).
+fn next_move(sc: &Scenario, policy: &Policy, platform: usize, t: &Track) -> Option<(Step, Actor)> {
+    let plan = sc.rollout_plan(platform);
+    let step = match t.state {
+        State::Rollout1 if !plan.is_last_partial(t.rollout.stage as usize) => Step::Rollout1,
+        s => s.next_step()?,
+    };
+    let actor = match t.state {
+        State::Rollout1 if plan.phased => Actor::World,
+        _ => policy.actor(step),
+    };
+    Some((step, actor))
+}
+
+/// The gates that must hold before a track in `state` takes its next step (in `rollout_1`:
+/// the step to 100%; a staged rollout's earlier stages need fewer, docs/model.md §9).
 pub fn gates_needed(scenario: &Scenario, state: State) -> GateSet {
     match state {
         // A paused release resumes through a fixed, tested build.

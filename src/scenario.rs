@@ -51,6 +51,9 @@ pub struct Scenario {
     pub gates: [GateSet; 4],
     /// Gate thresholds.
     pub thresholds: Thresholds,
+    /// Each platform's rollout plan (`rollout.platforms.<name>`), indexed like `platforms`;
+    /// one not written is [`RolloutPlan::default_with`] the scenario's bake.
+    pub rollout_plans: Vec<RolloutPlan>,
     /// Named policies, `manual` first when present, then by name.
     pub policies: Vec<Policy>,
     /// The scenario's TOML text as read (for reproducibility records).
@@ -144,6 +147,84 @@ pub struct Thresholds {
     pub crash_rate_max_percent: f64,
     /// Minimum time at 1% before the `bake` gate holds.
     pub bake: SignedDuration,
+}
+
+/// How a platform's release goes from the store's approval to everyone: a staged rollout
+/// (Play: any percentages, each step taken by the policy's actor once its gates hold) or a
+/// phased release (Apple: the store widens it once a day by itself).
+///
+/// Invariants (checked when the scenario is read): at least two stages; percentages are
+/// whole numbers, strictly increasing, the first from 1 to 99, the last 100; the last
+/// stage's bake is zero.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutPlan {
+    /// The stages in order; the first is entered by the `rollout_1` step, the last is 100%.
+    pub stages: Vec<RolloutStage>,
+    /// The store advances every stage by itself, [`PHASED_DAY`] after the previous one.
+    pub phased: bool,
+}
+
+/// One stage of a rollout plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RolloutStage {
+    /// The share of users that has the release at this stage, in percent (1 to 100).
+    pub percent: u8,
+    /// The minimum time at this stage before the `bake` gate of the step out of it holds
+    /// (zero for the last stage).
+    pub bake: SignedDuration,
+}
+
+/// Apple's phased release: 1, 2, 5, 10, 20, 50, 100% over seven days.
+pub const PHASED_PERCENTS: [u8; 7] = [1, 2, 5, 10, 20, 50, 100];
+
+/// A phased release's stage lasts one day.
+pub const PHASED_DAY: SignedDuration = SignedDuration::from_hours(24);
+
+impl RolloutPlan {
+    /// The model before rollout plans: 1% for `bake`, then 100%.
+    pub fn default_with(bake: SignedDuration) -> RolloutPlan {
+        RolloutPlan {
+            stages: vec![
+                RolloutStage { percent: 1, bake },
+                RolloutStage {
+                    percent: 100,
+                    bake: SignedDuration::ZERO,
+                },
+            ],
+            phased: false,
+        }
+    }
+
+    /// Apple's phased release ([`PHASED_PERCENTS`], a day each).
+    pub fn phased() -> RolloutPlan {
+        RolloutPlan {
+            stages: PHASED_PERCENTS
+                .iter()
+                .map(|p| RolloutStage {
+                    percent: *p,
+                    bake: if *p == 100 {
+                        SignedDuration::ZERO
+                    } else {
+                        PHASED_DAY
+                    },
+                })
+                .collect(),
+            phased: true,
+        }
+    }
+
+    /// The percentage of stage `stage` (the last stage's past the end).
+    pub fn percent(&self, stage: usize) -> u8 {
+        self.stages
+            .get(stage)
+            .or(self.stages.last())
+            .map_or(100, |s| s.percent)
+    }
+
+    /// True when `stage` is the last stage below 100%: the step out of it reaches 100%.
+    pub fn is_last_partial(&self, stage: usize) -> bool {
+        stage + 2 >= self.stages.len()
+    }
 }
 
 /// A named policy: who performs each step.
@@ -290,6 +371,14 @@ impl Scenario {
             .get(platform)
             .and_then(|c| c.feature_teams.as_ref())
             .unwrap_or(&self.feature_teams)
+    }
+
+    /// Platform `platform`'s rollout plan (an index into `platforms`).
+    pub fn rollout_plan(&self, platform: usize) -> &RolloutPlan {
+        match self.rollout_plans.get(platform) {
+            Some(plan) => plan,
+            None => &self.rollout_plans[0],
+        }
     }
 
     /// When the release squad acts on platform `platform`'s tracks (an index into
@@ -455,5 +544,132 @@ holidays = []
             e.contains("season.branch_cuts[1]") && e.contains("not a date"),
             "{e}"
         );
+    }
+
+    const STAGED: &str = "[rollout.platforms.android]
+stages = [{ percent = 1, bake_hours = 24 }, { percent = 5, bake_hours = 6.5 }, { percent = 100 }]
+";
+
+    #[test]
+    fn a_platform_without_a_plan_has_todays_model_one_stage_at_1_percent_then_100() {
+        let s = Scenario::baseline();
+        for p in 0..s.platforms.len() {
+            let plan = s.rollout_plan(p);
+            assert_eq!(plan, &RolloutPlan::default_with(s.thresholds.bake));
+            assert_eq!(plan.stages[0].bake, SignedDuration::from_hours(24));
+            assert_eq!((plan.percent(0), plan.percent(1)), (1, 100));
+            assert!(plan.is_last_partial(0) && !plan.phased);
+        }
+    }
+
+    #[test]
+    fn a_staged_plan_keeps_its_stages_and_bakes_and_a_bake_not_written_is_the_thresholds() {
+        let s = with_appended(STAGED).unwrap();
+        let plan = s.rollout_plan(0);
+        let percents: Vec<u8> = plan.stages.iter().map(|st| st.percent).collect();
+        assert_eq!(percents, [1, 5, 100]);
+        assert_eq!(
+            plan.stages[1].bake,
+            SignedDuration::from_secs(6 * 3600 + 1800)
+        );
+        assert_eq!(plan.stages[2].bake, SignedDuration::ZERO);
+        assert!(!plan.is_last_partial(0) && plan.is_last_partial(1));
+        // Other platforms keep the default.
+        assert_eq!(
+            s.rollout_plan(1),
+            &RolloutPlan::default_with(s.thresholds.bake)
+        );
+        let s = with_appended(&STAGED.replace(", bake_hours = 6.5", "")).unwrap();
+        assert_eq!(s.rollout_plan(0).stages[1].bake, s.thresholds.bake);
+    }
+
+    #[test]
+    fn a_phased_release_is_apples_calendar_a_day_a_stage() {
+        let s = with_appended("[rollout.platforms.ios]\nphased = true\n").unwrap();
+        let plan = s.rollout_plan(1);
+        assert!(plan.phased);
+        let percents: Vec<u8> = plan.stages.iter().map(|st| st.percent).collect();
+        assert_eq!(percents, PHASED_PERCENTS);
+        assert!(plan.stages[..6].iter().all(|st| st.bake == PHASED_DAY));
+    }
+
+    #[test]
+    fn every_bad_plan_is_refused_naming_its_key_and_value() {
+        let stages = |list: &str| format!("[rollout.platforms.android]\nstages = {list}\n");
+        let cases: [(String, &[&str]); 12] = [
+            (
+                stages("[{ percent = 5 }, { percent = 1 }, { percent = 100 }]"),
+                &["rollout.platforms.android.stages[1].percent", "= 1", "widen"],
+            ),
+            (
+                stages("[{ percent = 1 }, { percent = 1 }, { percent = 100 }]"),
+                &["stages[1].percent", "previous stage's 1"],
+            ),
+            (
+                stages("[{ percent = 1 }, { percent = 50 }]"),
+                &["stages[1].percent", "= 50", "last stage must be 100"],
+            ),
+            (
+                stages("[{ percent = 100 }, { percent = 100 }]"),
+                &["stages[0].percent", "only the last stage"],
+            ),
+            (
+                stages("[{ percent = 0.5 }, { percent = 100 }]"),
+                &["stages[0].percent", "= 0.5", "whole number"],
+            ),
+            (
+                stages("[{ percent = 0 }, { percent = 100 }]"),
+                &["stages[0].percent", "from 1 to 100"],
+            ),
+            (
+                stages("[{ percent = 100 }]"),
+                &["rollout.platforms.android.stages", "(1 stages)", "from 2 to 20"],
+            ),
+            (
+                stages("[{ percent = 1, bake_hours = -3 }, { percent = 100 }]"),
+                &["stages[0].bake_hours", "= -3", "cannot be negative"],
+            ),
+            (
+                stages("[{ percent = 1, bake_hours = 1e9 }, { percent = 100 }]"),
+                &["stages[0].bake_hours", "8760"],
+            ),
+            (
+                stages("[{ percent = 1 }, { percent = 100, bake_hours = 2 }]"),
+                &["stages[1].bake_hours", "nothing follows"],
+            ),
+            (
+                "[rollout.platforms.desktop]\nphased = true\n".into(),
+                &["rollout.platforms.desktop.phased", "no [stores.desktop]"],
+            ),
+            (
+                "[rollout.platforms.ios]\nphased = true\nstages = [{ percent = 1 }, { percent = 100 }]\n".into(),
+                &["rollout.platforms.ios.stages", "store's calendar"],
+            ),
+        ];
+        for (toml, wanted) in &cases {
+            let e = with_appended(toml).unwrap_err().to_string();
+            for w in *wanted {
+                assert!(e.contains(w), "{toml}: {e} lacks {w}");
+            }
+            assert!(e.starts_with("s.toml: key `"), "{e}");
+        }
+        let e = with_appended("[rollout.platforms.web]\nphased = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("rollout.platforms.web") && e.contains("android, ios, desktop"),
+            "{e}"
+        );
+        let e = with_appended("[rollout.platforms.android]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("rollout.platforms.android") && e.contains("list the `stages`"),
+            "{e}"
+        );
+        let e = with_appended(&stages("[{ percent = 1, bake = 3 }, { percent = 100 }]"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field") && e.contains("bake"), "{e}");
     }
 }

@@ -364,7 +364,7 @@ pub fn snapshots(
                 ts.push(tick * 1000);
                 state.push(o.state.index() as u8);
                 waiting.push(o.waiting_on.map_or(WaitingOn::COUNT, WaitingOn::index) as u8);
-                rollout.push(i16::from(o.state.rollout_percent()));
+                rollout.push(i16::from(o.rollout_percent));
                 blockers.push(small_count(o.open_blockers));
                 done.push(o.signoffs_done.min(i16::MAX as u32) as i16);
                 required.push(o.signoffs_required.min(i16::MAX as u32) as i16);

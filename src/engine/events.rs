@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::Engine;
 use super::record::{BuildStatus, Detail};
 use super::track::Track;
-use crate::model::{Actor, Family, Kind, LogEvent, Ref, State};
+use crate::model::{Actor, Family, Kind, LogEvent, Ref, State, Step};
 use crate::scenario::OverlapRule;
 use crate::world::{BuildDraw, Mode};
 
@@ -61,6 +61,7 @@ pub(super) enum Event {
     BakeDone {
         track: usize,
         episode: u32,
+        stage: u32,
     },
     ItgcDone {
         track: usize,
@@ -143,7 +144,11 @@ impl Engine<'_> {
                 rejected,
                 fix_effort,
             } => self.review_done(now, track, submission, rejected, fix_effort),
-            Event::BakeDone { track, episode } => self.bake_done(track, episode),
+            Event::BakeDone {
+                track,
+                episode,
+                stage,
+            } => self.bake_done(track, episode, stage),
             Event::ItgcDone { track, episode } => self.itgc_done(now, track, episode),
             Event::Incident {
                 track,
@@ -444,10 +449,10 @@ impl Engine<'_> {
         }
     }
 
-    /// Episode `episode`'s bake has passed.
-    fn bake_done(&mut self, track: usize, episode: u32) {
+    /// The bake of episode `episode`'s stage `stage` has passed.
+    fn bake_done(&mut self, track: usize, episode: u32, stage: u32) {
         let Some(t) = self.live(track) else { return };
-        if t.state == State::Rollout1 && t.rollout.episode == episode {
+        if t.state == State::Rollout1 && t.rollout.episode == episode && t.rollout.stage == stage {
             t.rollout.bake_done = true;
         }
     }
@@ -521,6 +526,11 @@ impl Engine<'_> {
             return;
         };
         t.pending = None;
+        // `rollout_1` again from `rollout_1`: the staged rollout's next stage below 100%.
+        if p.step == Step::Rollout1 && t.state == State::Rollout1 {
+            self.widen(now, track, p.actor, None);
+            return;
+        }
         self.change_state(now, track, p.step.target(), p.actor, Some(p.gates_since));
     }
 
@@ -549,6 +559,11 @@ impl Engine<'_> {
         let Some(s) = t.script.changes.get(k).copied() else {
             return;
         };
+        // A staged rollout's next stage, as recorded.
+        if s.to == State::Rollout1 && t.state == State::Rollout1 {
+            self.widen(now, track, s.actor, s.percent);
+            return;
+        }
         if !t.state.can_go_to(s.to) {
             return;
         }
@@ -558,6 +573,12 @@ impl Engine<'_> {
             t.result.pauses += 1;
         }
         self.change_state(now, track, s.to, s.actor, gates_since);
+        // A recorded first stage at its own percentage (Play's 2%, say).
+        if let (State::Rollout1, Some(p)) = (s.to, s.percent)
+            && let Some(t) = self.live(track)
+        {
+            t.rollout.percent = p;
+        }
     }
 }
 

@@ -80,6 +80,9 @@ pub struct Observation {
     pub at: Timestamp,
     /// The state.
     pub state: State,
+    /// The share of users that has the release, in percent: the rollout plan's stage in
+    /// `rollout_1` (and the stage it was halted at in `paused`), else the state's.
+    pub rollout_percent: u8,
     /// What the track waits on; `None` once terminal.
     pub waiting_on: Option<WaitingOn>,
     /// Open blocking bugs (including a rejection's fix).

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use super::events::Event;
 use super::record::{Outcome, TransitionRecord};
 use super::{Engine, later_than, live_mut};
-use crate::model::{Actor, Family, State};
+use crate::model::{Actor, Family, Kind, Ref, State};
 
 impl Engine<'_> {
     /// Moves live track `i` to `to` at `now`, by `actor`; `gates_since` is when a policy
@@ -22,6 +22,10 @@ impl Engine<'_> {
     ) {
         let max = self.sc.thresholds.crash_rate_max_percent;
         let detail = self.detail;
+        let percent = match to {
+            State::Rollout1 => self.sc.rollout_plan(self.platform(i)).percent(0),
+            s => s.rollout_percent(),
+        };
         let Some(t) = live_mut(&mut self.tracks, i) else {
             return;
         };
@@ -42,7 +46,7 @@ impl Engine<'_> {
         if first.is_none() {
             *first = Some(now);
         }
-        t.record_change(detail, change);
+        t.record_change(detail, change, percent);
         match to {
             State::Submitted => self.start_review(now, i),
             State::Rollout1 => self.start_episode(now, i),
@@ -92,22 +96,33 @@ impl Engine<'_> {
         }
     }
 
-    /// Entering `rollout_1` starts a new episode: the bake and the ITGC check restart, and
-    /// the world draws the check's end and any severe incident.
+    /// Entering `rollout_1` starts a new episode at the plan's first stage: the bake and the
+    /// ITGC check restart, and the world draws the check's end and any severe incident.
     fn start_episode(&mut self, now: Timestamp, i: usize) {
         let sc = self.sc;
         let end = self.end;
+        let first = sc.rollout_plan(self.platform(i)).stages[0];
         let Some(t) = live_mut(&mut self.tracks, i) else {
             return;
         };
         t.rollout.episode += 1;
+        t.rollout.stage = 0;
+        t.rollout.percent = first.percent;
         t.rollout.bake_done = false;
         t.rollout.itgc_done = false;
         let episode = t.rollout.episode;
         let checks = !t.world.silent.contains(Family::RolloutChecks);
         let r = checks.then(|| t.world.next_rollout(sc));
-        if let Some(at) = later_than(end, now, sc.thresholds.bake) {
-            self.queue.push(at, Event::BakeDone { track: i, episode });
+        if let Some(at) = later_than(end, now, first.bake) {
+            let stage = 0;
+            self.queue.push(
+                at,
+                Event::BakeDone {
+                    track: i,
+                    episode,
+                    stage,
+                },
+            );
         }
         let Some(r) = r else { return };
         if let Some(at) = r.itgc.and_then(|d| later_than(end, now, d)) {
@@ -120,6 +135,59 @@ impl Engine<'_> {
                     track: i,
                     episode,
                     fix_effort: r.incident_fix_effort,
+                },
+            );
+        }
+    }
+
+    /// A staged rollout widens to its next stage below 100% at `now`, by `actor` (the
+    /// policy's `rollout_1` actor, or the store in a phased release): the state stays
+    /// `rollout_1`, the stage's bake starts; the episode (its ITGC check, its incident) goes
+    /// on. Not a change of state: no transition row; an event-log `rollout` row.
+    ///
+    /// Replayed as recorded, `recorded` is the log's percentage: a stage the plan has
+    /// (below 100%) starts its bake as planned; one past the plan's stages only changes the
+    /// percentage shown (the bake and gates go on as before, so a log replays as it did
+    /// before rollout plans).
+    pub(super) fn widen(&mut self, now: Timestamp, i: usize, actor: Actor, recorded: Option<u8>) {
+        let end = self.end;
+        let detail = self.detail;
+        let plan = self.sc.rollout_plan(self.platform(i));
+        let Some(t) = live_mut(&mut self.tracks, i) else {
+            return;
+        };
+        let stage = t.rollout.stage + 1;
+        let planned = plan
+            .stages
+            .get(stage as usize)
+            .copied()
+            .filter(|s| s.percent < 100);
+        let Some(percent) = recorded.or(planned.map(|s| s.percent)) else {
+            return;
+        };
+        t.rollout.percent = percent;
+        let Some(next) = planned else {
+            return;
+        };
+        t.rollout.stage = stage;
+        t.rollout.bake_done = false;
+        t.pending = None;
+        t.script.gates_since = None;
+        let episode = t.rollout.episode;
+        t.log(
+            detail,
+            now,
+            Kind::Rollout,
+            Ref::Actor(actor),
+            Some(f64::from(percent)),
+        );
+        if let Some(at) = later_than(end, now, next.bake) {
+            self.queue.push(
+                at,
+                Event::BakeDone {
+                    track: i,
+                    episode,
+                    stage,
                 },
             );
         }

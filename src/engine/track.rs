@@ -90,12 +90,17 @@ pub(super) struct Review {
     pub(super) approved: bool,
 }
 
-/// The 1% rollout and its incidents (`bake`, `itgc`, `no_incident`).
+/// The staged rollout and its incidents (`bake`, `itgc`, `no_incident`).
 #[derive(Default)]
 pub(super) struct Rollout {
     /// Entries into `rollout_1`; an event of an earlier episode is stale.
     pub(super) episode: u32,
-    /// This episode's bake has passed.
+    /// The stage of the rollout plan this episode is at (0: the first); a bake of an
+    /// earlier stage is stale.
+    pub(super) stage: u32,
+    /// The stage's percentage (kept when paused: the rollout halted there).
+    pub(super) percent: u8,
+    /// This stage's bake has passed.
     pub(super) bake_done: bool,
     /// This episode's ITGC check is done.
     pub(super) itgc_done: bool,
@@ -262,9 +267,14 @@ impl Track {
 
     /// Records an observation at `now` when any observable value changed since the last.
     pub(super) fn observe(&mut self, now: Timestamp, held: GateSet) {
+        let rollout_percent = match self.state {
+            State::Rollout1 | State::Paused => self.rollout.percent,
+            s => s.rollout_percent(),
+        };
         let obs = Observation {
             at: now,
             state: self.state,
+            rollout_percent,
             waiting_on: self.label.on,
             open_blockers: self.blockers.open,
             signoffs_done: self.signoff.done,
@@ -290,8 +300,9 @@ impl Track {
     }
 
     /// Records a change of state: its transition ([`Detail::Full`]) and its event-log row
-    /// ([`Detail::Log`]).
-    pub(super) fn record_change(&mut self, detail: Detail, change: TransitionRecord) {
+    /// ([`Detail::Log`]); `percent` is a rollout row's value (the first stage's entering
+    /// `rollout_1`).
+    pub(super) fn record_change(&mut self, detail: Detail, change: TransitionRecord, percent: u8) {
         if detail == Detail::Log
             && let Some(kind) = log_kind(change.from, change.to, change.actor)
         {
@@ -299,7 +310,7 @@ impl Track {
                 at: change.at,
                 kind,
                 reference: Ref::Actor(change.actor),
-                value: (kind == Kind::Rollout).then(|| f64::from(change.to.rollout_percent())),
+                value: (kind == Kind::Rollout).then(|| f64::from(percent)),
             });
         }
         if detail.full() {

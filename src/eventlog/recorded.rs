@@ -106,9 +106,20 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
         rec.last_seen = Some(ts);
         let since_cut = |c: Option<Timestamp>| ts.duration_since(c.unwrap_or(ts));
         // Entering states (recorded or passed through) starts reviews and rollouts.
+        // A rollout row's stage, as a whole percent below 100.
+        let percent = (row.kind == Kind::Rollout)
+            .then_some(row.value)
+            .flatten()
+            .map(|v| v.round().clamp(1.0, 99.0) as u8);
         let mut enter = |to: State, rec: &mut RecordedTrack, actor: Actor, scripted: bool| {
             if scripted {
-                rec.script.push(Scripted { at: ts, to, actor });
+                let percent = percent.filter(|_| to == State::Rollout1);
+                rec.script.push(Scripted {
+                    at: ts,
+                    to,
+                    actor,
+                    percent,
+                });
             }
             match to {
                 State::Submitted => {
@@ -273,6 +284,16 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
             // The changes of state.
             _ => {
                 let Some(to) = state_target_in(state, row) else {
+                    // A staged rollout's later step below 100%: the stage, not a state.
+                    // (Not a new rollout episode: nothing else starts.)
+                    if row.kind == Kind::Rollout && state == State::Rollout1 {
+                        rec.script.push(Scripted {
+                            at: ts,
+                            to: State::Rollout1,
+                            actor: actor(row),
+                            percent,
+                        });
+                    }
                     continue;
                 };
                 let who = actor(row);

@@ -47,6 +47,10 @@ pub const MAX_TEAMS: i64 = 1000;
 /// Largest Poisson mean of blockers per track (`world.blockers.mean_count`).
 pub const MAX_BLOCKERS_MEAN: f64 = 1000.0;
 
+/// Most stages in a rollout plan (Play's console allows any percentages; twenty steps is
+/// more than any team takes).
+pub const MAX_ROLLOUT_STAGES: usize = 20;
+
 /// Largest parameter of a distribution in hours, and `thresholds.bake_hours`: one year.
 pub const MAX_HOURS: f64 = 8760.0;
 

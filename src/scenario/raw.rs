@@ -23,6 +23,10 @@ pub struct RawScenario {
     #[serde(default)]
     pub gates: RawGates,
     pub thresholds: RawThresholds,
+    /// `[rollout.platforms.<platform>]`: rollout plans; absent, every platform's plan is
+    /// the default (1% for `thresholds.bake_hours`, then 100%).
+    #[serde(default, skip_serializing_if = "RawRolloutPlans::is_empty")]
+    pub rollout: RawRolloutPlans,
     pub policies: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -167,4 +171,38 @@ pub struct RawGates {
 pub struct RawThresholds {
     pub crash_rate_max_percent: f64,
     pub bake_hours: f64,
+}
+
+/// `[rollout]`: the platforms' rollout plans.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRolloutPlans {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub platforms: BTreeMap<String, RawRolloutPlan>,
+}
+
+impl RawRolloutPlans {
+    /// No plan is written: every platform has the default.
+    pub fn is_empty(&self) -> bool {
+        self.platforms.is_empty()
+    }
+}
+
+/// `[rollout.platforms.<platform>]`: a staged rollout's stages, or a phased release.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRolloutPlan {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<RawStage>>,
+    #[serde(default)]
+    pub phased: bool,
+}
+
+/// One stage, e.g. `{ percent = 5, bake_hours = 24 }`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStage {
+    pub percent: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bake_hours: Option<f64>,
 }

@@ -9,10 +9,12 @@ use jiff::{
 };
 
 use super::limits::{self, FIRST_DATE, LAST_DATE};
-use super::raw::{RawCalendar, RawDist, RawPlatformCalendars, RawScenario, RawStore};
+use super::raw::{
+    RawCalendar, RawDist, RawPlatformCalendars, RawRolloutPlan, RawScenario, RawStore,
+};
 use super::{
-    OverlapRule, PlatformCalendars, PlatformSpec, Policy, Scenario, ScenarioError, Season,
-    StoreParams, Thresholds, WorldParams,
+    OverlapRule, PlatformCalendars, PlatformSpec, Policy, RolloutPlan, RolloutStage, Scenario,
+    ScenarioError, Season, StoreParams, Thresholds, WorldParams,
 };
 use crate::calendar::{Calendar, Window};
 use crate::dist::Dist;
@@ -81,6 +83,37 @@ fn platform_calendars(
                     &r.release_squad,
                 )?,
             }),
+        })
+        .collect()
+}
+
+/// `rollout.platforms`: each listed platform's plan, indexed like `platforms` (one not
+/// listed gets the default: 1% for `thresholds.bake_hours`, then 100%).
+fn rollout_plans(
+    c: &Checker,
+    platforms: &[PlatformSpec],
+    raw: &BTreeMap<String, RawRolloutPlan>,
+    bake: jiff::SignedDuration,
+) -> Result<Vec<RolloutPlan>> {
+    if let Some(unknown) = raw
+        .keys()
+        .find(|k| !platforms.iter().any(|p| &p.name == *k))
+    {
+        let names: Vec<&str> = platforms.iter().map(|p| p.name.as_str()).collect();
+        return Err(c.invalid(
+            &format!("rollout.platforms.{unknown}"),
+            "(table)",
+            format!(
+                "`{unknown}` is not one of `platforms` ({})",
+                names.join(", ")
+            ),
+        ));
+    }
+    platforms
+        .iter()
+        .map(|p| match raw.get(&p.name) {
+            None => Ok(RolloutPlan::default_with(bake)),
+            Some(plan) => c.rollout_plan(&format!("rollout.platforms.{}", p.name), p, plan, bake),
         })
         .collect()
 }
@@ -365,6 +398,114 @@ impl Checker<'_> {
         Ok(set)
     }
 
+    /// One platform's plan: a phased release (the store's fixed calendar, no `stages`), or
+    /// stages whose percentages are whole, strictly increasing, the first below 100 and the
+    /// last 100, each with a bake of 0 to 8760 hours (`bake` when not written), the last
+    /// without one.
+    fn rollout_plan(
+        &self,
+        key: &str,
+        platform: &PlatformSpec,
+        raw: &RawRolloutPlan,
+        bake: jiff::SignedDuration,
+    ) -> Result<RolloutPlan> {
+        if raw.phased {
+            if platform.store.is_none() {
+                return Err(self.invalid(
+                    &format!("{key}.phased"),
+                    true,
+                    format!(
+                        "a phased release is a store's; `{}` has no [stores.{}] table",
+                        platform.name, platform.name
+                    ),
+                ));
+            }
+            if raw.stages.is_some() {
+                return Err(self.invalid(
+                    &format!("{key}.stages"),
+                    "(list)",
+                    "a phased release follows the store's calendar (1, 2, 5, 10, 20, 50, 100%, a day apart): remove `stages`, or set `phased = false`",
+                ));
+            }
+            return Ok(RolloutPlan::phased());
+        }
+        let Some(stages) = &raw.stages else {
+            return Err(self.invalid(
+                key,
+                "(table)",
+                "list the `stages` (e.g. [{ percent = 1, bake_hours = 24 }, { percent = 100 }]) or set `phased = true`",
+            ));
+        };
+        if stages.len() < 2 || stages.len() > limits::MAX_ROLLOUT_STAGES {
+            return Err(self.invalid(
+                &format!("{key}.stages"),
+                format!("({} stages)", stages.len()),
+                format!(
+                    "list from 2 to {} stages, the last at 100%",
+                    limits::MAX_ROLLOUT_STAGES
+                ),
+            ));
+        }
+        let mut out: Vec<RolloutStage> = Vec::with_capacity(stages.len());
+        for (i, s) in stages.iter().enumerate() {
+            let at = format!("{key}.stages[{i}]");
+            let last = i + 1 == stages.len();
+            let whole = s.percent.is_finite() && s.percent.fract() == 0.0;
+            if !whole || !(1.0..=100.0).contains(&s.percent) {
+                return Err(self.invalid(
+                    &format!("{at}.percent"),
+                    num(s.percent),
+                    "must be a whole number of percent from 1 to 100",
+                ));
+            }
+            let percent = s.percent as u8;
+            if let Some(prev) = out.last()
+                && percent <= prev.percent
+            {
+                return Err(self.invalid(
+                    &format!("{at}.percent"),
+                    percent,
+                    format!(
+                        "stages must widen: above the previous stage's {}",
+                        prev.percent
+                    ),
+                ));
+            }
+            if last != (percent == 100) {
+                let why = if last {
+                    "the last stage must be 100 (everyone)"
+                } else {
+                    "only the last stage may be 100"
+                };
+                return Err(self.invalid(&format!("{at}.percent"), percent, why));
+            }
+            let stage_bake = match (s.bake_hours, last) {
+                (Some(h), true) => {
+                    return Err(self.invalid(
+                        &format!("{at}.bake_hours"),
+                        num(h),
+                        "the 100% stage is the end of the rollout: nothing follows it to bake for",
+                    ));
+                }
+                (None, true) => jiff::SignedDuration::ZERO,
+                (None, false) => bake,
+                (Some(h), false) => crate::dist::hours(self.non_negative(
+                    &format!("{at}.bake_hours"),
+                    h,
+                    Unit::Hours,
+                )?),
+            };
+            out.push(RolloutStage {
+                percent,
+                bake: stage_bake,
+            });
+        }
+        Ok(RolloutPlan {
+            stages: out,
+            phased: false,
+        })
+    }
+
     fn policy(&self, name: &str, steps: &BTreeMap<String, String>) -> Result<Policy> {
         let mut actors = [Actor::Manual; 4];
         for (step_name, actor) in steps {
@@ -553,6 +694,8 @@ pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scena
         bake: crate::dist::hours(bake_hours),
     };
 
+    let rollout_plans = rollout_plans(&c, &platforms, &raw.rollout.platforms, thresholds.bake)?;
+
     if raw.policies.is_empty() {
         return Err(c.invalid("policies", "{}", "name at least one policy"));
     }
@@ -586,6 +729,7 @@ pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scena
         world,
         gates,
         thresholds,
+        rollout_plans,
         policies,
         source: text.to_string(),
     })

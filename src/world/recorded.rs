@@ -94,6 +94,10 @@ pub struct Scripted {
     pub to: State,
     /// Who.
     pub actor: Actor,
+    /// A `rollout` row's percentage, rounded to a whole percent (a stage below 100%: 1 to
+    /// 99); `None` for other changes. Entering `rollout_1` again while in `rollout_1` is a
+    /// staged rollout's next stage.
+    pub percent: Option<u8>,
 }
 
 /// Everything the log says about one track.

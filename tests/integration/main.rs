@@ -28,5 +28,6 @@ mod replay;
 mod report;
 mod scenario_errors;
 mod simulate;
+mod staged;
 mod tour;
 mod util;
