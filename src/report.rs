@@ -131,6 +131,10 @@ pub struct CycleRow {
     /// Scenario, policy, platform.
     #[serde(flatten)]
     pub group: Group,
+    /// What the group's figures rest on: `record` (a log replayed as recorded, or a
+    /// counterfactual of a log that records every family), `record + scenario` (a
+    /// counterfactual that draws the families its log lacks), `scenario` (a simulation).
+    pub rests_on: &'static str,
     /// Track-cycles (shipped or cancelled).
     pub tracks: u64,
     /// Track-cycles that reached 100%.

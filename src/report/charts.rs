@@ -609,6 +609,7 @@ mod tests {
                 cycle_hours.push((group(policy, p), v));
                 cycle_time.push(CycleRow {
                     group: group(policy, p),
+                    rests_on: "scenario",
                     tracks: 50,
                     shipped: 50,
                     cycle_p50_hours: None,

@@ -74,6 +74,22 @@ fn sections(report: &Report) -> Vec<Section> {
             .collect(),
         numeric_from: 2,
     });
+    // What each row rests on, where a replay makes it differ (a simulation's all rest on
+    // the scenario, which its headline already says).
+    if report.cycle_time.iter().any(|r| r.rests_on != "scenario")
+        && let Some(section) = out.last_mut()
+    {
+        section.header.insert(2, "rests on".into());
+        section.note.push_str(
+            " Rests on: record (the log's own times, or a counterfactual of a log that \
+             records every family), record + scenario (a counterfactual that draws what its \
+             log lacks from the scenario: those figures are partly assumptions), scenario.",
+        );
+        for (row, r) in section.rows.iter_mut().zip(&report.cycle_time) {
+            row.insert(2, r.rests_on.to_string());
+        }
+        section.numeric_from = 3;
+    }
 
     if !report.savings.is_empty() {
         out.push(Section {

@@ -265,8 +265,17 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
     .collect()?
     .lazy();
 
-    let (cycle_time, outcomes_base, hotfixes, bottlenecks, idle_base, tracks) =
+    let (mut cycle_time, outcomes_base, hotfixes, bottlenecks, idle_base, tracks) =
         cycle_tables(cycles.clone(), &order)?;
+    // A replay's counterfactual that draws every family still starts from the log's cuts.
+    for row in &mut cycle_time {
+        let replayed = runs
+            .iter()
+            .any(|r| r.scenario.name == row.group.scenario && r.manifest.event_log.is_some());
+        if replayed && row.rests_on == "scenario" {
+            row.rests_on = "record + scenario";
+        }
+    }
     let (states, state_bottlenecks) = state_tables(segments.clone(), &tracks, &order)?;
     let (reviews, longest) = segment_extremes(segments.clone())?;
     let outcomes = outcomes_base
@@ -405,6 +414,8 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
         ("idle_p90".into(), q(0.9, "hours_manual_action")),
         ("idle_p99".into(), q(0.99, "hours_manual_action")),
         ("idle_max".into(), col("hours_manual_action").max()),
+        ("from_record".into(), from_a_record().sum()),
+        ("any_drawn".into(), any_drawn().sum()),
         ("hf_releases".into(), col("hotfixes").is_not_null().sum()),
         ("hf_with".into(), col("hotfixes").gt(lit(0)).sum()),
         ("hf_sum".into(), f("hotfixes").sum()),
@@ -428,6 +439,7 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
     let (cancelled, paused, pauses) = (v("cancelled")?, v("paused")?, v("pauses")?);
     let open = v("open")?;
     let after_release = v("after_release")?;
+    let (from_record, any_drawn) = (v("from_record")?, v("any_drawn")?);
     let (blockers, late, rejections, submissions) = (
         v("blockers")?,
         v("late_bugs")?,
@@ -468,6 +480,11 @@ fn cycle_tables(cycles: LazyFrame, order: &Order) -> Result<CycleTables, ReportE
         track_counts.insert(group.clone(), t);
         cycle_rows.push(CycleRow {
             group: group.clone(),
+            rests_on: match (count(from_record[i]) > 0, count(any_drawn[i]) > 0) {
+                (false, _) => "scenario",
+                (true, true) => "record + scenario",
+                (true, false) => "record",
+            },
             tracks: t,
             shipped: count(shipped_n[i]),
             cycle_p50_hours: p50[i],
@@ -733,6 +750,13 @@ fn assumed_hours() -> Expr {
                 .otherwise(col(hours_column(l).as_str()))
         },
     )
+}
+
+/// Whether a track's world has a family drawn from the scenario.
+fn any_drawn() -> Expr {
+    Family::ALL.into_iter().fold(lit(false), |acc, f| {
+        acc.or(col(evidence_column(f).as_str()).eq(lit("drawn")))
+    })
 }
 
 /// Whether a track's world comes from a record: some family recorded or absent (a replay),

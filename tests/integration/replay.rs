@@ -562,6 +562,26 @@ fn evidence_says_where_each_family_came_from() {
         "{text}"
     );
     let json = report_json(&out, &[]);
+    // Every cycle-time figure says what it rests on.
+    for row in json["cycle_time"].as_array().unwrap() {
+        let expected = if row["policy"] == "recorded" {
+            "record"
+        } else {
+            "record + scenario"
+        };
+        assert_eq!(row["rests_on"], expected, "{row}");
+    }
+    assert!(text.contains("rests on"), "{text}");
+    let rests = |dir: &Path| -> BTreeSet<String> {
+        report_json(dir, &[])["cycle_time"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["rests_on"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(rests(&sample), BTreeSet::from(["record".to_string()]));
+    assert_eq!(rests(&sim), BTreeSet::from(["scenario".to_string()]));
     for row in json["savings"].as_array().unwrap() {
         let (mean, rec, ass) = (
             row["saving_mean_hours"].as_f64().unwrap(),
