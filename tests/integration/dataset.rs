@@ -739,3 +739,20 @@ fn simulate_out_says_what_it_wrote_as_json_counting_only_new_parts() {
         assert_eq!(again["rows_written"][table], 0, "{table}");
     }
 }
+
+/// Regression (schema 5 landed with the notebooks still reading 4, so CI's notebooks failed
+/// while `cargo test` passed): the notebooks' reader understands the schema the tables are
+/// written in.
+#[test]
+fn the_notebooks_read_the_schema_version_conductor_writes() {
+    let py = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("notebooks/conductor_runs.py"),
+    )
+    .unwrap();
+    let line = py
+        .lines()
+        .find(|l| l.starts_with("SCHEMA_VERSION = "))
+        .expect("a SCHEMA_VERSION line");
+    let version: u32 = line["SCHEMA_VERSION = ".len()..].trim().parse().unwrap();
+    assert_eq!(version, conductor::dataset::SCHEMA_VERSION);
+}
