@@ -354,6 +354,9 @@ fn track_gates_needed(sc: &Scenario, platform: usize, t: &Track) -> GateSet {
     let plan = sc.rollout_plan(platform);
     match t.state {
         State::Rollout1 if plan.phased => [Gate::Bake].into_iter().collect(),
+        State::Rollout1 if plan.stage_gates(t.rollout.stage as usize).is_some() => plan
+            .stage_gates(t.rollout.stage as usize)
+            .unwrap_or_default(),
         State::Rollout1 if !plan.is_last_partial(t.rollout.stage as usize) => sc
             .gates(Step::Rollout100)
             .without([Gate::Itgc].into_iter().collect()),
@@ -378,6 +381,9 @@ pub fn gates_needed_at(
     });
     match (state, plan, stage) {
         (State::Rollout1, Some(plan), _) if plan.phased => [Gate::Bake].into_iter().collect(),
+        (State::Rollout1, Some(plan), Some(stage)) if plan.stage_gates(stage).is_some() => {
+            plan.stage_gates(stage).unwrap_or_default()
+        }
         (State::Rollout1, Some(plan), Some(stage)) if !plan.is_last_partial(stage) => sc
             .gates(Step::Rollout100)
             .without([Gate::Itgc].into_iter().collect()),

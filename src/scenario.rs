@@ -172,6 +172,9 @@ pub struct RolloutStage {
     /// The minimum time at this stage before the `bake` gate of the step out of it holds
     /// (zero for the last stage).
     pub bake: SignedDuration,
+    /// The gates the step out of this stage needs, when the scenario names them (among
+    /// `bake`, `no_incident`, `itgc`); `None`: the default ([`RolloutPlan`]'s rule).
+    pub gates: Option<GateSet>,
 }
 
 /// Apple's phased release: 1, 2, 5, 10, 20, 50, 100% over seven days.
@@ -185,10 +188,15 @@ impl RolloutPlan {
     pub fn default_with(bake: SignedDuration) -> RolloutPlan {
         RolloutPlan {
             stages: vec![
-                RolloutStage { percent: 1, bake },
+                RolloutStage {
+                    percent: 1,
+                    bake,
+                    gates: None,
+                },
                 RolloutStage {
                     percent: 100,
                     bake: SignedDuration::ZERO,
+                    gates: None,
                 },
             ],
             phased: false,
@@ -207,6 +215,7 @@ impl RolloutPlan {
                     } else {
                         PHASED_DAY
                     },
+                    gates: None,
                 })
                 .collect(),
             phased: true,
@@ -219,6 +228,11 @@ impl RolloutPlan {
             .get(stage)
             .or(self.stages.last())
             .map_or(100, |s| s.percent)
+    }
+
+    /// The gates the step out of `stage` needs, where the scenario names them.
+    pub fn stage_gates(&self, stage: usize) -> Option<GateSet> {
+        self.stages.get(stage).and_then(|s| s.gates)
     }
 
     /// True when `stage` is the last stage below 100%: the step out of it reaches 100%.

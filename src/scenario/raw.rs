@@ -198,11 +198,15 @@ pub struct RawRolloutPlan {
     pub phased: bool,
 }
 
-/// One stage, e.g. `{ percent = 5, bake_hours = 24 }`.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+/// One stage, e.g. `{ percent = 5, bake_hours = 24, gates = ["bake", "no_incident"] }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStage {
     pub percent: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bake_hours: Option<f64>,
+    /// The gates of the step out of this stage (default: `rollout_100`'s, without `itgc`
+    /// below the last stage before 100%).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gates: Option<Vec<String>>,
 }

@@ -495,15 +495,51 @@ impl Checker<'_> {
                     Unit::Hours,
                 )?),
             };
+            let gates = match (&s.gates, last) {
+                (None, _) => None,
+                (Some(_), true) => {
+                    return Err(self.invalid(
+                        &format!("{at}.gates"),
+                        "[…]",
+                        "the 100% stage is the end of the rollout: no step follows it to gate",
+                    ));
+                }
+                (Some(names), false) => Some(self.stage_gates(&format!("{at}.gates"), names)?),
+            };
             out.push(RolloutStage {
                 percent,
                 bake: stage_bake,
+                gates,
             });
         }
         Ok(RolloutPlan {
             stages: out,
             phased: false,
         })
+    }
+
+    /// A stage's own gates: names among the rollout's (`bake`, `no_incident`, `itgc`), each
+    /// once.
+    fn stage_gates(&self, key: &str, names: &[String]) -> Result<GateSet> {
+        let rollout = Gate::defaults(Step::Rollout100);
+        let mut set = GateSet::EMPTY;
+        for name in names {
+            let gate = Gate::ALL
+                .into_iter()
+                .find(|g| g.as_str() == name && rollout.contains(*g))
+                .ok_or_else(|| {
+                    self.invalid(
+                        key,
+                        format!("{name:?}"),
+                        "a rollout stage's gates are among \"bake\", \"no_incident\", \"itgc\"",
+                    )
+                })?;
+            if set.contains(gate) {
+                return Err(self.invalid(key, format!("{name:?}"), "a gate listed twice"));
+            }
+            set.set(gate, true);
+        }
+        Ok(set)
     }
 
     fn policy(&self, name: &str, steps: &BTreeMap<String, String>) -> Result<Policy> {

@@ -374,3 +374,73 @@ fn the_dashboard_shows_the_stage_of_a_staged_rollout() {
         assert!(text.contains(&shown), "{shown} not in\n{text}");
     }
 }
+
+/// Checks: a stage's own `gates` replace the default ones for the step out of it. With the
+/// 5% stage gated on `no_incident` only, the robot widens from 5% at the first poll after
+/// reaching it, whatever its 6 h bake, while the 1% stage keeps its 24 h bake; a gate that
+/// is not a rollout's, or gates on the 100% stage, are refused naming the key. Fails if the
+/// stage's gates were ignored or any gate name were accepted.
+#[test]
+fn a_stage_can_name_the_gates_of_the_step_out_of_it() {
+    let plans = PLANS.replace(
+        "{ percent = 5, bake_hours = 6 },",
+        "{ percent = 5, bake_hours = 6, gates = [\"no_incident\"] },",
+    );
+    let scenario = format!("{}{plans}", conductor::scenario::BASELINE_TOML);
+    let log = simulate_log(&scenario, "robot", 4, 6);
+    let mut checked = 0;
+    for (key, rows) in log.iter().filter(|(k, _)| k.2 == "android") {
+        for ep in episodes(rows, 1.0) {
+            for (k, pair) in ep.windows(2).enumerate() {
+                let ((from, incident), (to, _)) = (&pair[0], &pair[1]);
+                if *incident {
+                    continue;
+                }
+                match k {
+                    0 => assert!(to.at >= from.at + SignedDuration::from_hours(24), "{key:?}"),
+                    1 => {
+                        assert_eq!(to.at, next_poll(from.at), "{key:?}: 5% has no bake");
+                        checked += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "{checked} widenings from 5%");
+    for (bad, says) in [
+        (
+            "gates = [\"signoff\"] },",
+            "key `rollout.platforms.android.stages[1].gates` = \"signoff\"",
+        ),
+        ("gates = [\"bake\", \"bake\"] },", "a gate listed twice"),
+    ] {
+        let plans = PLANS.replace("bake_hours = 6 },", &format!("bake_hours = 6, {bad}"));
+        let tmp = tempfile::tempdir().unwrap();
+        let sc = tmp.path().join("s.toml");
+        std::fs::write(
+            &sc,
+            format!("{}{plans}", conductor::scenario::BASELINE_TOML),
+        )
+        .unwrap();
+        conductor()
+            .arg("simulate")
+            .arg(&sc)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(says));
+    }
+    let last = PLANS.replace(
+        "{ percent = 100 },\n]\n\n[rollout.platforms.ios]",
+        "{ percent = 100, gates = [\"bake\"] },\n]\n\n[rollout.platforms.ios]",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = tmp.path().join("s.toml");
+    std::fs::write(&sc, format!("{}{last}", conductor::scenario::BASELINE_TOML)).unwrap();
+    conductor()
+        .arg("simulate")
+        .arg(&sc)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no step follows it to gate"));
+}
