@@ -21,7 +21,7 @@ use crate::dataset::read::{int_range, open_part, read_guarded};
 use crate::dataset::tables::{TICK_SECONDS, gate_column};
 use crate::dataset::{DatasetError, RunDir};
 use crate::engine::gates_needed_at;
-use crate::model::{Gate, State};
+use crate::model::{Family, Gate, GateSet, State};
 
 /// How a gate shows on the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,10 @@ pub enum Light {
     Yellow,
     /// The gate does not hold and the next step needs it.
     Red,
+    /// Nobody knows: the run replays a log as recorded, and the log does not record the
+    /// gate's evidence family (the gate reads false in the snapshots; the time it decides is
+    /// `unknown`).
+    Unknown,
 }
 
 impl Light {
@@ -41,6 +45,7 @@ impl Light {
             Light::Green => "green",
             Light::Yellow => "yellow",
             Light::Red => "red",
+            Light::Unknown => "unknown",
         }
     }
 }
@@ -93,6 +98,18 @@ pub struct Board {
     pub squad_time: String,
     /// Live tracks, by version then platform.
     pub tracks: Vec<TrackView>,
+    /// The evidence families the scenario's draws supply because the replayed log lacks
+    /// them (a counterfactual of a partial log): the lights of their gates are assumptions.
+    pub drawn: Vec<String>,
+}
+
+impl Board {
+    /// True when some gate shows [`Light::Unknown`].
+    pub fn has_unknown(&self) -> bool {
+        self.tracks
+            .iter()
+            .any(|t| t.gates.iter().any(|(_, l)| *l == Light::Unknown))
+    }
 }
 
 /// A moment, as a user gives it.
@@ -216,6 +233,15 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
             .position(|s| s.name == platform);
         gates_needed_at(&run.scenario, p, state, percent)
     };
+    // Replayed as recorded, a family the log lacks is absent: its gates are not known.
+    let unknown: GateSet = match &m.event_log {
+        Some(log) if policy == crate::engine::RECORDED_POLICY => Family::ALL
+            .into_iter()
+            .filter(|f| !log.families_recorded.iter().any(|r| r == f.as_str()))
+            .flat_map(|f| f.gates().iter())
+            .collect(),
+        _ => GateSet::EMPTY,
+    };
     // The reader can panic on a corrupt file: that is this file's error, not a crash.
     let (first_last, mut tracks) = read_guarded(&path, || -> Result<_, DashboardError> {
         let builder = open_part(&run, &path)?;
@@ -264,6 +290,13 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
         }
         Ok((first_last, tracks))
     })?;
+    for t in &mut tracks {
+        for (g, light) in &mut t.gates {
+            if unknown.contains(*g) && *light != Light::Green {
+                *light = Light::Unknown;
+            }
+        }
+    }
     if tracks.is_empty() {
         let (first, last) = first_last.unwrap_or((at_ms, at_ms));
         let ts = |ms: i64| Timestamp::from_millisecond(ms).unwrap_or(at);
@@ -284,6 +317,14 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
         .to_zoned(run.scenario.release_squad.time_zone().clone())
         .strftime("%a %Y-%m-%d %H:%M %Z")
         .to_string();
+    let drawn = match &m.event_log {
+        Some(log) if policy != crate::engine::RECORDED_POLICY => Family::ALL
+            .into_iter()
+            .filter(|f| !log.families_recorded.iter().any(|r| r == f.as_str()))
+            .map(|f| f.as_str().to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(Board {
         scenario: run.scenario.name.clone(),
         policy,
@@ -291,6 +332,7 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
         at,
         squad_time,
         tracks,
+        drawn,
     })
 }
 

@@ -138,3 +138,34 @@ fn outputs_show_and_take_labels() {
         .stdout(predicate::str::contains("recorded/seed=0/v8.10/ios"))
         .stdout(predicate::str::contains(",3,8.10,ios,"));
 }
+
+/// Checks: the dashboard of a log that records only cuts and releases says what it does not
+/// know. Replayed as recorded, the gates whose evidence the log lacks show `?` (not a red
+/// `x` that would claim they fail); under a counterfactual the board names the families
+/// the scenario supplied. Fails if unknown gates passed for failing ones, or drawn evidence
+/// for recorded.
+#[test]
+fn the_dashboard_of_a_partial_log_marks_what_it_does_not_know() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = replayed(tmp.path());
+    let board = |policy: &str| {
+        let o = conductor()
+            .arg("dashboard")
+            .arg(&out)
+            .args(["--at", "2026-01-26T09:00:00Z", "--policy", policy])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let recorded = board("recorded");
+    assert!(recorded.contains("? no_blockers"), "{recorded}");
+    assert!(recorded.contains("? not recorded"), "{recorded}");
+    assert!(!recorded.contains("x no_blockers"), "{recorded}");
+    let robot = board("robot");
+    assert!(
+        robot.contains("assumed: the log does not record blockers, builds, metrics"),
+        "{robot}"
+    );
+    assert!(!robot.contains("? "), "{robot}");
+}

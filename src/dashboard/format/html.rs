@@ -30,14 +30,29 @@ impl Render<Board> for Html {
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }}
-.green {{ background: #c8efc8; }} .yellow {{ background: #fbefb0; }} .red {{ background: #f6c1c1; }}
+.green {{ background: #c8efc8; }} .yellow {{ background: #fbefb0; }} .red {{ background: #f6c1c1; }} .unknown {{ background: #e4e4e4; color: #555; }}
 </style></head><body>
 <h1>Release dashboard</h1>
 <p>{title} &middot; release squad time: {squad}</p>
 <p>Gates: <span class="green">green</span> holds; <span class="red">red</span> needed by the
-next step and failing; <span class="yellow">yellow</span> failing, not needed yet.</p>
-"#,
-            squad = escape(&board.squad_time)
+next step and failing; <span class="yellow">yellow</span> failing, not needed yet{unknown}.</p>
+{drawn}"#,
+            squad = escape(&board.squad_time),
+            drawn = if board.drawn.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<p class=\"unknown\">Assumed: the log does not record {}; this \
+                     counterfactual draws them from the scenario.</p>\n",
+                    escape(&board.drawn.join(", "))
+                )
+            },
+            unknown = if board.has_unknown() {
+                "; <span class=\"unknown\">unknown</span> not recorded: the log has no \
+                 evidence for it (replayed as recorded)"
+            } else {
+                ""
+            }
         );
         for t in &board.tracks {
             let crash = t

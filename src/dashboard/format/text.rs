@@ -11,6 +11,7 @@ fn mark(light: Light, colour: bool) -> String {
         Light::Green => ("+", "32"),
         Light::Yellow => ("~", "33"),
         Light::Red => ("x", "31"),
+        Light::Unknown => ("?", "90"),
     };
     if colour {
         format!("\x1b[{code}m{sym}\x1b[0m")
@@ -38,6 +39,19 @@ impl Render<Board> for Text {
             out,
             "gates: + holds  x needed by the next step and failing  ~ failing, not needed yet"
         )?;
+        if !board.drawn.is_empty() {
+            writeln!(
+                out,
+                "assumed: the log does not record {}; a counterfactual draws them from the scenario",
+                board.drawn.join(", ")
+            )?;
+        }
+        if board.has_unknown() {
+            writeln!(
+                out,
+                "       ? not recorded: the log has no evidence for it (replayed as recorded)"
+            )?;
+        }
         for t in &board.tracks {
             writeln!(out)?;
             writeln!(
@@ -92,6 +106,7 @@ pub(crate) mod tests {
             seed: 1,
             at: "2026-01-19T10:00:00Z".parse().unwrap(),
             squad_time: "Mon 2026-01-19 11:00 CET".into(),
+            drawn: Vec::new(),
             tracks: vec![TrackView {
                 version: 1,
                 version_label: "1".into(),
