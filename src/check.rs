@@ -179,6 +179,10 @@ pub struct Outcome {
     pub baseline_window: Option<Window>,
     /// One result per limit and (policy, platform) it applies to, in the baseline's order.
     pub results: Vec<CheckResult>,
+    /// For a replay's run directory: each counterfactual policy checked and the evidence
+    /// families it draws from the scenario (the log lacks them): its figures are partly
+    /// assumptions.
+    pub assumed: Vec<(String, Vec<String>)>,
 }
 
 impl Outcome {

@@ -141,6 +141,12 @@ fn judged(outcome: &Outcome) -> Vec<String> {
     if let Some(w) = &outcome.baseline_window {
         lines.push(format!("baseline written from: {}", w.describe()));
     }
+    for (policy, families) in &outcome.assumed {
+        lines.push(format!(
+            "assumed: {policy}'s figures rest partly on the scenario (the log does not record {})",
+            families.join(", ")
+        ));
+    }
     lines
 }
 
@@ -208,6 +214,7 @@ pub(super) mod tests {
             seeds: 200,
             track_cycles: 15_000,
             open_excluded: 12,
+            assumed: Vec::new(),
             window: None,
             baseline_window: None,
             results: vec![

@@ -206,6 +206,7 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
         open_excluded: loaded.open_excluded,
         window: loaded.window,
         baseline_window: baseline.window.clone(),
+        assumed: loaded.assumed,
         results,
     };
     // The CI files beside the table, in this order: each rendered whole, written, said so.
@@ -269,6 +270,9 @@ struct Loaded {
     /// For an event log: the window asked for, and the one the track-cycles make.
     window_spec: Option<WindowSpec>,
     window: Option<Window>,
+    /// For a replay's run directory: each counterfactual policy and the evidence families
+    /// it draws from the scenario because the log lacks them.
+    assumed: Vec<(String, Vec<String>)>,
 }
 
 impl Loaded {
@@ -280,6 +284,7 @@ impl Loaded {
             open_excluded: open,
             window_spec: None,
             window: None,
+            assumed: Vec::new(),
         }
     }
 }
@@ -339,12 +344,27 @@ fn load(args: &CheckArgs, seeds: u64, notes: &Notes) -> anyhow::Result<Loaded> {
             .iter()
             .filter(|p| only.is_empty() || only.contains(p))
             .count();
-        return Ok(Loaded::simulated(
-            InputKind::RunDir,
-            samples,
-            run.manifest.seeds,
-            open,
-        ));
+        // A replay's counterfactual policies draw the families its log lacks.
+        let assumed = match &run.manifest.event_log {
+            Some(log) => {
+                let missing: Vec<String> = crate::model::Family::ALL
+                    .into_iter()
+                    .map(|f| f.as_str().to_string())
+                    .filter(|f| !log.families_recorded.contains(f))
+                    .collect();
+                run.manifest
+                    .policies
+                    .iter()
+                    .filter(|p| *p != RECORDED_POLICY && (only.is_empty() || only.contains(p)))
+                    .filter(|_| !missing.is_empty())
+                    .map(|p| (p.clone(), missing.clone()))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let mut loaded = Loaded::simulated(InputKind::RunDir, samples, run.manifest.seeds, open);
+        loaded.assumed = assumed;
+        return Ok(loaded);
     }
     let ext = input
         .extension()
@@ -435,6 +455,7 @@ fn load(args: &CheckArgs, seeds: u64, notes: &Notes) -> anyhow::Result<Loaded> {
                 open_excluded: open,
                 window_spec: Some(spec),
                 window,
+                assumed: Vec::new(),
             })
         }
         _ => bail!(

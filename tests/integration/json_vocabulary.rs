@@ -157,6 +157,24 @@ fn every_commands_json_is_exactly_the_documented_vocabulary() {
         "report --format json",
         vec!["report", "replayed", "--format", "json"],
     );
+    // A replay's run directory: its counterfactuals' figures rest partly on the scenario.
+    let written = conductor()
+        .current_dir(dir)
+        .args(["check", "replayed", "--write-baseline", "replayed.toml"])
+        .output()
+        .unwrap();
+    assert!(written.status.success(), "{written:?}");
+    run(
+        "check --format json",
+        vec![
+            "check",
+            "--baseline",
+            "replayed.toml",
+            "replayed",
+            "--format",
+            "json",
+        ],
+    );
     let limits = format!("{ROOT}/scenarios/check/baseline.toml");
     run(
         "check --format json",

@@ -553,6 +553,26 @@ fn evidence_says_where_each_family_came_from() {
         let expected = if p == "recorded" { "absent" } else { "drawn" };
         assert_eq!(values, BTreeSet::from([expected.to_string()]), "{p}");
     }
+    // `check` says which policies' figures rest partly on the scenario.
+    let limits = tmp.path().join("limits.toml");
+    conductor()
+        .arg("check")
+        .arg(&out)
+        .arg("--write-baseline")
+        .arg(&limits)
+        .assert()
+        .success();
+    conductor()
+        .arg("check")
+        .arg(&out)
+        .arg("--baseline")
+        .arg(&limits)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "assumed: robot's figures rest partly on the scenario (the log does not record blockers, builds",
+        ))
+        .stdout(predicates::str::contains("assumed: recorded").not());
     // Its report splits the saving and says it rests on the scenario.
     let report = conductor().arg("report").arg(&out).output().unwrap();
     let text = String::from_utf8_lossy(&report.stdout);

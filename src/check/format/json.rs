@@ -65,6 +65,11 @@ fn document(outcome: &Outcome) -> Value {
         "seeds": outcome.seeds,
         "track_cycles": outcome.track_cycles,
         "open_excluded": outcome.open_excluded,
+        "assumed": outcome
+            .assumed
+            .iter()
+            .map(|(policy, families)| json!({"policy": policy, "families": families}))
+            .collect::<Vec<_>>(),
         "limits": c.total,
         "passed": c.passed,
         "failed": c.failed,
