@@ -88,6 +88,10 @@ pub struct Case {
     pub version_label: String,
     /// The platform.
     pub platform: String,
+    /// The evidence families the case's world drew from the scenario because the replayed
+    /// log lacks them (a counterfactual of a partial log), space-separated; empty when its
+    /// times rest on the record or it is a simulation.
+    pub assumed: String,
     /// The activities, in time order; they tile `[branch cut, end)`.
     pub activities: Vec<Activity>,
 }
@@ -286,6 +290,7 @@ pub(super) mod tests {
             seed: 7,
             version: 3,
             version_label: "3".into(),
+            assumed: String::new(),
             platform: "ios".into(),
             activities: vec![],
         };

@@ -110,6 +110,7 @@ pub(super) mod tests {
                 seed: 1,
                 version: 0,
                 version_label: "0".into(),
+                assumed: String::new(),
                 platform: "ios".into(),
                 activities: merge(&track(), activity),
             }],

@@ -76,6 +76,25 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
         .filter(|p| opts.policies.is_empty() || opts.policies.contains(p))
         .collect();
 
+    // A replay's counterfactual policies draw the families its log lacks.
+    let missing: Vec<&str> = match &run.manifest.event_log {
+        Some(log) => crate::model::Family::ALL
+            .into_iter()
+            .map(|f| f.as_str())
+            .filter(|f| !log.families_recorded.iter().any(|r| r == f))
+            .collect(),
+        None => Vec::new(),
+    };
+    let assumed: Vec<String> = policies
+        .iter()
+        .map(|p| {
+            if p.as_str() == crate::engine::RECORDED_POLICY {
+                String::new()
+            } else {
+                missing.join(" ")
+            }
+        })
+        .collect();
     let mut names = Interned::default();
     // Platforms in scenario order first, so sorting by index sorts in the dataset's order.
     for p in &run.scenario.platforms {
@@ -113,6 +132,7 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
             version: first.version,
             version_label: names.labels.0[first.label].clone(),
             platform: names.platforms.0[first.platform].clone(),
+            assumed: assumed[first.policy].clone(),
             activities: merge(&segments, opts.activity),
         });
     }

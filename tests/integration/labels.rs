@@ -137,6 +137,16 @@ fn outputs_show_and_take_labels() {
         .success()
         .stdout(predicate::str::contains("recorded/seed=0/v8.10/ios"))
         .stdout(predicate::str::contains(",3,8.10,ios,"));
+    // A counterfactual's cases name what the scenario supplied for them.
+    conductor()
+        .arg("export")
+        .arg(&out)
+        .args(["--format", "activity-log", "--policy", "robot"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            ",blockers builds metrics signoff usage reviews rollout_checks\n",
+        ));
 }
 
 /// Checks: the dashboard of a log that records only cuts and releases says what it does not

@@ -20,7 +20,8 @@ impl Render<ActivityLog> for Csv {
 
 /// The CSV header: PM4Py's column names first, then the case keys and the attributes.
 pub const CSV_HEADER: &str = "case:concept:name,concept:name,time:start_timestamp,\
-time:timestamp,lifecycle:transition,policy,seed,version,version_label,platform,state,waiting_on,hours";
+time:timestamp,lifecycle:transition,policy,seed,version,version_label,platform,state,waiting_on,hours,\
+assumed";
 
 /// Writes `log` as CSV (RFC 4180 quoting, `\n` line ends), one row per event.
 pub fn write_csv(log: &ActivityLog, out: &mut dyn Write) -> io::Result<()> {
@@ -48,6 +49,7 @@ pub fn write_csv(log: &ActivityLog, out: &mut dyn Write) -> io::Result<()> {
                     a.state.as_str(),
                     a.waiting_on.as_str(),
                     hours.as_str(),
+                    case.assumed.as_str(),
                 ])
                 .map_err(csv::io_error)?;
             }
@@ -68,11 +70,11 @@ mod tests {
         assert_eq!(
             csv,
             "case:concept:name,concept:name,time:start_timestamp,time:timestamp,\
-lifecycle:transition,policy,seed,version,version_label,platform,state,waiting_on,hours
+lifecycle:transition,policy,seed,version,version_label,platform,state,waiting_on,hours,assumed
 \"what-if <A&B>/robot, \"\"fast\"\"/seed=1/v0/ios\",branched,1970-01-01T00:00:00.000Z,\
-1970-01-01T05:00:00.000Z,complete,\"robot, \"\"fast\"\"\",1,0,0,ios,branched,bug_fix,5
+1970-01-01T05:00:00.000Z,complete,\"robot, \"\"fast\"\"\",1,0,0,ios,branched,bug_fix,5,
 \"what-if <A&B>/robot, \"\"fast\"\"/seed=1/v0/ios\",final_rc,1970-01-01T05:00:00.000Z,\
-1970-01-01T09:00:00.000Z,complete,\"robot, \"\"fast\"\"\",1,0,0,ios,final_rc,signoff,4
+1970-01-01T09:00:00.000Z,complete,\"robot, \"\"fast\"\"\",1,0,0,ios,final_rc,signoff,4,
 "
         );
     }

@@ -66,6 +66,7 @@ impl Render<ActivityLog> for Xes {
             attribute(&mut w, "int", "version", &case.version.to_string())?;
             attribute(&mut w, "string", "version_label", &case.version_label)?;
             attribute(&mut w, "string", "platform", &case.platform)?;
+            attribute(&mut w, "string", "assumed", &case.assumed)?;
             for a in &case.activities {
                 let start = timestamp(a.start_ms)?;
                 for (transition, ms) in log.lifecycle.events(a) {
