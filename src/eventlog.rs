@@ -293,7 +293,7 @@ impl Log {
         // release say nothing of the cycle's.
         let mut families = Families::default();
         let mut recorded_states = Vec::new();
-        for r in after_release(&rows, false) {
+        for r in cycle_rows(&rows) {
             match r.kind.family() {
                 Some(f) => families.insert(f),
                 None => {
@@ -360,17 +360,17 @@ impl Log {
     }
 }
 
-/// The rows of `rows` (sorted by track, then time) that come after (`after`) or up to their
-/// track's first `rollout` 100%.
-fn after_release(rows: &[Row], after: bool) -> impl Iterator<Item = &Row> {
+/// The rows of `rows` (sorted by track, then time) up to their track's first `rollout`
+/// 100%: its cycle's, not its hotfixes'.
+fn cycle_rows(rows: &[Row]) -> impl Iterator<Item = &Row> {
     let mut released: Option<(u64, u32, &str)> = None;
     rows.iter().filter(move |r| {
         let key = (r.seed, r.version, r.platform.as_str());
-        let post = released == Some(key);
-        if !post && r.kind == Kind::Rollout && r.value.is_some_and(|v| v >= 100.0) {
+        let after = released == Some(key);
+        if !after && r.kind == Kind::Rollout && r.value.is_some_and(|v| v >= 100.0) {
             released = Some(key);
         }
-        post == after
+        !after
     })
 }
 
