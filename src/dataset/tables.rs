@@ -144,6 +144,8 @@ pub fn cycles_schema() -> SchemaRef {
         Field::new("fixes_landed", DataType::Int32, false),
         Field::new("bugs_after_release", DataType::Int32, false),
         Field::new("fixes_after_release", DataType::Int32, false),
+        Field::new("stages_entered", DataType::Int32, false),
+        Field::new("top_stage_percent", DataType::Int16, true),
         Field::new("hotfixes", DataType::Int32, true),
         Field::new("point_releases", DataType::Utf8, true),
         Field::new("hotfix_fixes", DataType::Int32, true),
@@ -512,11 +514,15 @@ pub fn cycles(
     let mut hours: Vec<Vec<f64>> = WaitingOn::ALL.iter().map(|_| vec![]).collect();
     let mut counts: [Vec<i32>; 8] = Default::default();
     let mut hotfix = HotfixColumns::default();
+    let (mut stages, mut top_stage) = (Vec::new(), Vec::new());
     let mut evidence: Vec<Vec<&str>> = Family::ALL.iter().map(|_| vec![]).collect();
     for run in runs {
         for t in &run.tracks {
             keys.push(sc, run, t);
             hotfix.push(t.hotfix_summary());
+            let (stage_entries, top) = t.rollout_stages();
+            stages.push(small_count(stage_entries));
+            top_stage.push(top.map(i16::from));
             for (col, fam) in evidence.iter_mut().zip(Family::ALL) {
                 col.push(t.evidence(fam).as_str());
             }
@@ -560,6 +566,8 @@ pub fn cycles(
             .into_iter()
             .map(|c| Arc::new(Int32Array::from(c)) as ArrayRef),
     );
+    cols.push(Arc::new(Int32Array::from(stages)));
+    cols.push(Arc::new(Int16Array::from(top_stage)));
     cols.extend(hotfix.columns());
     cols.extend(
         evidence

@@ -288,6 +288,24 @@ impl TrackResult {
         })
     }
 
+    /// How often the track entered a stage of its rollout below 100% (each widening, and each
+    /// new 1% episode after a pause), and the highest percentage below 100 it reached
+    /// (`None`: never in `rollout_1`); from the timeline ([`Detail::Full`]).
+    pub fn rollout_stages(&self) -> (u32, Option<u8>) {
+        let (mut entries, mut top) = (0, None::<u8>);
+        let mut prev: Option<(State, u8)> = None;
+        for o in &self.timeline {
+            if o.state == State::Rollout1 {
+                if prev != Some((State::Rollout1, o.rollout_percent)) {
+                    entries += 1;
+                }
+                top = Some(top.map_or(o.rollout_percent, |t| t.max(o.rollout_percent)));
+            }
+            prev = Some((o.state, o.rollout_percent));
+        }
+        (entries, top)
+    }
+
     /// Branch cut to 100%, in hours; `None` when cancelled or open.
     pub fn cycle_hours(&self) -> Option<f64> {
         match self.outcome {

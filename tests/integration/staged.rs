@@ -444,3 +444,62 @@ fn a_stage_can_name_the_gates_of_the_step_out_of_it() {
         .code(2)
         .stderr(predicates::str::contains("no step follows it to gate"));
 }
+
+/// Checks: the `cycles` table says how far each rollout went: with android's plan
+/// (1/5/20/100) every android release that shipped without a pause entered 3 stages below
+/// 100% and topped at 20%, while the default plan's platforms entered one (1%). Fails if
+/// the stage were only in the snapshots, or a widening were not counted.
+#[test]
+fn the_cycles_table_counts_the_stages_each_rollout_entered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = tmp.path().join("s.toml");
+    std::fs::write(
+        &sc,
+        format!("{}{PLANS}", conductor::scenario::BASELINE_TOML),
+    )
+    .unwrap();
+    let out = tmp.path().join("run");
+    conductor()
+        .arg("simulate")
+        .arg(&sc)
+        .args([
+            "--policy", "robot", "--seeds", "3", "--weeks", "4", "--quiet", "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let df = crate::dataset::read(
+        &out,
+        "cycles",
+        &[
+            "platform",
+            "outcome",
+            "pauses",
+            "stages_entered",
+            "top_stage_percent",
+        ],
+    );
+    let (platform, outcome) = (
+        crate::dataset::strs(&df, "platform"),
+        crate::dataset::strs(&df, "outcome"),
+    );
+    let (pauses, entered, top) = (
+        crate::dataset::i64s(&df, "pauses"),
+        crate::dataset::i64s(&df, "stages_entered"),
+        crate::dataset::i64s(&df, "top_stage_percent"),
+    );
+    let mut checked = 0;
+    for i in 0..df.height() {
+        if outcome[i] != "shipped" || pauses[i] != Some(0) {
+            continue;
+        }
+        let expected = match platform[i].as_str() {
+            "android" => (Some(3), Some(20)),
+            "desktop" => (Some(1), Some(1)),
+            _ => continue,
+        };
+        assert_eq!((entered[i], top[i]), expected, "{}", platform[i]);
+        checked += 1;
+    }
+    assert!(checked >= 12, "{checked} releases checked");
+}
