@@ -99,6 +99,13 @@ pub struct ArmInfo {
     pub weeks: u32,
     /// Track-cycles the arm holds.
     pub tracks: u64,
+    /// What its figures rest on: `scenario` (simulated, here or in its run), `record` (a log
+    /// replayed as recorded, or a counterfactual of a log recording every family),
+    /// `record + scenario` (a counterfactual drawing what its log lacks).
+    pub rests_on: &'static str,
+    /// The evidence families a `record + scenario` arm draws from the scenario,
+    /// space-separated; empty otherwise.
+    pub assumed: String,
 }
 
 /// The change on one platform (or all, pooled).
@@ -488,6 +495,8 @@ mod tests {
                 seeds: 4,
                 weeks: 2,
                 tracks: cycles.len() as u64,
+                rests_on: "scenario",
+                assumed: String::new(),
             },
             platforms: vec!["ios".into(), "android".into()],
             cycles,

@@ -51,8 +51,16 @@ fn arm_line(role: &str, a: &super::ArmInfo) -> String {
     } else {
         "simulated"
     };
+    let rests = match a.rests_on {
+        "record + scenario" => format!(
+            "; rests on the record and the scenario (the log does not record {}: drawn)",
+            a.assumed.replace(' ', ", ")
+        ),
+        "record" if a.kind == "run" => "; rests on the record".to_string(),
+        _ => String::new(),
+    };
     format!(
-        "{role} {}: {}, policy {}, {how}, seeds {}–{} × {} versions ({} track-cycles)",
+        "{role} {}: {}, policy {}, {how}, seeds {}–{} × {} versions ({} track-cycles){rests}",
         a.label,
         a.source,
         a.policy,

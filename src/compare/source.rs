@@ -367,7 +367,27 @@ fn info(
             r.manifest.weeks,
         ),
     };
+    let (rests_on, assumed) = match side {
+        Side::Run(r) => match &r.manifest.event_log {
+            Some(log) => {
+                let missing: Vec<&str> = crate::model::Family::ALL
+                    .into_iter()
+                    .map(|f| f.as_str())
+                    .filter(|f| !log.families_recorded.iter().any(|r| r == f))
+                    .collect();
+                if policy == crate::engine::RECORDED_POLICY || missing.is_empty() {
+                    ("record", String::new())
+                } else {
+                    ("record + scenario", missing.join(" "))
+                }
+            }
+            None => ("scenario", String::new()),
+        },
+        Side::Scenario(_) => ("scenario", String::new()),
+    };
     ArmInfo {
+        rests_on,
+        assumed,
         label,
         source: spec.path.display().to_string(),
         kind,

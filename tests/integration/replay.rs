@@ -573,6 +573,23 @@ fn evidence_says_where_each_family_came_from() {
             "assumed: robot's figures rest partly on the scenario (the log does not record blockers, builds",
         ))
         .stdout(predicates::str::contains("assumed: recorded").not());
+    // `compare` says what each arm rests on (the text wraps; the JSON is exact).
+    let compared = conductor()
+        .arg("compare")
+        .arg(format!("{}:recorded", out.display()))
+        .arg(format!("{}:robot", out.display()))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(compared.status.success(), "{compared:?}");
+    let compared: serde_json::Value = serde_json::from_slice(&compared.stdout).unwrap();
+    let c = &compared["comparisons"][0];
+    assert_eq!(c["base"]["rests_on"], "record", "{c}");
+    assert_eq!(c["other"]["rests_on"], "record + scenario", "{c}");
+    assert_eq!(
+        c["other"]["assumed"],
+        "blockers builds metrics signoff usage reviews rollout_checks"
+    );
     // Its report splits the saving and says it rests on the scenario.
     let report = conductor().arg("report").arg(&out).output().unwrap();
     let text = String::from_utf8_lossy(&report.stdout);
