@@ -12,7 +12,7 @@ use crate::model::WaitingOn;
 use std::collections::BTreeMap;
 use std::io;
 
-use super::{ALL_PLATFORMS, Namer, Report, ReportError};
+use super::{ALL_PLATFORMS, BottleneckRow, Namer, Report, ReportError, SavingRow};
 use crate::text::{Render, Section};
 
 /// The output formats of `conductor report` (and `compare`).
@@ -155,12 +155,7 @@ fn sections(report: &Report) -> Vec<Section> {
             }
             // A baseline whose time is mostly unknown (a log of cuts and releases) cannot
             // be split: its savings rest on what the scenario draws for the other arm.
-            for b in report.bottlenecks.iter().filter(|b| {
-                b.group.policy == report.baseline
-                    && b.group.platform == ALL_PLATFORMS
-                    && b.waiting_on == WaitingOn::Unknown.as_str()
-                    && b.share > 0.5
-            }) {
+            for b in unknown_baselines(report) {
                 section.note.push_str(&format!(
                     " Caveat: {:.0}% of {}'s time is unknown (the log does not record what \
                      it waited on), so every saving against it rests on the scenario's \
@@ -175,7 +170,7 @@ fn sections(report: &Report) -> Vec<Section> {
                 .filter(|r| r.platform == ALL_PLATFORMS)
             {
                 if let (Some(mean), Some(assumed)) = (r.saving_mean_hours, r.saving_assumed_hours)
-                    && assumed.abs() > (mean - assumed).abs()
+                    && mostly_assumed(r)
                 {
                     section.note.push_str(&format!(
                         " Caveat: most of {}'s saving ({} of {} h per release) comes from \
@@ -522,6 +517,25 @@ fn sections(report: &Report) -> Vec<Section> {
         numeric_from: 2,
     });
     out
+}
+
+/// The baseline's pooled `unknown` bottleneck rows that hold more than half its time (a log of
+/// cuts and releases): every saving against such a baseline rests on the scenario.
+pub(super) fn unknown_baselines(report: &Report) -> impl Iterator<Item = &BottleneckRow> {
+    report.bottlenecks.iter().filter(|b| {
+        b.group.policy == report.baseline
+            && b.group.platform == ALL_PLATFORMS
+            && b.waiting_on == WaitingOn::Unknown.as_str()
+            && b.share > 0.5
+    })
+}
+
+/// Whether most of a saving comes from waits the log does not record.
+pub(super) fn mostly_assumed(r: &SavingRow) -> bool {
+    match (r.saving_mean_hours, r.saving_assumed_hours) {
+        (Some(mean), Some(assumed)) => assumed.abs() > (mean - assumed).abs(),
+        _ => false,
+    }
 }
 
 /// One line per run directory: what the figures are of.

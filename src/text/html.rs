@@ -23,6 +23,7 @@ h1 { margin-bottom: 0.2em; }
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 0.8em 1.2em; min-width: 12em; }
 .card .value { font-size: 1.8em; font-weight: 600; }
 .card .label { color: #555; font-size: 0.9em; }
+.badge { display: inline-block; margin-top: 0.3em; padding: 0.05em 0.5em; border-radius: 4px; background: #fbefb0; color: #5a4a00; font-size: 0.85em; }
 table { border-collapse: collapse; margin: 0.5em 0 2em; font-size: 0.9em; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 0.25em 0.7em; }
 th { text-align: left; background: #f5f5f5; }

@@ -598,6 +598,19 @@ fn evidence_says_where_each_family_came_from() {
         text.contains("so every saving against it rests on the scenario's assumptions"),
         "{text}"
     );
+    // The HTML report badges the headline figures that rest on assumptions.
+    let html = conductor()
+        .arg("report")
+        .arg(&out)
+        .args(["--format", "html"])
+        .output()
+        .unwrap();
+    let html = String::from_utf8_lossy(&html.stdout);
+    assert!(
+        html.contains("<span class=\"badge\">rests mostly on the scenario's assumptions"),
+        "no badge on the savings"
+    );
+    assert!(html.contains("<span class=\"badge\">rests partly on the scenario's assumptions"));
     let json = report_json(&out, &[]);
     // Every cycle-time figure says what it rests on.
     for row in json["cycle_time"].as_array().unwrap() {

@@ -4,7 +4,7 @@
 
 use std::io;
 
-use super::{describe_runs, sections};
+use super::{describe_runs, mostly_assumed, sections, unknown_baselines};
 use crate::plot::style::ChartSet;
 use crate::report::charts::Chart;
 use crate::report::{ALL_PLATFORMS, Namer, Report, ReportError};
@@ -25,21 +25,32 @@ fn headline(report: &Report) -> String {
         let median = r
             .cycle_p50_hours
             .map_or("–".into(), |h| format!("{h:.1} h"));
+        let badge = if r.rests_on == "record + scenario" {
+            "<br><span class=\"badge\">rests partly on the scenario's assumptions</span>"
+        } else {
+            ""
+        };
         s.push_str(&card(
             &median,
             &format!(
-                "median cycle, {}<br>{} of {} track-cycles shipped",
+                "median cycle, {}<br>{} of {} track-cycles shipped{badge}",
                 escape(&namer.name(&r.group.scenario, &r.group.policy)),
                 r.shipped,
                 r.tracks
             ),
         ));
     }
+    let unknown_baseline = unknown_baselines(report).next().is_some();
     for r in report
         .savings
         .iter()
         .filter(|r| r.platform == ALL_PLATFORMS)
     {
+        let badge = if mostly_assumed(r) || (unknown_baseline && r.saving_assumed_hours.is_some()) {
+            "<br><span class=\"badge\">rests mostly on the scenario's assumptions, not the history</span>"
+        } else {
+            ""
+        };
         let mean = r
             .saving_mean_hours
             .map_or("–".into(), |h| format!("{h:.1} h"));
@@ -50,7 +61,7 @@ fn headline(report: &Report) -> String {
         s.push_str(&card(
             &mean,
             &format!(
-                "saved per release by {} vs {}<br>{ci}",
+                "saved per release by {} vs {}<br>{ci}{badge}",
                 escape(&namer.name(&r.scenario, &r.policy)),
                 escape(&r.baseline)
             ),
