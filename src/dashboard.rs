@@ -21,7 +21,7 @@ use crate::dataset::read::{int_range, open_part, read_guarded};
 use crate::dataset::tables::{TICK_SECONDS, gate_column};
 use crate::dataset::{DatasetError, RunDir};
 use crate::engine::gates_needed_at;
-use crate::model::{Family, Gate, GateSet, State};
+use crate::model::{Gate, GateSet, State};
 
 /// How a gate shows on the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,9 +235,9 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
     };
     // Replayed as recorded, a family the log lacks is absent: its gates are not known.
     let unknown: GateSet = match &m.event_log {
-        Some(log) if policy == crate::engine::RECORDED_POLICY => Family::ALL
+        Some(log) if policy == crate::engine::RECORDED_POLICY => log
+            .families_missing()
             .into_iter()
-            .filter(|f| !log.families_recorded.iter().any(|r| r == f.as_str()))
             .flat_map(|f| f.gates().iter())
             .collect(),
         _ => GateSet::EMPTY,
@@ -317,14 +317,11 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
         .to_zoned(run.scenario.release_squad.time_zone().clone())
         .strftime("%a %Y-%m-%d %H:%M %Z")
         .to_string();
-    let drawn = match &m.event_log {
-        Some(log) if policy != crate::engine::RECORDED_POLICY => Family::ALL
-            .into_iter()
-            .filter(|f| !log.families_recorded.iter().any(|r| r == f.as_str()))
-            .map(|f| f.as_str().to_string())
-            .collect(),
-        _ => Vec::new(),
-    };
+    let drawn = m
+        .families_assumed(&policy)
+        .into_iter()
+        .map(|f| f.as_str().to_string())
+        .collect();
     Ok(Board {
         scenario: run.scenario.name.clone(),
         policy,

@@ -345,23 +345,18 @@ fn load(args: &CheckArgs, seeds: u64, notes: &Notes) -> anyhow::Result<Loaded> {
             .filter(|p| only.is_empty() || only.contains(p))
             .count();
         // A replay's counterfactual policies draw the families its log lacks.
-        let assumed = match &run.manifest.event_log {
-            Some(log) => {
-                let missing: Vec<String> = crate::model::Family::ALL
-                    .into_iter()
-                    .map(|f| f.as_str().to_string())
-                    .filter(|f| !log.families_recorded.contains(f))
-                    .collect();
-                run.manifest
-                    .policies
-                    .iter()
-                    .filter(|p| *p != RECORDED_POLICY && (only.is_empty() || only.contains(p)))
-                    .filter(|_| !missing.is_empty())
-                    .map(|p| (p.clone(), missing.clone()))
-                    .collect()
-            }
-            None => Vec::new(),
-        };
+        let assumed = run
+            .manifest
+            .policies
+            .iter()
+            .filter(|p| only.is_empty() || only.contains(p))
+            .map(|p| {
+                let families = run.manifest.families_assumed(p);
+                let names = families.iter().map(|f| f.as_str().to_string()).collect();
+                (p.clone(), names)
+            })
+            .filter(|(_, names): &(String, Vec<String>)| !names.is_empty())
+            .collect();
         let mut loaded = Loaded::simulated(InputKind::RunDir, samples, run.manifest.seeds, open);
         loaded.assumed = assumed;
         return Ok(loaded);

@@ -368,21 +368,20 @@ fn info(
         ),
     };
     let (rests_on, assumed) = match side {
-        Side::Run(r) => match &r.manifest.event_log {
-            Some(log) => {
-                let missing: Vec<&str> = crate::model::Family::ALL
-                    .into_iter()
-                    .map(|f| f.as_str())
-                    .filter(|f| !log.families_recorded.iter().any(|r| r == f))
-                    .collect();
-                if policy == crate::engine::RECORDED_POLICY || missing.is_empty() {
-                    ("record", String::new())
-                } else {
-                    ("record + scenario", missing.join(" "))
-                }
+        Side::Run(r) if r.manifest.event_log.is_some() => {
+            let assumed: Vec<&str> = r
+                .manifest
+                .families_assumed(policy)
+                .into_iter()
+                .map(|f| f.as_str())
+                .collect();
+            if assumed.is_empty() {
+                ("record", String::new())
+            } else {
+                ("record + scenario", assumed.join(" "))
             }
-            None => ("scenario", String::new()),
-        },
+        }
+        Side::Run(_) => ("scenario", String::new()),
         Side::Scenario(_) => ("scenario", String::new()),
     };
     ArmInfo {

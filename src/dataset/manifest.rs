@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::DatasetError;
 use crate::files::{FileDigest, atomic_write};
+use crate::model::Family;
 
 /// The manifest of one run directory (or of one shard's share of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +84,27 @@ pub struct EventLogSource {
     pub hotfixes_recorded: bool,
 }
 
+impl EventLogSource {
+    /// The evidence families the log does not record, in declaration order.
+    pub fn families_missing(&self) -> Vec<Family> {
+        Family::ALL
+            .into_iter()
+            .filter(|f| !self.families_recorded.iter().any(|r| r == f.as_str()))
+            .collect()
+    }
+}
+
 impl Manifest {
+    /// The evidence families `policy`'s worlds drew from the scenario because the replayed
+    /// log lacks them: empty for a simulated run and for the `recorded` policy (which has
+    /// them absent instead).
+    pub fn families_assumed(&self, policy: &str) -> Vec<Family> {
+        match &self.event_log {
+            Some(log) if policy != crate::engine::RECORDED_POLICY => log.families_missing(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The file name of a shard's manifest: `manifest.json` when unsharded.
     pub fn file_name(shard: u32, shards: u32) -> String {
         if shards == 1 {

@@ -77,22 +77,16 @@ pub fn activity_log(dir: &Path, opts: &Options) -> Result<ActivityLog, ExportErr
         .collect();
 
     // A replay's counterfactual policies draw the families its log lacks.
-    let missing: Vec<&str> = match &run.manifest.event_log {
-        Some(log) => crate::model::Family::ALL
-            .into_iter()
-            .map(|f| f.as_str())
-            .filter(|f| !log.families_recorded.iter().any(|r| r == f))
-            .collect(),
-        None => Vec::new(),
-    };
     let assumed: Vec<String> = policies
         .iter()
         .map(|p| {
-            if p.as_str() == crate::engine::RECORDED_POLICY {
-                String::new()
-            } else {
-                missing.join(" ")
-            }
+            let families: Vec<&str> = run
+                .manifest
+                .families_assumed(p)
+                .into_iter()
+                .map(|f| f.as_str())
+                .collect();
+            families.join(" ")
         })
         .collect();
     let mut names = Interned::default();
