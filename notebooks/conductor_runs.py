@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 #: The tables' schema version these notebooks understand (manifest `schema_version`).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: States in the order a track moves through them (docs/model.md, section 2).
 STATES = ["branched", "final_rc", "submitted", "rollout_1", "paused", "rollout_100", "cancelled"]

@@ -65,7 +65,7 @@ use crate::world::SeasonWorld;
 use crate::world::recorded::RecordedSeason;
 
 /// Version of the tables' schemas; bumped whenever a column changes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Seeds per part file.
 pub const SEEDS_PER_PART: u64 = 8;

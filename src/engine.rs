@@ -30,6 +30,7 @@
 //! pause or cancel happens inside the working hours of its platform's release squad; a robot
 //! advance happens at the first five-minute poll at or after its gates start to hold.
 
+mod defects;
 mod events;
 mod queue;
 mod record;
@@ -38,7 +39,7 @@ mod track;
 
 pub use queue::EventQueue;
 pub use record::{
-    BuildStatus, Detail, Evidence, HotfixSummary, Observation, Outcome, RunResult, Segment,
+    BuildStatus, DefectSummary, Detail, Evidence, HotfixSummary, Observation, Outcome, RunResult, Segment,
     TrackResult, TransitionRecord,
 };
 
@@ -167,10 +168,19 @@ impl<'a> Engine<'a> {
             .end
             .or(self.world.last_recorded())
             .unwrap_or(self.last_now);
+        let open: Vec<usize> = (self.tracks.iter().enumerate())
+            .filter(|(_, t)| t.as_ref().is_some_and(|t| !t.state.is_terminal()))
+            .map(|(i, _)| i)
+            .collect();
+        for i in open {
+            let at = self.track(i).map_or(end, |t| end.max(t.label.since));
+            self.accrue(at, i);
+        }
         for t in self.tracks.iter_mut().flatten() {
             if t.state.is_terminal() {
                 continue;
             }
+            t.result.defects = t.defect_summary();
             // A label that changed after the end (a replay's engine timer, such as a bake
             // ending past the log's last event) is closed at that change. An observation
             // after the end with the same state and label merges into the last segment.

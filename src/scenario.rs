@@ -138,6 +138,25 @@ pub struct WorldParams {
     pub incident_after_hours: Dist,
     pub incident_fix_effort_hours: Dist,
     pub reaction_minutes: Dist,
+    /// `[world.defects]`; `None`: the scenario has none (no severe defects beyond the
+    /// blockers and the rollout's incidents).
+    pub defects: Option<DefectParams>,
+}
+
+/// Severe defects and the rings that may catch them (`[world.defects]`, docs/model.md §8,
+/// "Defects and the rings").
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)] // each field is documented in docs/model.md, under the same key
+pub struct DefectParams {
+    pub mean_count: f64,
+    pub shared: f64,
+    pub testing: f64,
+    pub beta_percent: f64,
+    pub beta: f64,
+    pub review: f64,
+    pub rollout: f64,
+    pub show_after_hours: Dist,
+    pub fix_effort_hours: Dist,
 }
 
 /// Gate thresholds.

@@ -22,7 +22,7 @@ use rand_distr::{Distribution, Poisson};
 
 use crate::dist::{hours, minutes};
 use crate::model::Families;
-use crate::scenario::{Scenario, StoreParams};
+use crate::scenario::{DefectParams, Scenario, StoreParams};
 
 /// The independent random processes of one track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +43,15 @@ pub enum Process {
     Rollout,
     /// People's reaction time once a decision is due.
     Reaction,
+    /// Severe defects: how many, where they live, how much use shows them, which rings
+    /// catch them, their fixes and hotfixes (docs/model.md §8, "Defects and the rings").
+    /// Last, so the other processes keep their keys.
+    Defects,
 }
+
+/// The pseudo-platform whose streams hold a version's defects in code every platform shares
+/// (not a valid platform name, so no platform's stream is this one).
+const SHARED_CODE: &str = "*shared";
 
 /// The random stream of one process of one track.
 ///
@@ -119,6 +127,57 @@ pub struct RolloutDraw {
     pub incident_fix_effort: Option<SignedDuration>,
 }
 
+/// One severe defect of a release as the world draws it (docs/model.md §8, "Defects and
+/// the rings"). What is drawn is fixed at the cut; which ring finds it depends on how the
+/// track moves through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefectDraw {
+    /// In code every platform shares (the same defect, with the same area, visibility and
+    /// fix, is in every platform's release of the version).
+    pub shared: bool,
+    /// The required sign-off team whose area holds it (an index into
+    /// [`TrackWorld::signoff_efforts`]); `None`: its team opted out of manual testing.
+    pub tester: Option<usize>,
+    /// How far into its team's testing effort the team would meet it, in millionths.
+    pub tested_at_ppm: u32,
+    /// The team's testing finds it when it meets it.
+    pub found_in_testing: bool,
+    /// How much use shows it, in seconds at 1% of users (at 5%, a fifth of the time).
+    pub shows_after: SignedDuration,
+    /// Beta users report it when it shows in the beta.
+    pub reported_in_beta: bool,
+    /// The store's review finds it (a rejection).
+    pub found_in_review: bool,
+    /// The release squad notices it when it shows at a stage below 100%.
+    pub noticed_in_rollout: bool,
+    /// Feature-team working time to fix it.
+    pub fix_effort: SignedDuration,
+    /// The hotfix's build and tests, wall clock.
+    pub hotfix_build: SignedDuration,
+    /// The hotfix's store review, wall clock; `None`: the platform has no store.
+    pub hotfix_review: Option<SignedDuration>,
+}
+
+impl DefectDraw {
+    /// A defect only production catches (a rollout's incident): it shows after
+    /// `shows_after` at 1% (docs/model.md §8); noticed below 100%, no hotfix draws.
+    fn incident(shows_after: SignedDuration, fix_effort: SignedDuration) -> DefectDraw {
+        DefectDraw {
+            shared: false,
+            tester: None,
+            tested_at_ppm: 0,
+            found_in_testing: false,
+            shows_after,
+            reported_in_beta: false,
+            found_in_review: false,
+            noticed_in_rollout: true,
+            fix_effort,
+            hotfix_build: SignedDuration::ZERO,
+            hotfix_review: None,
+        }
+    }
+}
+
 /// The world of one track: the draws fixed at the branch cut, and the streams for the rest.
 #[derive(Debug, Clone)]
 pub struct TrackWorld {
@@ -145,6 +204,9 @@ pub struct TrackWorld {
     /// The hotfixes after the release, replayed as recorded; `None` where they are not
     /// modelled (a drawn world, a counterfactual).
     pub hotfixes: Option<Vec<recorded::RecordedHotfix>>,
+    /// The release's severe defects (shared ones first), drawn at the cut; empty in a
+    /// recorded world (its rings' catches are its blockers and incidents).
+    pub defects: Vec<DefectDraw>,
     /// What a record holds of the sequential processes, consumed in order in place of the
     /// draws ([`recorded`]).
     recorded: Option<Box<recorded::Overlay>>,
@@ -153,6 +215,9 @@ pub struct TrackWorld {
     review: ChaCha8Rng,
     rollout: ChaCha8Rng,
     reaction: ChaCha8Rng,
+    /// After the defects drawn at the cut: whether each production incident is noticed at
+    /// a stage below 100%, and its hotfix.
+    defects_rng: ChaCha8Rng,
 }
 
 impl TrackWorld {
@@ -180,10 +245,13 @@ impl TrackWorld {
         let mut rng = stream(seed, version, platform, Process::Signoff);
         let mut signoff_opted_out = 0;
         let mut signoff_efforts = Vec::new();
+        // Per team (in team order): required or not.
+        let mut signoff_required = Vec::with_capacity(w.signoff_teams as usize);
         for _ in 0..w.signoff_teams {
             // Both draws every time, so one team's choice never shifts another's effort.
             let opts_out = rng.random_bool(w.signoff_opt_out);
             let effort = hours(w.signoff_effort_hours.sample(&mut rng));
+            signoff_required.push(!opts_out);
             if opts_out {
                 signoff_opted_out += 1;
             } else {
@@ -193,6 +261,24 @@ impl TrackWorld {
 
         let mut rng = stream(seed, version, platform, Process::Usage);
         let usage_after = Some(hours(w.usage_hours_to_enough.sample(&mut rng)));
+
+        let mut defects_rng = stream(seed, version, platform, Process::Defects);
+        let store = scenario
+            .platforms
+            .iter()
+            .find(|p| p.name == platform)
+            .and_then(|p| p.store);
+        let defects = match &w.defects {
+            Some(d) => draw_defects(
+                scenario,
+                d,
+                (seed, version),
+                &mut defects_rng,
+                store.as_ref(),
+                signoff_team_efforts(&signoff_required),
+            ),
+            None => Vec::new(),
+        };
 
         TrackWorld {
             blockers,
@@ -204,12 +290,39 @@ impl TrackWorld {
             overlap_tolerated: false,
             commits_landed: Vec::new(),
             hotfixes: None,
+            defects,
             recorded: None,
             builds: stream(seed, version, platform, Process::Builds),
             crash_fixes: stream(seed, version, platform, Process::CrashFixes),
             review: stream(seed, version, platform, Process::Review),
             rollout: stream(seed, version, platform, Process::Rollout),
             reaction: stream(seed, version, platform, Process::Reaction),
+            defects_rng,
+        }
+    }
+
+    /// The defect a rollout episode's production incident stands for: it shows after
+    /// `shows_after` at 1% and needs `fix_effort`; whether the squad notices it below 100%
+    /// and its hotfix's build and review are the next draws of the track's defect stream
+    /// (after the defects drawn at the cut).
+    pub fn next_incident_defect(
+        &mut self,
+        scenario: &Scenario,
+        store: Option<&StoreParams>,
+        shows_after: SignedDuration,
+        fix_effort: SignedDuration,
+    ) -> DefectDraw {
+        let w = &scenario.world;
+        let p = w.defects.as_ref().map_or(1.0, |d| d.rollout);
+        let rng = &mut self.defects_rng;
+        let noticed_in_rollout = chance(rng, p);
+        let hotfix_build = minutes(w.build_duration_minutes.sample(rng));
+        let hotfix_review = store.map(|s| hours(s.review_hours.sample(rng)));
+        DefectDraw {
+            noticed_in_rollout,
+            hotfix_build,
+            hotfix_review,
+            ..DefectDraw::incident(shows_after, fix_effort)
         }
     }
 
@@ -224,6 +337,19 @@ impl TrackWorld {
         }
         for e in &self.signoff_efforts {
             h = splitmix(h ^ secs(*e));
+        }
+        for d in &self.defects {
+            h = splitmix(h ^ d.shows_after.as_secs() as u64);
+            h = splitmix(h ^ d.fix_effort.as_secs() as u64);
+            h = splitmix(h ^ d.tester.map_or(u64::MAX, |t| t as u64));
+            h = splitmix(h ^ u64::from(d.tested_at_ppm));
+            let rings = [
+                d.found_in_testing,
+                d.reported_in_beta,
+                d.found_in_review,
+                d.noticed_in_rollout,
+            ];
+            h = splitmix(h ^ rings.iter().fold(0, |a, &r| a << 1 | u64::from(r)));
         }
         splitmix(h ^ u64::from(self.signoff_opted_out))
     }
@@ -294,6 +420,91 @@ impl TrackWorld {
     pub fn next_reaction(&mut self, scenario: &Scenario) -> SignedDuration {
         minutes(scenario.world.reaction_minutes.sample(&mut self.reaction))
     }
+}
+
+/// For each sign-off team in team order, its index among the required teams (`None`: it
+/// opted out).
+fn signoff_team_efforts(required: &[bool]) -> Vec<Option<usize>> {
+    let mut next = 0;
+    required
+        .iter()
+        .map(|&r| {
+            r.then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect()
+}
+
+/// A yes with probability `p`, from exactly one uniform draw whatever `p` (so a ring's
+/// detection can change without moving the stream).
+fn chance(rng: &mut ChaCha8Rng, p: f64) -> bool {
+    rng.random::<f64>() < p
+}
+
+/// A Poisson count with mean `mean` (0 for a mean of 0).
+fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> usize {
+    if mean > 0.0 {
+        match Poisson::new(mean) {
+            Ok(p) => p.sample(rng) as usize,
+            Err(_) => mean.round() as usize,
+        }
+    } else {
+        0
+    }
+}
+
+/// The severe defects of `version` on one platform: those in shared code (drawn from the
+/// version's shared stream, so every platform has them), then the platform's own (from
+/// `rng`, the track's defect stream), then, for each in that order, what the track's rings
+/// and hotfix draw for it. `teams` maps each sign-off team to its required index.
+fn draw_defects(
+    scenario: &Scenario,
+    d: &DefectParams,
+    (seed, version): (u64, u32),
+    rng: &mut ChaCha8Rng,
+    store: Option<&StoreParams>,
+    teams: Vec<Option<usize>>,
+) -> Vec<DefectDraw> {
+    // Where it lives, how visible it is and its fix: the same on every platform that has it.
+    let kind = |rng: &mut ChaCha8Rng, shared: bool| {
+        let team = (rng.random::<f64>() * teams.len() as f64) as usize;
+        let tested_at_ppm = (rng.random::<f64>() * 1e6) as u32;
+        let shows_after = hours(d.show_after_hours.sample(rng));
+        let fix_effort = hours(d.fix_effort_hours.sample(rng));
+        (shared, teams.get(team).copied().flatten(), tested_at_ppm, shows_after, fix_effort)
+    };
+    let mut shared_rng = stream(seed, version, SHARED_CODE, Process::Defects);
+    let shared = poisson(&mut shared_rng, d.mean_count * d.shared);
+    let mut kinds: Vec<_> = (0..shared).map(|_| kind(&mut shared_rng, true)).collect();
+    let own = poisson(rng, d.mean_count * (1.0 - d.shared));
+    kinds.extend((0..own).map(|_| kind(rng, false)));
+    let w = &scenario.world;
+    kinds
+        .into_iter()
+        .map(|(shared, tester, tested_at_ppm, shows_after, fix_effort)| {
+            let found_in_testing = chance(rng, d.testing);
+            let reported_in_beta = chance(rng, d.beta);
+            let found_in_review = chance(rng, d.review);
+            let noticed_in_rollout = chance(rng, d.rollout);
+            let hotfix_build = minutes(w.build_duration_minutes.sample(rng));
+            let review = store.map(|s| hours(s.review_hours.sample(rng)));
+            DefectDraw {
+                shared,
+                tester,
+                tested_at_ppm,
+                found_in_testing,
+                shows_after,
+                reported_in_beta,
+                found_in_review,
+                noticed_in_rollout,
+                fix_effort,
+                hotfix_build,
+                hotfix_review: review,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

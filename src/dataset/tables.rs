@@ -17,7 +17,7 @@ use arrow_array::{
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::engine::{BuildStatus, HotfixSummary, RunResult, TrackResult};
+use crate::engine::{BuildStatus, DefectSummary, HotfixSummary, RunResult, TrackResult};
 use crate::files::parquet::{seed_column, version_column};
 use crate::model::{Actor, Family, Gate, State, VersionLabels, WaitingOn};
 use crate::scenario::Scenario;
@@ -154,8 +154,39 @@ pub fn cycles_schema() -> SchemaRef {
         Field::new("restore_hours", DataType::Float64, true),
         Field::new("hotfix_open", DataType::Boolean, true),
     ]);
+    f.extend(DEFECT_COUNT_COLUMNS.map(|c| Field::new(c, DataType::Int32, true)));
+    f.push(Field::new("user_exposure_hours", DataType::Float64, true));
     f.extend(Family::ALL.map(|fam| Field::new(evidence_column(fam), DataType::Utf8, false)));
     Arc::new(Schema::new(f))
+}
+
+/// The `cycles` table's defect counts, in order (docs/formats.md, "cycles"); null where
+/// defects are not modelled (a log replayed as it happened).
+pub const DEFECT_COUNT_COLUMNS: [&str; 9] = [
+    "defects",
+    "defects_caught_testing",
+    "defects_caught_beta",
+    "defects_caught_review",
+    "defects_caught_first_stage",
+    "defects_escaped_halted",
+    "defects_escaped_to_everyone",
+    "defects_escaped",
+    "defects_not_found",
+];
+
+/// One track's values of [`DEFECT_COUNT_COLUMNS`], in order.
+fn defect_counts(d: &DefectSummary) -> [u32; 9] {
+    [
+        d.carried,
+        d.caught_testing,
+        d.caught_beta,
+        d.caught_review,
+        d.caught_first_stage,
+        d.escaped_halted,
+        d.escaped_to_everyone,
+        d.escaped(),
+        d.not_found,
+    ]
 }
 
 /// The name of the cycles column saying where `family`'s evidence came from.
@@ -514,12 +545,19 @@ pub fn cycles(
     let mut hours: Vec<Vec<f64>> = WaitingOn::ALL.iter().map(|_| vec![]).collect();
     let mut counts: [Vec<i32>; 8] = Default::default();
     let mut hotfix = HotfixColumns::default();
+    let mut defects: [Vec<Option<i32>>; 9] = Default::default();
+    let mut exposure = Vec::new();
     let (mut stages, mut top_stage) = (Vec::new(), Vec::new());
     let mut evidence: Vec<Vec<&str>> = Family::ALL.iter().map(|_| vec![]).collect();
     for run in runs {
         for t in &run.tracks {
             keys.push(sc, run, t);
             hotfix.push(t.hotfix_summary());
+            let found = t.defects.as_ref().map(defect_counts);
+            for (k, col) in defects.iter_mut().enumerate() {
+                col.push(found.map(|c| small_count(c[k])));
+            }
+            exposure.push(t.defects.as_ref().map(|d| d.exposure_hours));
             let (stage_entries, top) = t.rollout_stages();
             stages.push(small_count(stage_entries));
             top_stage.push(top.map(i16::from));
@@ -569,6 +607,12 @@ pub fn cycles(
     cols.push(Arc::new(Int32Array::from(stages)));
     cols.push(Arc::new(Int16Array::from(top_stage)));
     cols.extend(hotfix.columns());
+    cols.extend(
+        defects
+            .into_iter()
+            .map(|c| Arc::new(Int32Array::from(c)) as ArrayRef),
+    );
+    cols.push(Arc::new(Float64Array::from(exposure)));
     cols.extend(
         evidence
             .into_iter()

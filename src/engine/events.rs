@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::Engine;
 use super::record::{BuildStatus, Detail};
-use super::track::Track;
+use super::track::{Ring, Track};
 use crate::model::{Actor, Family, Kind, LogEvent, Ref, State, Step};
 use crate::scenario::OverlapRule;
 use crate::world::{BuildDraw, Mode};
@@ -76,6 +76,18 @@ pub(super) enum Event {
         track: usize,
         episode: u32,
     },
+    /// Manual testing or the beta finds a defect before submission.
+    DefectFound {
+        track: usize,
+        defect: usize,
+        ring: Ring,
+    },
+    /// A defect in users' hands shows (stale when the rollout's share changed since).
+    DefectShows {
+        track: usize,
+        defect: usize,
+        epoch: u32,
+    },
     Advance {
         track: usize,
         token: u64,
@@ -113,6 +125,8 @@ impl Event {
             | Event::ItgcDone { track, .. }
             | Event::Incident { track, .. }
             | Event::IncidentFixed { track, .. }
+            | Event::DefectFound { track, .. }
+            | Event::DefectShows { track, .. }
             | Event::Advance { track, .. }
             | Event::Pause { track, .. } => Some(track),
             Event::Cancel { target, .. } => Some(target),
@@ -156,6 +170,16 @@ impl Engine<'_> {
                 fix_effort,
             } => self.incident(now, track, episode, fix_effort),
             Event::IncidentFixed { track, episode } => self.incident_fixed(now, track, episode),
+            Event::DefectFound {
+                track,
+                defect,
+                ring,
+            } => self.defect_found(now, track, defect, ring),
+            Event::DefectShows {
+                track,
+                defect,
+                epoch,
+            } => self.defect_shows(now, track, defect, epoch),
             Event::Advance { track, token } => self.advance(now, track, token),
             Event::Pause { track, episode } => self.pause(now, track, episode),
             Event::Cancel { target, older } => self.cancel(now, target, older),
@@ -216,12 +240,15 @@ impl Engine<'_> {
         let Some(source) = self.world.take(i) else {
             return;
         };
-        let mut track = Track::new(source, self.world.versions()[version], platform, now);
+        let modelled = self.mode != Mode::AsRecorded;
+        let version = self.world.versions()[version];
+        let mut track = Track::new(source, version, platform, now, modelled);
         if self.detail == Detail::Log {
             log_cut(&mut track, now);
         }
         self.schedule_world(now, i, &track);
         self.tracks[i] = Some(track);
+        self.schedule_defects(now, i);
         // The cut itself is the branch's first commit.
         self.land_commit(now, i);
         self.settle(now, i);
@@ -430,6 +457,12 @@ impl Engine<'_> {
         if t.state != State::Submitted || t.review.submissions != submission {
             return;
         }
+        // A defect the review finds is a rejection, with that defect's fix.
+        let (rejected, fix_effort) = match self.review_catches(track) {
+            Some(effort) if !rejected => (true, Some(effort)),
+            _ => (rejected, fix_effort),
+        };
+        let Some(t) = self.live(track) else { return };
         let review = Ref::Review(submission);
         if !rejected {
             t.review.approved = true;
@@ -480,7 +513,8 @@ impl Engine<'_> {
         if t.state != State::Rollout1 || t.rollout.episode != episode {
             return;
         }
-        t.rollout.incident_open = true;
+        // Replayed as it happened: one open incident at a time, as the log records them.
+        t.rollout.incidents_open = 1;
         let incident = Ref::Incident(episode);
         self.log(track, now, Kind::IncidentOpened, incident, None);
         if let Some(effort) = fix_effort
@@ -499,7 +533,7 @@ impl Engine<'_> {
     /// An incident's fix lands as a commit.
     fn incident_fixed(&mut self, now: Timestamp, track: usize, episode: u32) {
         let Some(t) = self.live(track) else { return };
-        t.rollout.incident_open = false;
+        t.rollout.incidents_open = t.rollout.incidents_open.saturating_sub(1);
         self.log(
             track,
             now,

@@ -198,6 +198,9 @@ pub struct TrackResult {
     /// happened); `None` when it does not (a simulation, a counterfactual) or the track did
     /// not ship.
     pub hotfixes: Option<Vec<RecordedHotfix>>,
+    /// What the release's severe defects came to; `None` where they are not modelled (a
+    /// log replayed as it happened).
+    pub defects: Option<DefectSummary>,
     /// Every change of state ([`Detail::Full`] only).
     pub transitions: Vec<TransitionRecord>,
     /// Every change of observable values ([`Detail::Full`] only).
@@ -205,6 +208,39 @@ pub struct TrackResult {
     /// The track's history as event-log rows, in the order they happened ([`Detail::Log`]
     /// only).
     pub events: Vec<LogEvent>,
+}
+
+/// What one release's severe defects came to (docs/model.md §8, "Defects and the rings").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DefectSummary {
+    /// Defects the release carried: those drawn at its cut and each rollout episode's
+    /// production incident.
+    pub carried: u32,
+    /// Found by the owning team's manual testing (a blocker).
+    pub caught_testing: u32,
+    /// Found by beta users (a blocker).
+    pub caught_beta: u32,
+    /// Found by the store's review (a rejection).
+    pub caught_review: u32,
+    /// Shown and noticed at the rollout's first stage (a pause).
+    pub caught_first_stage: u32,
+    /// Escaped to a later stage below 100%, which halted.
+    pub escaped_halted: u32,
+    /// Escaped to everyone (a hotfix).
+    pub escaped_to_everyone: u32,
+    /// Not found by the track's end (a cancelled or open release; never in users' hands,
+    /// or in them without showing yet).
+    pub not_found: u32,
+    /// Users' exposure: the share of users holding a build with a defect times the hours
+    /// they hold it, summed over the defects.
+    pub exposure_hours: f64,
+}
+
+impl DefectSummary {
+    /// Escaped past the rollout's first stage: to a later stage or to everyone.
+    pub fn escaped(&self) -> u32 {
+        self.escaped_halted + self.escaped_to_everyone
+    }
 }
 
 /// What a released track's hotfixes add up to (the `cycles` table's hotfix columns).

@@ -20,6 +20,8 @@ impl Engine<'_> {
         actor: Actor,
         gates_since: Option<Timestamp>,
     ) {
+        // The use and exposure of the state being left.
+        self.accrue(now, i);
         let max = self.sc.thresholds.crash_rate_max_percent;
         let detail = self.detail;
         let percent = match to {
@@ -52,7 +54,9 @@ impl Engine<'_> {
             State::Rollout1 => self.start_episode(now, i),
             State::Rollout100 => self.end(now, i, Outcome::Shipped),
             State::Cancelled => self.end(now, i, Outcome::Cancelled),
-            State::Branched | State::FinalRc | State::Paused => {}
+            // Use no longer shows defects: what was scheduled goes stale.
+            State::Paused => self.reschedule_defects(now, i),
+            State::Branched | State::FinalRc => {}
         }
     }
 
@@ -124,11 +128,22 @@ impl Engine<'_> {
                 },
             );
         }
-        let Some(r) = r else { return };
+        let modelled = t.defects.modelled;
+        let Some(r) = r else {
+            if modelled {
+                self.start_defect_episode(now, i, None);
+            }
+            return;
+        };
         if let Some(at) = r.itgc.and_then(|d| later_than(end, now, d)) {
             self.queue.push(at, Event::ItgcDone { track: i, episode });
         }
-        if let Some(at) = r.incident_after.and_then(|d| later_than(end, now, d)) {
+        // Simulated (and re-run), the incident is a defect that shows with use; replayed as
+        // it happened, it opens when the record says.
+        if modelled {
+            let incident = r.incident_after.zip(r.incident_fix_effort);
+            self.start_defect_episode(now, i, incident);
+        } else if let Some(at) = r.incident_after.and_then(|d| later_than(end, now, d)) {
             self.queue.push(
                 at,
                 Event::Incident {
@@ -150,6 +165,7 @@ impl Engine<'_> {
     /// percentage shown (the bake and gates go on as before, so a log replays as it did
     /// before rollout plans).
     pub(super) fn widen(&mut self, now: Timestamp, i: usize, actor: Actor, recorded: Option<u8>) {
+        self.accrue(now, i);
         let end = self.end;
         let detail = self.detail;
         let plan = self.sc.rollout_plan(self.platform(i));
@@ -167,6 +183,7 @@ impl Engine<'_> {
         };
         t.rollout.percent = percent;
         let Some(next) = planned else {
+            self.reschedule_defects(now, i);
             return;
         };
         t.rollout.stage = stage;
@@ -191,20 +208,31 @@ impl Engine<'_> {
                 },
             );
         }
+        self.reschedule_defects(now, i);
     }
 
     /// Entering a terminal state ends the track with `outcome`; it is settled at once, as
     /// nothing after this handles it (its last label is closed).
     fn end(&mut self, now: Timestamp, i: usize, outcome: Outcome) {
+        if outcome == Outcome::Shipped {
+            self.release_defects(now, i);
+        }
         if let Some(t) = self.track(i) {
+            t.result.defects = t.defect_summary();
             t.result.outcome = outcome;
             t.result.ended = now;
             // A released track's hotfixes, where the world holds them (replayed as recorded).
+            // (A simulation's are its escaped defects', above.)
             if outcome == Outcome::Shipped {
-                t.result.hotfixes = t.world.hotfixes.take();
+                if t.world.hotfixes.is_some() {
+                    t.result.hotfixes = t.world.hotfixes.take();
+                }
                 // What the world still held when the release shipped is counted, not lost.
                 let r = &mut t.result;
-                let found = (r.blockers + r.late_bugs) as usize;
+                // The blockers the rings found are defects, not the world's blockers.
+                let defects = r.defects.as_ref();
+                let rings = defects.map_or(0, |d| d.caught_testing + d.caught_beta);
+                let found = (r.blockers - rings + r.late_bugs) as usize;
                 r.bugs_after_release = t.world.blockers.len().saturating_sub(found) as u32;
                 let landed = r.fixes_landed as usize;
                 r.fixes_after_release = t.world.commits_landed.len().saturating_sub(landed) as u32;

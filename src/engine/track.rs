@@ -6,12 +6,14 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::record::{BuildStatus, Detail, Observation, Outcome, TrackResult, TransitionRecord};
+use super::record::{
+    BuildStatus, DefectSummary, Detail, Observation, Outcome, TrackResult, TransitionRecord,
+};
 use super::spans_only_working_days;
 use crate::calendar::Calendar;
 use crate::model::{Actor, Gate, GateSet, Kind, LogEvent, Ref, State, Step, WaitingOn};
 use crate::world::recorded::Scripted;
-use crate::world::{SeasonTrack, TrackWorld};
+use crate::world::{DefectDraw, SeasonTrack, TrackWorld};
 
 /// The live state of one track.
 pub(super) struct Track {
@@ -27,6 +29,8 @@ pub(super) struct Track {
     pub(super) usage: Usage,
     pub(super) review: Review,
     pub(super) rollout: Rollout,
+    /// Its severe defects and how far each got (not replayed as recorded).
+    pub(super) defects: Defects,
     /// The policy's scheduled advance, if one.
     pub(super) pending: Option<Pending>,
     /// Replayed as it happened: the recorded changes of state.
@@ -104,8 +108,63 @@ pub(super) struct Rollout {
     pub(super) bake_done: bool,
     /// This episode's ITGC check is done.
     pub(super) itgc_done: bool,
-    /// A severe incident is open.
-    pub(super) incident_open: bool,
+    /// Severe incidents open (shown and noticed, not fixed yet).
+    pub(super) incidents_open: u32,
+}
+
+/// A release's severe defects (docs/model.md §8, "Defects and the rings").
+pub(super) struct Defects {
+    /// Modelled at all: not a log replayed as it happened (its rings' catches are the
+    /// record's).
+    pub(super) modelled: bool,
+    /// Those drawn at the cut, then each episode's production incident.
+    pub(super) list: Vec<LiveDefect>,
+    /// Bumped whenever the rate at which use shows them changes; a `DefectShows` event of
+    /// an earlier epoch is stale.
+    pub(super) epoch: u32,
+    /// Since when use was last added up.
+    pub(super) since: Timestamp,
+}
+
+/// One defect and how far it got.
+pub(super) struct LiveDefect {
+    pub(super) draw: DefectDraw,
+    /// Use so far, in percent-seconds (1% of users for a second is one).
+    pub(super) used: i64,
+    /// Users' exposure so far, in percent-seconds.
+    pub(super) exposure: i64,
+    pub(super) fate: Fate,
+    /// In users' hands: from its release's first rollout until a build without it replaces
+    /// it for them.
+    pub(super) in_production: bool,
+}
+
+/// Where a defect got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fate {
+    /// Not found (yet).
+    Latent,
+    /// Shown at a stage below 100% and not noticed: 100% will show it at once.
+    Unnoticed,
+    /// Found by that ring.
+    Caught(Ring),
+}
+
+/// The ring that finds a defect (docs/model.md §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ring {
+    /// The owning team's manual regression testing.
+    Testing,
+    /// Beta users.
+    Beta,
+    /// The store's review.
+    Review,
+    /// The rollout's first stage (1% in the default plan).
+    FirstStage,
+    /// A later stage below 100% (escaped: the staged rollout halts).
+    LaterStage,
+    /// Everyone (escaped: a hotfix).
+    Everyone,
 }
 
 /// A scheduled policy advance.
@@ -141,8 +200,22 @@ pub(super) struct Label {
 
 impl Track {
     /// A new track of version number `version` on platform number `platform`, cut at `cut`.
-    pub(super) fn new(source: SeasonTrack, version: u32, platform: usize, cut: Timestamp) -> Track {
+    pub(super) fn new(
+        source: SeasonTrack,
+        version: u32,
+        platform: usize,
+        cut: Timestamp,
+        defects_modelled: bool,
+    ) -> Track {
         let world = source.world;
+        let defects = Defects {
+            modelled: defects_modelled,
+            list: (world.defects.iter())
+                .map(|d| LiveDefect::new(*d, false))
+                .collect(),
+            epoch: 0,
+            since: cut,
+        };
         let mut entered = [None; 7];
         entered[State::Branched.index()] = Some(cut);
         let result = TrackResult {
@@ -169,6 +242,7 @@ impl Track {
             recorded: world.recorded_families,
             absent: world.silent,
             hotfixes: None,
+            defects: None,
             transitions: Vec::new(),
             timeline: Vec::new(),
             events: Vec::new(),
@@ -193,6 +267,7 @@ impl Track {
             usage: Usage::default(),
             review: Review::default(),
             rollout: Rollout::default(),
+            defects,
             pending: None,
             script: Script {
                 changes: source.script,
@@ -221,7 +296,7 @@ impl Track {
         );
         g.set(Gate::BetaUsage, self.usage.enough);
         g.set(Gate::StoreApproved, self.review.approved);
-        g.set(Gate::NoIncident, !self.rollout.incident_open);
+        g.set(Gate::NoIncident, self.rollout.incidents_open == 0);
         g.set(Gate::Bake, self.rollout.bake_done);
         g.set(Gate::Itgc, self.rollout.itgc_done);
         g
@@ -335,6 +410,31 @@ impl Track {
                 value,
             });
         }
+    }
+}
+
+impl Track {
+    /// What the release's defects came to (`None`: not modelled, a log replayed as it
+    /// happened).
+    pub(super) fn defect_summary(&self) -> Option<DefectSummary> {
+        if !self.defects.modelled {
+            return None;
+        }
+        let mut s = DefectSummary::default();
+        for d in &self.defects.list {
+            s.carried += 1;
+            s.exposure_hours += d.exposure as f64 / 100.0 / 3600.0;
+            match d.fate {
+                Fate::Caught(Ring::Testing) => s.caught_testing += 1,
+                Fate::Caught(Ring::Beta) => s.caught_beta += 1,
+                Fate::Caught(Ring::Review) => s.caught_review += 1,
+                Fate::Caught(Ring::FirstStage) => s.caught_first_stage += 1,
+                Fate::Caught(Ring::LaterStage) => s.escaped_halted += 1,
+                Fate::Caught(Ring::Everyone) => s.escaped_to_everyone += 1,
+                Fate::Latent | Fate::Unnoticed => s.not_found += 1,
+            }
+        }
+        Some(s)
     }
 }
 

@@ -47,6 +47,10 @@ pub const MAX_TEAMS: i64 = 1000;
 /// Largest Poisson mean of blockers per track (`world.blockers.mean_count`).
 pub const MAX_BLOCKERS_MEAN: f64 = 1000.0;
 
+/// Largest Poisson mean of severe defects per version (`world.defects.mean_count`): each
+/// is a handful of events, so this bounds a track's events as the blockers' bound does.
+pub const MAX_DEFECTS_MEAN: f64 = 100.0;
+
 /// Most stages in a rollout plan (Play's console allows any percentages; twenty steps is
 /// more than any team takes).
 pub const MAX_ROLLOUT_STAGES: usize = 20;

@@ -100,6 +100,23 @@ pub struct RawWorld {
     pub usage: RawUsage,
     pub rollout: RawRollout,
     pub people: RawPeople,
+    /// `[world.defects]`: severe defects the rings may catch (optional: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defects: Option<RawDefects>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefects {
+    pub mean_count: f64,
+    pub shared: f64,
+    pub testing: f64,
+    pub beta_percent: f64,
+    pub beta: f64,
+    pub review: f64,
+    pub rollout: f64,
+    pub show_after_hours: RawDist,
+    pub fix_effort_hours: RawDist,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

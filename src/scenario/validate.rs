@@ -10,10 +10,10 @@ use jiff::{
 
 use super::limits::{self, FIRST_DATE, LAST_DATE};
 use super::raw::{
-    RawCalendar, RawDist, RawPlatformCalendars, RawRolloutPlan, RawScenario, RawStore,
+    RawCalendar, RawDefects, RawDist, RawPlatformCalendars, RawRolloutPlan, RawScenario, RawStore,
 };
 use super::{
-    OverlapRule, PlatformCalendars, PlatformSpec, Policy, RolloutPlan, RolloutStage, Scenario,
+    DefectParams, OverlapRule, PlatformCalendars, PlatformSpec, Policy, RolloutPlan, RolloutStage, Scenario,
     ScenarioError, Season, StoreParams, Thresholds, WorldParams,
 };
 use crate::calendar::{Calendar, Window};
@@ -251,6 +251,27 @@ impl Checker<'_> {
                     mean: self.positive(&format!("{key}.mean"), mean, unit)?,
                 }
             }
+        })
+    }
+
+    /// `[world.defects]`.
+    fn defects(&self, d: &RawDefects) -> Result<DefectParams> {
+        let k = |name: &str| format!("world.defects.{name}");
+        Ok(DefectParams {
+            mean_count: self.between(
+                &k("mean_count"),
+                d.mean_count,
+                0.0,
+                limits::MAX_DEFECTS_MEAN,
+            )?,
+            shared: self.probability(&k("shared"), d.shared)?,
+            testing: self.probability(&k("testing"), d.testing)?,
+            beta_percent: self.between(&k("beta_percent"), d.beta_percent, 0.0, 100.0)?,
+            beta: self.probability(&k("beta"), d.beta)?,
+            review: self.probability(&k("review"), d.review)?,
+            rollout: self.probability(&k("rollout"), d.rollout)?,
+            show_after_hours: self.dist(&k("show_after_hours"), d.show_after_hours, Unit::Hours)?,
+            fix_effort_hours: self.dist(&k("fix_effort_hours"), d.fix_effort_hours, Unit::Hours)?,
         })
     }
 
@@ -704,6 +725,10 @@ pub(super) fn validate(raw: RawScenario, text: &str, file: &str) -> Result<Scena
             w.people.reaction_minutes,
             Unit::Minutes,
         )?,
+        defects: match &w.defects {
+            None => None,
+            Some(d) => Some(c.defects(d)?),
+        },
     };
     if world.build_flaky_failure >= 0.95 {
         return Err(c.invalid(

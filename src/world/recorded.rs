@@ -276,6 +276,9 @@ impl TrackWorld {
         gaps: Gaps,
     ) -> TrackWorld {
         let mut world = TrackWorld::new(scenario, seed, version, platform);
+        // A history's rings caught what it records (its blockers, incidents and hotfixes);
+        // the scenario adds no defects of its own to it.
+        world.defects.clear();
         let has = |f| families.contains(f);
         // Replayed as it happened, a family the record lacks does not happen at all.
         let silent = gaps == Gaps::Nothing;
