@@ -18,17 +18,13 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::events::Event;
 use super::track::{Fate, LiveDefect, Ring};
-use super::{Engine, next_poll};
-use crate::model::{Actor, Kind, Ref, State, Step};
+use super::Engine;
+use crate::model::{Kind, Ref, State};
 use crate::world::recorded::RecordedHotfix;
 use crate::world::{DefectDraw, Mode};
 
 /// Percent-seconds of use per second at 100%.
 const EVERYONE: i64 = 100;
-
-/// The longest a hotfix's calendar walk may reach past the defect showing (ten years, as
-/// every drawn duration).
-const HOTFIX_WALK: SignedDuration = SignedDuration::from_hours(87_600);
 
 impl Engine<'_> {
     /// At a track's cut: when its manual testing and its beta would find each defect (the
@@ -240,11 +236,10 @@ impl Engine<'_> {
     }
 
     /// Track `i` reached everyone at `now`: every defect in users' hands not found yet shows
-    /// (at 100%'s rate; one already shown but unnoticed at once) and has escaped. Each
-    /// gets a hotfix: its fix in feature-team time, a build, the store's review, then the
-    /// policy's step to everyone. Users are exposed until the hotfix reaches them.
+    /// (at 100%'s rate; one already shown but unnoticed at once) and has escaped. Each gets
+    /// a hotfix, handled as an incident around the clock: its fix, a build, the store's
+    /// review, then straight to everyone. Users are exposed until the hotfix reaches them.
     pub(super) fn release_defects(&mut self, now: Timestamp, i: usize) {
-        let (sc, policy, platform) = (self.sc, self.policy, self.platform(i));
         let simulated = self.mode == Mode::Simulate;
         let Some(t) = self.track(i) else { return };
         let escaping: Vec<(usize, Timestamp)> = t
@@ -266,36 +261,22 @@ impl Engine<'_> {
                 Some((k, at))
             })
             .collect();
-        let teams = sc.feature_teams_of(platform);
-        let squad = sc.release_squad_of(platform);
         let mut hotfixes = Vec::new();
         for (k, shows) in escaping {
             let Some(t) = self.track(i) else { return };
             let draw = t.defects.list[k].draw;
-            let limit = shows.checked_add(HOTFIX_WALK).unwrap_or(Timestamp::MAX);
-            let reviewed = teams
-                .add_working_until(shows, draw.fix_effort, limit)
-                .and_then(|fixed| Some((fixed, fixed.checked_add(draw.hotfix_build).ok()?)))
-                .and_then(|(fixed, built)| {
-                    let review = draw.hotfix_review.unwrap_or(SignedDuration::ZERO);
-                    Some((fixed, built.checked_add(review).ok()?))
-                });
-            let released = match (reviewed, policy.actor(Step::Rollout100)) {
-                (Some((fixed, at)), Actor::Robot) => Some((fixed, next_poll(at))),
-                (Some((fixed, at)), _) => {
-                    let reaction = t.world.next_reaction(sc);
-                    squad
-                        .next_working(at)
-                        .and_then(|w| squad.add_working_until(w, reaction, limit))
-                        .map(|r| (fixed, r))
-                }
-                (None, _) => None,
-            };
+            // A severe defect in everyone's hands is an incident: on call, around the clock,
+            // the fix, its build, the store's review, the release to everyone.
+            let fixed = shows.checked_add(draw.fix_effort).ok();
+            let released = fixed
+                .and_then(|f| f.checked_add(draw.hotfix_build).ok())
+                .and_then(|b| b.checked_add(draw.hotfix_review.unwrap_or_default()).ok());
+            let released = fixed.zip(released);
             let d = &mut t.defects.list[k];
             d.fate = Fate::Caught(Ring::Everyone);
-            // Exposed at 100% from the release until the hotfix (or, never released, until
-            // the walk's end).
-            let until = released.map_or(limit, |(_, r)| r);
+            // Exposed at 100% from the release until the hotfix (an instant that cannot be
+            // computed adds nothing).
+            let until = released.map_or(now, |(_, r)| r);
             let secs = until.duration_since(now).as_secs().max(0);
             d.exposure = d.exposure.saturating_add(secs.saturating_mul(EVERYONE));
             d.in_production = false;
