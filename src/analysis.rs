@@ -2,6 +2,7 @@
 //! ([`scan`]), the pooled-platform key, the percentile method, typed columns of a frame, and
 //! each track-cycle's cycle time for `check`.
 
+pub mod safety;
 pub mod scan;
 
 use std::path::PathBuf;

@@ -39,8 +39,8 @@ mod track;
 
 pub use queue::EventQueue;
 pub use record::{
-    BuildStatus, DefectSummary, Detail, Evidence, HotfixSummary, Observation, Outcome, RunResult, Segment,
-    TrackResult, TransitionRecord,
+    BuildStatus, DefectSummary, Detail, Evidence, HotfixSummary, Observation, Outcome, RunResult,
+    Segment, TrackResult, TransitionRecord,
 };
 
 use jiff::{SignedDuration, Timestamp};

@@ -473,7 +473,13 @@ fn draw_defects(
         let tested_at_ppm = (rng.random::<f64>() * 1e6) as u32;
         let shows_after = hours(d.show_after_hours.sample(rng));
         let fix_effort = hours(d.fix_effort_hours.sample(rng));
-        (shared, teams.get(team).copied().flatten(), tested_at_ppm, shows_after, fix_effort)
+        (
+            shared,
+            teams.get(team).copied().flatten(),
+            tested_at_ppm,
+            shows_after,
+            fix_effort,
+        )
     };
     let mut shared_rng = stream(seed, version, SHARED_CODE, Process::Defects);
     let shared = poisson(&mut shared_rng, d.mean_count * d.shared);

@@ -16,9 +16,9 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::Engine;
 use super::events::Event;
 use super::track::{Fate, LiveDefect, Ring};
-use super::Engine;
 use crate::model::{Kind, Ref, State};
 use crate::world::recorded::RecordedHotfix;
 use crate::world::{DefectDraw, Mode};
@@ -30,7 +30,12 @@ impl Engine<'_> {
     /// At a track's cut: when its manual testing and its beta would find each defect (the
     /// earlier of the two; docs/model.md §8).
     pub(super) fn schedule_defects(&mut self, cut: Timestamp, i: usize) {
-        let beta_percent = self.sc.world.defects.as_ref().map_or(0.0, |d| d.beta_percent);
+        let beta_percent = self
+            .sc
+            .world
+            .defects
+            .as_ref()
+            .map_or(0.0, |d| d.beta_percent);
         let Some(t) = self.tracks.get(i).and_then(Option::as_ref) else {
             return;
         };
@@ -251,9 +256,10 @@ impl Engine<'_> {
             .filter_map(|(k, d)| {
                 let at = match d.fate {
                     Fate::Latent => now
-                        .checked_add(SignedDuration::from_secs(
-                            seconds_at(d.remaining_use(), EVERYONE),
-                        ))
+                        .checked_add(SignedDuration::from_secs(seconds_at(
+                            d.remaining_use(),
+                            EVERYONE,
+                        )))
                         .ok()?,
                     Fate::Unnoticed => now,
                     Fate::Caught(_) => return None,

@@ -13,8 +13,8 @@ use super::raw::{
     RawCalendar, RawDefects, RawDist, RawPlatformCalendars, RawRolloutPlan, RawScenario, RawStore,
 };
 use super::{
-    DefectParams, OverlapRule, PlatformCalendars, PlatformSpec, Policy, RolloutPlan, RolloutStage, Scenario,
-    ScenarioError, Season, StoreParams, Thresholds, WorldParams,
+    DefectParams, OverlapRule, PlatformCalendars, PlatformSpec, Policy, RolloutPlan, RolloutStage,
+    Scenario, ScenarioError, Season, StoreParams, Thresholds, WorldParams,
 };
 use crate::calendar::{Calendar, Window};
 use crate::dist::Dist;

@@ -1,0 +1,307 @@
+//! The safety side of a set of releases (docs/model.md §10, "Safety figures"): escaped
+//! defects, user exposure, hotfixes, time to restore and the change-failure rate, computed
+//! one way for every output that shows them (`simulate`'s summary, `report`, `compare`,
+//! `check`).
+//!
+//! Every figure is over **shipped** releases (the changes that reached everyone; DORA counts
+//! per deployment) and says what it rests on: a simulation's defects are the scenario's
+//! assumptions (`[world.defects]`, the rollout's incidents); a log replayed as it happened
+//! has no defect model, only the hotfixes it recorded; where neither is there the figure is
+//! "not recorded", never a zero.
+
+use polars::prelude::DataFrame;
+
+use super::scan::read_table;
+use super::{ScanError, f64s, i64s, strs};
+use crate::dataset::RunDir;
+use crate::dataset::tables::DEFECT_COUNT_COLUMNS;
+use crate::engine::{Outcome, TrackResult};
+
+/// One release's defects, as the `cycles` table's defect columns hold them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DefectCounts {
+    /// Defects the release carried.
+    pub carried: u32,
+    /// Found by manual testing, the beta, the store's review, the rollout's first stage.
+    pub caught: [u32; 4],
+    /// Escaped to a later stage below 100% (which halted).
+    pub escaped_halted: u32,
+    /// Escaped to everyone (a hotfix).
+    pub escaped_to_everyone: u32,
+    /// Users' exposure to them, in share-of-users hours.
+    pub exposure_hours: f64,
+}
+
+impl DefectCounts {
+    /// Escaped past the rollout's first stage.
+    pub fn escaped(&self) -> u32 {
+        self.escaped_halted + self.escaped_to_everyone
+    }
+}
+
+/// One release's safety record.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TrackSafety {
+    /// It reached everyone.
+    pub shipped: bool,
+    /// Its defects; `None`: not modelled (a log replayed as it happened).
+    pub defects: Option<DefectCounts>,
+    /// Point releases after it; `None`: not modelled or not recorded.
+    pub hotfixes: Option<u32>,
+    /// From the first hotfix's reported defect to its point release, in hours.
+    pub restore_hours: Option<f64>,
+}
+
+impl TrackSafety {
+    /// A track of a run in memory (what the `cycles` row of it will hold).
+    pub fn of_result(t: &TrackResult) -> TrackSafety {
+        let hotfix = t.hotfix_summary();
+        TrackSafety {
+            shipped: t.outcome == Outcome::Shipped,
+            defects: t.defects.as_ref().map(|d| DefectCounts {
+                carried: d.carried,
+                caught: [
+                    d.caught_testing,
+                    d.caught_beta,
+                    d.caught_review,
+                    d.caught_first_stage,
+                ],
+                escaped_halted: d.escaped_halted,
+                escaped_to_everyone: d.escaped_to_everyone,
+                exposure_hours: d.exposure_hours,
+            }),
+            hotfixes: hotfix.as_ref().map(|h| h.point_releases),
+            restore_hours: hotfix.and_then(|h| h.restore_hours),
+        }
+    }
+
+    /// The release failed in users' hands (DORA's change failure): a defect escaped past
+    /// the first stage, or (defects not modelled) it needed a recorded hotfix; `None`: not
+    /// known.
+    pub fn failed(&self) -> Option<bool> {
+        match (self.defects, self.hotfixes) {
+            (Some(d), _) => Some(d.escaped() > 0),
+            (None, Some(h)) => Some(h > 0),
+            (None, None) => None,
+        }
+    }
+}
+
+/// What the safety figures of a group of releases rest on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SafetyBasis {
+    /// The scenario's defect model (a simulation or a counterfactual): assumptions.
+    Model,
+    /// Hotfixes a history recorded (a log replayed as it happened).
+    Recorded,
+    /// Neither: not recorded.
+    None,
+}
+
+impl SafetyBasis {
+    /// The name in tables and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SafetyBasis::Model => "scenario",
+            SafetyBasis::Recorded => "record",
+            SafetyBasis::None => "not recorded",
+        }
+    }
+}
+
+/// The safety figures of a group of releases (docs/model.md §10). Means are per shipped
+/// release; `None` where no shipped release has the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SafetyFigures {
+    /// Shipped releases.
+    pub shipped: usize,
+    /// What the figures rest on.
+    pub basis: SafetyBasis,
+    /// Defects carried, per shipped release.
+    pub defects: Option<f64>,
+    /// Caught by manual testing, the beta, the review, the first stage, per shipped release.
+    pub caught: [Option<f64>; 4],
+    /// Escaped past the first stage, per shipped release.
+    pub escaped: Option<f64>,
+    /// Escaped to everyone, per shipped release.
+    pub escaped_to_everyone: Option<f64>,
+    /// Share-of-users hours exposed to a severe defect, per shipped release.
+    pub exposure_hours: Option<f64>,
+    /// Point releases, per shipped release.
+    pub hotfixes: Option<f64>,
+    /// Share of shipped releases that failed in users' hands (0 to 1).
+    pub change_failure_rate: Option<f64>,
+    /// Median and mean time to restore over the shipped releases with a hotfix, in hours.
+    pub restore_p50_hours: Option<f64>,
+    /// See [`SafetyFigures::restore_p50_hours`].
+    pub restore_mean_hours: Option<f64>,
+    /// Shipped releases with a hotfix whose time to restore is known.
+    pub restored: usize,
+}
+
+impl SafetyFigures {
+    /// The figures of `tracks` (any outcome; only the shipped count).
+    pub fn of<'a>(tracks: impl IntoIterator<Item = &'a TrackSafety>) -> SafetyFigures {
+        let shipped: Vec<&TrackSafety> = tracks.into_iter().filter(|t| t.shipped).collect();
+        let modelled: Vec<DefectCounts> = shipped.iter().filter_map(|t| t.defects).collect();
+        let per = |f: &dyn Fn(&DefectCounts) -> f64| {
+            crate::stats::mean(&modelled.iter().map(f).collect::<Vec<_>>())
+        };
+        let hotfixes: Vec<f64> = shipped
+            .iter()
+            .filter_map(|t| t.hotfixes.map(f64::from))
+            .collect();
+        let failed: Vec<bool> = shipped.iter().filter_map(|t| t.failed()).collect();
+        let restore: Vec<f64> = shipped.iter().filter_map(|t| t.restore_hours).collect();
+        let basis = if !modelled.is_empty() {
+            SafetyBasis::Model
+        } else if !hotfixes.is_empty() {
+            SafetyBasis::Recorded
+        } else {
+            SafetyBasis::None
+        };
+        SafetyFigures {
+            shipped: shipped.len(),
+            basis,
+            defects: per(&|d| f64::from(d.carried)),
+            caught: [0, 1, 2, 3].map(|k| per(&|d| f64::from(d.caught[k]))),
+            escaped: per(&|d| f64::from(d.escaped())),
+            escaped_to_everyone: per(&|d| f64::from(d.escaped_to_everyone)),
+            exposure_hours: per(&|d| d.exposure_hours),
+            hotfixes: crate::stats::mean(&hotfixes),
+            change_failure_rate: crate::stats::rate(
+                failed.iter().filter(|f| **f).count(),
+                failed.len(),
+            ),
+            restore_p50_hours: crate::stats::quantile(&restore, 0.5),
+            restore_mean_hours: crate::stats::mean(&restore),
+            restored: restore.len(),
+        }
+    }
+}
+
+/// One `cycles` row's key and safety record: (policy, platform, seed, version, record).
+pub type SafetySample = (String, String, u64, u32, TrackSafety);
+
+/// Every track-cycle of `runs` with its safety record (the `cycles` table's defect and
+/// hotfix columns), in the table's order.
+pub fn safety_samples(
+    runs: &[RunDir],
+    policies: &[String],
+) -> Result<Vec<SafetySample>, ScanError> {
+    let mut columns = vec![
+        "policy",
+        "platform",
+        "seed",
+        "version",
+        "outcome",
+        "hotfixes",
+        "restore_hours",
+        "user_exposure_hours",
+    ];
+    columns.extend(DEFECT_COUNT_COLUMNS);
+    let df = read_table(runs, "cycles", &columns, policies)?;
+    samples_of(&df)
+}
+
+fn samples_of(df: &DataFrame) -> Result<Vec<SafetySample>, ScanError> {
+    let (policy, platform) = (strs(df, "policy")?, strs(df, "platform")?);
+    let (seed, version) = (i64s(df, "seed")?, i64s(df, "version")?);
+    let outcome = strs(df, "outcome")?;
+    let hotfixes = i64s(df, "hotfixes")?;
+    let restore = f64s(df, "restore_hours")?;
+    let exposure = f64s(df, "user_exposure_hours")?;
+    let counts: Vec<Vec<Option<i64>>> = DEFECT_COUNT_COLUMNS
+        .iter()
+        .map(|c| i64s(df, c))
+        .collect::<Result<_, _>>()?;
+    let n = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
+    Ok((0..df.height())
+        .map(|i| {
+            // DEFECT_COUNT_COLUMNS: carried, four rings, halted, to everyone, escaped, not
+            // found.
+            let defects = counts[0][i].map(|carried| DefectCounts {
+                carried: n(Some(carried)),
+                caught: [1, 2, 3, 4].map(|k| n(counts[k][i])),
+                escaped_halted: n(counts[5][i]),
+                escaped_to_everyone: n(counts[6][i]),
+                exposure_hours: exposure[i].unwrap_or(0.0),
+            });
+            let record = TrackSafety {
+                shipped: outcome[i] == Outcome::Shipped.as_str(),
+                defects,
+                hotfixes: hotfixes[i].map(|h| n(Some(h))),
+                restore_hours: restore[i],
+            };
+            (
+                policy[i].clone(),
+                platform[i].clone(),
+                seed[i].and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                version[i].and_then(|v| u32::try_from(v).ok()).unwrap_or(0),
+                record,
+            )
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(escaped: u32, exposure: f64, hotfixes: Option<u32>) -> TrackSafety {
+        TrackSafety {
+            shipped: true,
+            defects: Some(DefectCounts {
+                carried: escaped + 1,
+                caught: [1, 0, 0, 0],
+                escaped_halted: 0,
+                escaped_to_everyone: escaped,
+                exposure_hours: exposure,
+            }),
+            hotfixes,
+            restore_hours: (escaped > 0).then_some(10.0 * f64::from(escaped)),
+        }
+    }
+
+    #[test]
+    fn figures_are_per_shipped_release() {
+        let mut cancelled = release(3, 99.0, None);
+        cancelled.shipped = false;
+        let tracks = [
+            release(0, 0.0, Some(0)),
+            release(1, 20.0, Some(1)),
+            release(2, 40.0, Some(2)),
+            cancelled,
+        ];
+        let f = SafetyFigures::of(&tracks);
+        assert_eq!(f.shipped, 3);
+        assert_eq!(f.basis, SafetyBasis::Model);
+        assert_eq!(f.escaped, Some(1.0));
+        assert_eq!(f.exposure_hours, Some(20.0));
+        assert_eq!(f.hotfixes, Some(1.0));
+        assert_eq!(f.change_failure_rate, Some(2.0 / 3.0));
+        assert_eq!(f.restore_p50_hours, Some(15.0));
+        assert_eq!(f.caught[0], Some(1.0));
+    }
+
+    #[test]
+    fn without_a_defect_model_recorded_hotfixes_decide_and_nothing_is_a_fitted_zero() {
+        let recorded = |h| TrackSafety {
+            shipped: true,
+            defects: None,
+            hotfixes: Some(h),
+            restore_hours: None,
+        };
+        let f = SafetyFigures::of(&[recorded(0), recorded(2)]);
+        assert_eq!(f.basis, SafetyBasis::Recorded);
+        assert_eq!(f.change_failure_rate, Some(0.5));
+        assert_eq!(f.escaped, None, "no defect model: not recorded, not 0");
+        let none = TrackSafety {
+            shipped: true,
+            ..TrackSafety::default()
+        };
+        let f = SafetyFigures::of(&[none]);
+        assert_eq!(f.basis, SafetyBasis::None);
+        assert_eq!((f.change_failure_rate, f.hotfixes), (None, None));
+    }
+}
