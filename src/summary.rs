@@ -11,6 +11,7 @@ use serde::Serialize;
 
 pub use format::{Format, render};
 
+use crate::analysis::safety::{SafetyFigures, TrackSafety};
 use crate::engine::{Outcome, RunResult};
 use crate::model::WaitingOn;
 use crate::scenario::Scenario;
@@ -73,6 +74,47 @@ pub struct Saving {
     pub saving_ci95_high_hours: Option<f64>,
 }
 
+/// The safety side of one platform × policy line (docs/model.md §10): per shipped
+/// release, computed by [`crate::analysis::safety::SafetyFigures`]. In a simulation every
+/// figure rests on the scenario's assumptions (`[world.defects]` and the rollout's
+/// incidents), which `rests_on` says.
+#[derive(Debug, Clone, Serialize)]
+pub struct SafetyRow {
+    /// The platform.
+    pub platform: String,
+    /// The policy.
+    pub policy: String,
+    /// Shipped track-cycles: what the figures are per.
+    pub shipped: usize,
+    /// `scenario` (the defect model's assumptions), `record` or `not recorded`.
+    pub rests_on: &'static str,
+    /// Severe defects carried, per shipped release.
+    pub defects_per_release: Option<f64>,
+    /// Caught by the owning team's manual testing, per shipped release.
+    pub caught_testing_per_release: Option<f64>,
+    /// Caught by the beta.
+    pub caught_beta_per_release: Option<f64>,
+    /// Caught by the store's review.
+    pub caught_review_per_release: Option<f64>,
+    /// Caught at the rollout's first stage (a pause).
+    pub caught_first_stage_per_release: Option<f64>,
+    /// Escaped past the first stage (halted later, or to everyone), per shipped release.
+    pub escaped_per_release: Option<f64>,
+    /// Escaped to everyone (each a hotfix), per shipped release.
+    pub escaped_to_everyone_per_release: Option<f64>,
+    /// Share-of-users hours exposed to a severe defect, per shipped release.
+    pub exposure_hours: Option<f64>,
+    /// Hotfixes (point releases), per shipped release.
+    pub hotfixes_per_release: Option<f64>,
+    /// Share of shipped releases with a defect escaped past the first stage (0 to 1).
+    pub change_failure_rate: Option<f64>,
+    /// Median hours from an escaped defect's report to its hotfix, over shipped releases
+    /// with one.
+    pub restore_p50_hours: Option<f64>,
+    /// Mean of the same.
+    pub restore_mean_hours: Option<f64>,
+}
+
 /// The whole summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -88,6 +130,8 @@ pub struct Summary {
     pub rows: Vec<Row>,
     /// Savings against `manual` (empty when `manual` was not run).
     pub savings: Vec<Saving>,
+    /// The safety side, platform × policy in the order of `rows`.
+    pub safety: Vec<SafetyRow>,
 }
 
 impl Summary {
@@ -106,9 +150,11 @@ impl Summary {
             }
         }
         let mut rows = Vec::new();
+        let mut safety = Vec::new();
         for (p, platform) in scenario.platforms.iter().enumerate() {
             for policy in &policies {
                 rows.push(row(runs, policy, p, &platform.name));
+                safety.push(safety_row(runs, policy, p, &platform.name));
             }
         }
         let mut savings = Vec::new();
@@ -127,7 +173,36 @@ impl Summary {
             weeks,
             rows,
             savings,
+            safety,
         }
+    }
+}
+
+fn safety_row(runs: &[RunResult], policy: &str, platform: usize, name: &str) -> SafetyRow {
+    let tracks: Vec<TrackSafety> = runs
+        .iter()
+        .filter(|r| r.policy == policy)
+        .flat_map(|r| r.tracks.iter().filter(|t| t.platform == platform))
+        .map(TrackSafety::of_result)
+        .collect();
+    let f = SafetyFigures::of(&tracks);
+    SafetyRow {
+        platform: name.to_string(),
+        policy: policy.to_string(),
+        shipped: f.shipped,
+        rests_on: f.basis.as_str(),
+        defects_per_release: f.defects,
+        caught_testing_per_release: f.caught[0],
+        caught_beta_per_release: f.caught[1],
+        caught_review_per_release: f.caught[2],
+        caught_first_stage_per_release: f.caught[3],
+        escaped_per_release: f.escaped,
+        escaped_to_everyone_per_release: f.escaped_to_everyone,
+        exposure_hours: f.exposure_hours,
+        hotfixes_per_release: f.hotfixes,
+        change_failure_rate: f.change_failure_rate,
+        restore_p50_hours: f.restore_p50_hours,
+        restore_mean_hours: f.restore_mean_hours,
     }
 }
 

@@ -256,3 +256,54 @@ fn a_platforms_own_release_squad_makes_its_manual_steps_in_its_own_hours() {
     let android_la = manual_rows_local(&log, "android", "America/Los_Angeles");
     assert!(android_la.iter().any(|t| !within(t, 9, 17)));
 }
+
+/// The summary's safety table: per platform and policy, said to rest on the scenario's
+/// defect model; skipping manual testing lets more defects escape on the same seeds.
+#[test]
+fn the_summary_shows_the_safety_side_and_says_it_rests_on_the_scenario() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let json = |scenario: &str| -> serde_json::Value {
+        let out = conductor()
+            .args(["simulate", &format!("{root}/scenarios/{scenario}.toml")])
+            .args(["--seeds", "20", "--policy", "manual", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let base = json("baseline");
+    let rows = base["safety"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "one per platform: {rows:?}");
+    for r in rows {
+        assert_eq!(r["rests_on"], "scenario", "{r}");
+        let escaped = r["escaped_per_release"].as_f64().unwrap();
+        assert!((0.05..1.0).contains(&escaped), "{r}");
+        assert!(r["exposure_hours"].as_f64().unwrap() > 0.0, "{r}");
+        let cfr = r["change_failure_rate"].as_f64().unwrap();
+        assert!(cfr > 0.0 && cfr <= escaped + 1e-9, "{r}");
+    }
+    let escaped = |v: &serde_json::Value| -> f64 {
+        v["safety"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["escaped_per_release"].as_f64().unwrap())
+            .sum()
+    };
+    let fewer = json("fewer-manual-signoffs");
+    assert!(
+        escaped(&fewer) > escaped(&base) + 0.1,
+        "fewer manual testers, more escapes: {} vs {}",
+        escaped(&fewer),
+        escaped(&base)
+    );
+    conductor()
+        .args(["simulate", "--seeds", "3", "--weeks", "4"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "safety per shipped release (assumed: the figures rest on the scenario's \
+             [world.defects]",
+        ))
+        .stdout(predicate::str::contains("change fail"));
+}

@@ -7,7 +7,7 @@ use std::io;
 use crate::model::WaitingOn;
 use crate::summary::Summary;
 use crate::text::Render;
-use crate::text::number::{opt_hours, plural};
+use crate::text::number::{opt_hours, percent, plural};
 use crate::text::table::aligned;
 
 /// Plain-text tables.
@@ -124,8 +124,55 @@ impl Render<Summary> for Table {
             }
             out.write_all(aligned(&t, 2).as_bytes())?;
         }
-        Ok(())
+        safety(summary, out)
     }
+}
+
+/// The safety table: per platform and policy, per shipped release. Every figure rests on
+/// the scenario's defect model, and the heading says so; a figure without data is `–`.
+fn safety(summary: &Summary, out: &mut dyn io::Write) -> io::Result<()> {
+    if summary.safety.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nsafety per shipped release (assumed: the figures rest on the scenario's \
+         [world.defects]\nand the rollout's incidents):\n"
+    )?;
+    let mut t = vec![
+        [
+            "platform",
+            "policy",
+            "defects",
+            "escaped",
+            "exposure h",
+            "hotfixes",
+            "change fail",
+            "restore p50 h",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for r in &summary.safety {
+        t.push(vec![
+            r.platform.clone(),
+            r.policy.clone(),
+            opt_hours(r.defects_per_release, 2),
+            opt_hours(r.escaped_per_release, 2),
+            opt_hours(r.exposure_hours, 2),
+            opt_hours(r.hotfixes_per_release, 2),
+            r.change_failure_rate.map_or("–".into(), percent),
+            opt_hours(r.restore_p50_hours, 1),
+        ]);
+    }
+    out.write_all(aligned(&t, 2).as_bytes())?;
+    writeln!(
+        out,
+        "\nescaped: past the rollout's first stage; exposure: share of users holding a build \
+         with a severe\ndefect x hours (share-of-users hours); change fail: share of shipped \
+         releases with an escaped\ndefect; restore p50: median hours from its report to the \
+         hotfix."
+    )
 }
 
 /// `seeds 1-200` (or `seed 7`).
