@@ -33,6 +33,7 @@ impl From<ChartError> for CompareError {
 pub use source::{Arm, Cycle, SideSpec, load};
 
 use crate::analysis::ALL_PLATFORMS;
+use crate::analysis::safety::{SafetyFigures, TrackSafety};
 use crate::model::WaitingOn;
 use crate::plot::style::ChartError;
 use crate::stats;
@@ -146,6 +147,151 @@ pub struct PlatformRow {
     pub success_rate_change_ci95_low: Option<f64>,
     /// Upper bound.
     pub success_rate_change_ci95_high: Option<f64>,
+    /// The safety side over the same pairs.
+    #[serde(flatten)]
+    pub safety: SafetyChange,
+}
+
+/// The safety side of one platform row (docs/model.md §10), over the pairs (releases that
+/// shipped in both arms): each arm's figures by [`SafetyFigures`], and the paired changes
+/// other − base of escaped defects, user exposure and the change-failure rate, each with a
+/// bootstrap interval over whole seeds (the saving's method). `None` where an arm has no
+/// defect model (a log replayed as recorded): not recorded, never 0.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SafetyChange {
+    /// What the figures rest on: `scenario` (the defect model's assumptions), `record` (a
+    /// history's hotfixes), `not recorded`; `BASE / OTHER` when the arms differ.
+    pub safety_rests_on: String,
+    /// Severe defects carried per pair, baseline arm.
+    pub base_defects_per_release: Option<f64>,
+    /// The same, other arm.
+    pub other_defects_per_release: Option<f64>,
+    /// Caught by manual testing per pair, baseline arm.
+    pub base_caught_testing_per_release: Option<f64>,
+    /// The same, other arm.
+    pub other_caught_testing_per_release: Option<f64>,
+    /// Caught by the beta per pair, baseline arm.
+    pub base_caught_beta_per_release: Option<f64>,
+    /// The same, other arm.
+    pub other_caught_beta_per_release: Option<f64>,
+    /// Caught by the store's review per pair, baseline arm.
+    pub base_caught_review_per_release: Option<f64>,
+    /// The same, other arm.
+    pub other_caught_review_per_release: Option<f64>,
+    /// Caught at the rollout's first stage per pair, baseline arm.
+    pub base_caught_first_stage_per_release: Option<f64>,
+    /// The same, other arm.
+    pub other_caught_first_stage_per_release: Option<f64>,
+    /// Escaped past the first stage per pair, baseline arm.
+    pub base_escaped_per_release: Option<f64>,
+    /// The same, other arm.
+    pub other_escaped_per_release: Option<f64>,
+    /// Mean of other − base escaped defects per pair.
+    pub escaped_change_per_release: Option<f64>,
+    /// Its 95% bootstrap interval (whole seeds): lower bound.
+    pub escaped_change_ci95_low: Option<f64>,
+    /// Upper bound.
+    pub escaped_change_ci95_high: Option<f64>,
+    /// User exposure (share-of-users hours) per pair, baseline arm.
+    pub base_exposure_hours: Option<f64>,
+    /// The same, other arm.
+    pub other_exposure_hours: Option<f64>,
+    /// Mean of other − base exposure per pair.
+    pub exposure_change_hours: Option<f64>,
+    /// Its 95% bootstrap interval: lower bound.
+    pub exposure_change_ci95_low_hours: Option<f64>,
+    /// Upper bound.
+    pub exposure_change_ci95_high_hours: Option<f64>,
+    /// Hotfixes per pair, baseline arm.
+    pub base_hotfixes_per_release: Option<f64>,
+    /// The same, other arm.
+    pub other_hotfixes_per_release: Option<f64>,
+    /// Share of the pairs that failed in users' hands, baseline arm (0 to 1).
+    pub base_change_failure_rate: Option<f64>,
+    /// The same, other arm.
+    pub other_change_failure_rate: Option<f64>,
+    /// `other_change_failure_rate − base_change_failure_rate`.
+    pub change_failure_rate_change: Option<f64>,
+    /// Its 95% bootstrap interval: lower bound.
+    pub change_failure_rate_change_ci95_low: Option<f64>,
+    /// Upper bound.
+    pub change_failure_rate_change_ci95_high: Option<f64>,
+    /// Median time to restore over the pairs with a hotfix, baseline arm, hours.
+    pub base_restore_p50_hours: Option<f64>,
+    /// The same, other arm.
+    pub other_restore_p50_hours: Option<f64>,
+}
+
+impl SafetyChange {
+    /// The safety side of the `shipped` pairs, clustered by `unit` for the intervals
+    /// (bootstrap generators seeded by `label`).
+    fn of(shipped: &[(&Cycle, &Cycle)], unit: &dyn Fn(&Cycle) -> u64, label: &str) -> Self {
+        let base = SafetyFigures::of(shipped.iter().map(|(b, _)| &b.safety));
+        let other = SafetyFigures::of(shipped.iter().map(|(_, o)| &o.safety));
+        // Paired per-release differences, summed per bootstrap unit.
+        let paired = |f: &dyn Fn(&TrackSafety) -> Option<f64>, what: &str| {
+            let mut clusters: BTreeMap<u64, (f64, usize)> = BTreeMap::new();
+            for (b, o) in shipped {
+                if let (Some(x), Some(y)) = (f(&b.safety), f(&o.safety)) {
+                    let e = clusters.entry(unit(b)).or_default();
+                    e.0 += y - x;
+                    e.1 += 1;
+                }
+            }
+            let clusters: Vec<(f64, usize)> = clusters.into_values().collect();
+            let n: usize = clusters.iter().map(|c| c.1).sum();
+            let mean = (n > 0).then(|| clusters.iter().map(|c| c.0).sum::<f64>() / n as f64);
+            let ci = stats::bootstrap_mean_ci95(&clusters, &format!("{label}/{what}"));
+            (mean, ci)
+        };
+        let (escaped, escaped_ci) =
+            paired(&|t| t.defects.map(|d| f64::from(d.escaped())), "escaped");
+        let (exposure, exposure_ci) = paired(&|t| t.defects.map(|d| d.exposure_hours), "exposure");
+        let (_, cfr_ci) = paired(
+            &|t| t.failed().map(|f| f64::from(u8::from(f))),
+            "change_failure",
+        );
+        let rests_on = if base.basis == other.basis {
+            base.basis.as_str().to_string()
+        } else {
+            format!("{} / {}", base.basis.as_str(), other.basis.as_str())
+        };
+        SafetyChange {
+            safety_rests_on: rests_on,
+            base_defects_per_release: base.defects,
+            other_defects_per_release: other.defects,
+            base_caught_testing_per_release: base.caught[0],
+            other_caught_testing_per_release: other.caught[0],
+            base_caught_beta_per_release: base.caught[1],
+            other_caught_beta_per_release: other.caught[1],
+            base_caught_review_per_release: base.caught[2],
+            other_caught_review_per_release: other.caught[2],
+            base_caught_first_stage_per_release: base.caught[3],
+            other_caught_first_stage_per_release: other.caught[3],
+            base_escaped_per_release: base.escaped,
+            other_escaped_per_release: other.escaped,
+            escaped_change_per_release: escaped,
+            escaped_change_ci95_low: escaped_ci.map(|c| c.0),
+            escaped_change_ci95_high: escaped_ci.map(|c| c.1),
+            base_exposure_hours: base.exposure_hours,
+            other_exposure_hours: other.exposure_hours,
+            exposure_change_hours: exposure,
+            exposure_change_ci95_low_hours: exposure_ci.map(|c| c.0),
+            exposure_change_ci95_high_hours: exposure_ci.map(|c| c.1),
+            base_hotfixes_per_release: base.hotfixes,
+            other_hotfixes_per_release: other.hotfixes,
+            base_change_failure_rate: base.change_failure_rate,
+            other_change_failure_rate: other.change_failure_rate,
+            change_failure_rate_change: base
+                .change_failure_rate
+                .zip(other.change_failure_rate)
+                .map(|(b, o)| o - b),
+            change_failure_rate_change_ci95_low: cfr_ci.map(|c| c.0),
+            change_failure_rate_change_ci95_high: cfr_ci.map(|c| c.1),
+            base_restore_p50_hours: base.restore_p50_hours,
+            other_restore_p50_hours: other.restore_p50_hours,
+        }
+    }
 }
 
 /// Where the change came from: mean hours per pair waiting on one label.
@@ -335,6 +481,12 @@ fn platform_row(
     }
     let change: Vec<(f64, usize)> = change.into_values().collect();
     let change_ci = stats::bootstrap_mean_ci95(&change, &format!("{label}/success"));
+    let both: Vec<(&Cycle, &Cycle)> = rows
+        .iter()
+        .filter(|(b, o)| b.cycle_hours.is_some() && o.cycle_hours.is_some())
+        .copied()
+        .collect();
+    let safety = SafetyChange::of(&both, &unit, label);
     let sooner = (!diffs.is_empty())
         .then(|| diffs.iter().filter(|d| **d > 0.0).count() as f64 / diffs.len() as f64);
     let row = PlatformRow {
@@ -355,6 +507,7 @@ fn platform_row(
         success_rate_change: base_rate.zip(other_rate).map(|(b, o)| o - b),
         success_rate_change_ci95_low: change_ci.map(|c| c.0),
         success_rate_change_ci95_high: change_ci.map(|c| c.1),
+        safety,
     };
     (row, diffs)
 }
@@ -447,7 +600,93 @@ pub fn verdict(c: &Comparison) -> String {
         ),
         _ => String::new(),
     };
-    format!("{speed}{success}")
+    format!("{speed}{success}{}", safety_clause(c, all))
+}
+
+/// The verdict's safety side: escaped defects per 100 releases and user exposure per
+/// release, other − base over the pairs, and what they rest on. Empty when neither arm
+/// models defects (nothing to say, and nothing said is not a zero).
+fn safety_clause(c: &Comparison, all: &PlatformRow) -> String {
+    let s = &all.safety;
+    let (b, o) = (&c.base.label, &c.other.label);
+    let Some(escaped) = s.escaped_change_per_release else {
+        return match (s.base_escaped_per_release, s.other_escaped_per_release) {
+            (None, None) => String::new(),
+            (None, Some(_)) => format!(
+                "; escaped defects and exposure: not recorded in {b} (no defect model),                  not compared"
+            ),
+            (Some(_), _) => format!(
+                "; escaped defects and exposure: not recorded in {o} (no defect model),                  not compared"
+            ),
+        };
+    };
+    let per100 = |v: f64| v * 100.0;
+    let escaped_part = match (s.escaped_change_ci95_low, s.escaped_change_ci95_high) {
+        (Some(lo), Some(hi)) if lo > 0.0 || hi < 0.0 => format!(
+            "{} {} escaped defects per 100 releases (95% CI {})",
+            if escaped > 0.0 { "adds" } else { "removes" },
+            hours(per100(escaped).abs()),
+            if escaped > 0.0 {
+                interval(per100(lo), per100(hi))
+            } else {
+                interval(per100(-hi), per100(-lo))
+            }
+        ),
+        (Some(lo), Some(hi)) => format!(
+            "lets as many defects escape: {} per 100 releases is within the noise (95% CI {})",
+            signed(per100(escaped)),
+            interval(per100(lo), per100(hi))
+        ),
+        _ => format!(
+            "{} escaped defects per 100 releases (too few seeds for an interval)",
+            signed(per100(escaped))
+        ),
+    };
+    let exposure_part = match (
+        s.exposure_change_hours,
+        s.exposure_change_ci95_low_hours,
+        s.exposure_change_ci95_high_hours,
+    ) {
+        (Some(m), Some(lo), Some(hi)) => format!(
+            "{} user-exposure hours per release (95% CI {:.2} to {:.2}{})",
+            signed2(m),
+            lo,
+            hi,
+            if lo > 0.0 || hi < 0.0 {
+                ""
+            } else {
+                ", within the noise"
+            }
+        ),
+        (Some(m), ..) => format!("{} user-exposure hours per release", signed2(m)),
+        (None, ..) => String::new(),
+    };
+    let rests = if s.safety_rests_on == "scenario" {
+        "rests on the scenario's defect model (assumed)".to_string()
+    } else {
+        format!("rests on: {}", s.safety_rests_on)
+    };
+    format!("; it {escaped_part}, {exposure_part}; {rests}")
+}
+
+/// A signed figure with two decimals (`+0.31`, `-1.20`, `0.00`).
+pub fn signed2(v: f64) -> String {
+    let r = (v * 100.0).round() / 100.0;
+    if r == 0.0 {
+        "0.00".into()
+    } else {
+        format!("{r:+.2}")
+    }
+}
+
+/// A signed figure for sentences, one decimal (`+0.3`, `-1.2`, `0.0`).
+pub fn signed(v: f64) -> String {
+    let h = hours(v);
+    if h.starts_with('-') || h == "0.0" {
+        h
+    } else {
+        format!("+{h}")
+    }
 }
 
 /// Runs every comparison the sides ask for.
@@ -480,6 +719,7 @@ mod tests {
             open: false,
             cycle_hours: hours,
             waiting_hours: waiting,
+            safety: TrackSafety::default(),
         }
     }
 

@@ -169,7 +169,141 @@ fn sections(c: &Comparison, k: usize) -> Vec<Section> {
             .collect(),
         numeric_from: 1,
     };
-    vec![platforms, waiting]
+    vec![
+        platforms,
+        waiting,
+        escaped_section(c, k),
+        exposure_section(c, k),
+    ]
+}
+
+/// Two decimals, `–` when absent, never `-0.00`.
+fn opt2(v: Option<f64>) -> String {
+    crate::text::number::opt_hours(v, 2)
+}
+
+/// An interval with two decimals, `–` when absent.
+fn interval2(lo: Option<f64>, hi: Option<f64>, scale: f64) -> String {
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("{} to {}", opt2(Some(lo * scale)), opt2(Some(hi * scale))),
+        _ => "–".into(),
+    }
+}
+
+/// What a comparison's safety figures rest on, for a heading.
+fn safety_basis(c: &Comparison) -> String {
+    match c.all().map(|a| a.safety.safety_rests_on.as_str()) {
+        Some("scenario") | None => "assumed: the scenario's [world.defects] and incidents".into(),
+        Some(other) => format!("rests on: {other}"),
+    }
+}
+
+/// Escaped defects per 100 pairs and the change-failure rate, both arms and the change.
+fn escaped_section(c: &Comparison, k: usize) -> Section {
+    let (b, o) = (&c.base.label, &c.other.label);
+    let per100 = |v: Option<f64>| opt2(v.map(|v| v * 100.0));
+    Section {
+        id: format!("comparison-{k}-escaped"),
+        title: format!(
+            "Escaped defects per 100 releases: {o} against {b} ({})",
+            safety_basis(c)
+        ),
+        note: "Over the pairs (releases shipped in both arms): severe defects that escaped \
+               past the rollout's first stage, per 100 releases; change = other − base, \
+               paired on the same worlds; change fail: the share of releases with an \
+               escaped defect (CFR, DORA's change-failure rate), and its change in \
+               percentage points. – : not recorded (no defect model)."
+            .into(),
+        header: [
+            "platform",
+            "base",
+            "other",
+            "change",
+            "95% CI",
+            "CFR base",
+            "CFR other",
+            "CFR pts",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: c
+            .platforms
+            .iter()
+            .map(|r| {
+                let s = &r.safety;
+                vec![
+                    r.platform.clone(),
+                    per100(s.base_escaped_per_release),
+                    per100(s.other_escaped_per_release),
+                    per100(s.escaped_change_per_release),
+                    interval2(s.escaped_change_ci95_low, s.escaped_change_ci95_high, 100.0),
+                    opt_percent(s.base_change_failure_rate),
+                    opt_percent(s.other_change_failure_rate),
+                    s.change_failure_rate_change
+                        .map_or("–".into(), crate::text::number::signed_points),
+                ]
+            })
+            .collect(),
+        numeric_from: 1,
+    }
+}
+
+/// User exposure, hotfixes and time to restore, both arms and the change.
+fn exposure_section(c: &Comparison, k: usize) -> Section {
+    let (b, o) = (&c.base.label, &c.other.label);
+    Section {
+        id: format!("comparison-{k}-exposure"),
+        title: format!(
+            "User exposure per release: {o} against {b} ({})",
+            safety_basis(c)
+        ),
+        note: "Over the pairs: share of users holding a build with a severe defect × hours \
+               until a build without it replaces it (share-of-users hours), per release; \
+               change = other − base, paired; hotfixes per release and restore (median hours \
+               from an escaped defect's report to its hotfix: time to restore), base → \
+               other."
+            .into(),
+        header: [
+            "platform",
+            "base h",
+            "other h",
+            "change h",
+            "95% CI",
+            "hotfixes",
+            "restore p50 h",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: c
+            .platforms
+            .iter()
+            .map(|r| {
+                let s = &r.safety;
+                vec![
+                    r.platform.clone(),
+                    opt2(s.base_exposure_hours),
+                    opt2(s.other_exposure_hours),
+                    opt2(s.exposure_change_hours),
+                    interval2(
+                        s.exposure_change_ci95_low_hours,
+                        s.exposure_change_ci95_high_hours,
+                        1.0,
+                    ),
+                    format!(
+                        "{} → {}",
+                        opt2(s.base_hotfixes_per_release),
+                        opt2(s.other_hotfixes_per_release)
+                    ),
+                    format!(
+                        "{} → {}",
+                        opt_hours(s.base_restore_p50_hours),
+                        opt_hours(s.other_restore_p50_hours)
+                    ),
+                ]
+            })
+            .collect(),
+        numeric_from: 1,
+    }
 }
 
 fn all_sections(compare: &Compare) -> Vec<Section> {

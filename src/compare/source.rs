@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{ArmInfo, CompareError, Options};
+use crate::analysis::safety::{TrackSafety, safety_samples};
 use crate::analysis::scan::read_table;
 use crate::analysis::{f64s, i64s, strs};
 use crate::dataset::RunDir;
@@ -117,6 +118,8 @@ pub struct Cycle {
     pub cycle_hours: Option<f64>,
     /// Hours per waiting-on label, indexed by [`WaitingOn::index`].
     pub waiting_hours: [f64; WaitingOn::COUNT],
+    /// Its defects, hotfixes and time to restore (what the `cycles` row holds).
+    pub safety: TrackSafety,
 }
 
 /// One arm: a side under one policy, with its track-cycles.
@@ -448,6 +451,7 @@ fn cycles_of(
                         open: t.outcome == crate::engine::Outcome::Open,
                         cycle_hours: t.cycle_hours(),
                         waiting_hours: std::array::from_fn(|i| t.waiting_hours(WaitingOn::ALL[i])),
+                        safety: TrackSafety::of_result(t),
                     });
                 }
             }
@@ -484,6 +488,12 @@ fn run_cycles(run: &RunDir, policy: &str) -> Result<Vec<Cycle>, CompareError> {
         .iter()
         .map(|c| f64s(&df, c))
         .collect::<Result<_, _>>()?;
+    // The safety records, read one way for every output (analysis::safety), by key.
+    let safety: BTreeMap<(u64, u32, String), TrackSafety> =
+        safety_samples(std::slice::from_ref(run), &[policy.to_string()])?
+            .into_iter()
+            .map(|(_, platform, seed, version, t)| ((seed, version, platform), t))
+            .collect();
     Ok((0..df.height())
         .map(|i| Cycle {
             seed: seed[i].and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
@@ -493,6 +503,11 @@ fn run_cycles(run: &RunDir, policy: &str) -> Result<Vec<Cycle>, CompareError> {
             open: outcome[i] == "open",
             cycle_hours: cycle[i],
             waiting_hours: std::array::from_fn(|k| hours[k][i].unwrap_or(0.0)),
+            safety: seed[i]
+                .and_then(|s| u64::try_from(s).ok())
+                .zip(version[i].and_then(|v| u32::try_from(v).ok()))
+                .and_then(|(s, v)| safety.get(&(s, v, platform[i].clone())).copied())
+                .unwrap_or_default(),
         })
         .collect())
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::dataset::{f64s, read, strs, u32s, u64s, write_run};
+use crate::dataset::{f64s, i64s, read, strs, u32s, u64s, write_run};
 use crate::util::conductor;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -269,4 +269,151 @@ fn sides_that_cannot_be_compared_are_clear_errors() {
         .stderr(predicate::str::contains(
             "no release in common (seeds 1–2 vs 50–51)",
         ));
+}
+
+/// The safety side: both arms' figures and the paired change other − base over the pairs,
+/// equal to an independent join of the two `cycles` tables' defect columns, with an interval
+/// over whole seeds, and a headline that says both sides and what they rest on.
+#[test]
+fn the_safety_side_is_paired_on_the_same_worlds_and_says_it_is_assumed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base_dir, fewer_dir) = (tmp.path().join("base"), tmp.path().join("fewer"));
+    let args = ["--seeds", "30", "--policy", "manual"];
+    write_run(&base_dir, &args);
+    conductor()
+        .arg("simulate")
+        .arg(scenario("fewer-manual-signoffs"))
+        .args(args)
+        .arg("--out")
+        .arg(&fewer_dir)
+        .assert()
+        .success();
+    let v = compare_json(&[base_dir.to_str().unwrap(), fewer_dir.to_str().unwrap()]);
+    let c = &v["comparisons"][0];
+    let all = pooled(c);
+    assert_eq!(all["safety_rests_on"], "scenario", "{all}");
+
+    // Independently: (escaped, exposure) per shipped release, joined on the run keys.
+    let safety = |dir: &Path| {
+        let df = read(
+            dir,
+            "cycles",
+            &[
+                "seed",
+                "version",
+                "platform",
+                "cycle_hours",
+                "defects_escaped",
+                "user_exposure_hours",
+            ],
+        );
+        let (s, v, p, h) = (
+            u64s(&df, "seed"),
+            u32s(&df, "version"),
+            strs(&df, "platform"),
+            f64s(&df, "cycle_hours"),
+        );
+        let (e, x) = (
+            i64s(&df, "defects_escaped"),
+            f64s(&df, "user_exposure_hours"),
+        );
+        (0..df.height())
+            .filter(|&i| h[i].is_some())
+            .map(|i| {
+                (
+                    (s[i], v[i], p[i].clone()),
+                    (e[i].unwrap() as f64, x[i].unwrap()),
+                )
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (a, b) = (safety(&base_dir), safety(&fewer_dir));
+    let pairs: Vec<((f64, f64), (f64, f64))> = a
+        .iter()
+        .filter_map(|(k, x)| Some((*x, *b.get(k)?)))
+        .collect();
+    assert_eq!(all["pairs"], pairs.len(), "{all}");
+    let n = pairs.len() as f64;
+    let escaped = pairs.iter().map(|(x, y)| y.0 - x.0).sum::<f64>() / n;
+    let exposure = pairs.iter().map(|(x, y)| y.1 - x.1).sum::<f64>() / n;
+    let got = |k: &str| all[k].as_f64().unwrap_or_else(|| panic!("{k}: {all}"));
+    assert!((got("escaped_change_per_release") - escaped).abs() < 1e-4);
+    assert!((got("exposure_change_hours") - exposure).abs() < 1e-4);
+    let base_escaped = pairs.iter().map(|(x, _)| x.0).sum::<f64>() / n;
+    assert!((got("base_escaped_per_release") - base_escaped).abs() < 1e-4);
+    assert!(
+        (got("other_escaped_per_release") - got("base_escaped_per_release") - escaped).abs() < 1e-3
+    );
+    // Half the teams stop manual testing: more defects escape, on the same worlds, and the
+    // whole interval says so.
+    assert!(escaped > 0.03, "{escaped}");
+    assert!(got("escaped_change_ci95_low") > 0.0, "{all}");
+    assert!(got("escaped_change_ci95_high") > escaped, "{all}");
+    assert!(got("change_failure_rate_change") > 0.0, "{all}");
+    assert!(
+        got("base_caught_testing_per_release") > got("other_caught_testing_per_release"),
+        "{all}"
+    );
+    let verdict = c["verdict"].as_str().unwrap();
+    assert!(verdict.contains("; it adds "), "{verdict}");
+    assert!(
+        verdict.contains("escaped defects per 100 releases (95% CI "),
+        "{verdict}"
+    );
+    assert!(
+        verdict.contains("user-exposure hours per release"),
+        "{verdict}"
+    );
+    assert!(
+        verdict.ends_with("rests on the scenario's defect model (assumed)"),
+        "{verdict}"
+    );
+
+    // An arm against itself: no change, and the interval is a point.
+    let base = base_dir.to_str().unwrap();
+    let same = compare_json(&[base, base]);
+    let all = pooled(&same["comparisons"][0]);
+    assert_eq!(all["escaped_change_per_release"], 0.0, "{all}");
+    assert_eq!(all["exposure_change_ci95_high_hours"], 0.0, "{all}");
+    let verdict = same["comparisons"][0]["verdict"].as_str().unwrap();
+    assert!(verdict.contains("lets as many defects escape"), "{verdict}");
+
+    // The text formats show both tables, headed as assumed.
+    let out = conductor()
+        .args(["compare", base, fewer_dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Escaped defects per 100 releases: ")
+            && text.contains("User exposure per release: ")
+            && text.contains("(assumed: the scenario's"),
+        "{text}"
+    );
+}
+
+/// A log replayed as recorded has no defect model: its safety figures are not recorded
+/// (null, never 0), and the verdict says the safety side was not compared.
+#[test]
+fn a_replay_as_recorded_has_no_safety_figures_and_the_verdict_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("replayed");
+    conductor()
+        .args(["replay", &format!("{ROOT}/data/sample-events.csv")])
+        .args(["--policy", "recorded", "--policy", "robot", "-q", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let v = compare_json(&[dir.to_str().unwrap()]);
+    let c = &v["comparisons"][0];
+    let all = pooled(c);
+    assert!(all["base_escaped_per_release"].is_null(), "{all}");
+    assert!(all["escaped_change_per_release"].is_null(), "{all}");
+    assert!(all["exposure_change_hours"].is_null(), "{all}");
+    assert!(all["other_escaped_per_release"].is_number(), "{all}");
+    let verdict = c["verdict"].as_str().unwrap();
+    assert!(
+        verdict.contains("escaped defects and exposure: not recorded in recorded"),
+        "{verdict}"
+    );
 }

@@ -38,6 +38,25 @@ impl Render<Compare> for Html {
                     escape(&context(c)),
                 ),
             ));
+            // The safety side beside the saving, said to be assumed.
+            let sf = &all.safety;
+            if let Some(e) = sf.escaped_change_per_release {
+                let ci = match (sf.escaped_change_ci95_low, sf.escaped_change_ci95_high) {
+                    (Some(lo), Some(hi)) => {
+                        format!("95% CI {:.2} to {:.2}", lo * 100.0, hi * 100.0)
+                    }
+                    _ => String::new(),
+                };
+                s.push_str(&html::card(
+                    &crate::compare::signed2(e * 100.0),
+                    &format!(
+                        "escaped defects per 100 releases, {} against {} (assumed: the \
+                         scenario's defect model)<br>{ci}",
+                        escape(&c.other.label),
+                        escape(&c.base.label),
+                    ),
+                ));
+            }
         }
         s.push_str("</div>\n");
         for c in &compare.comparisons {

@@ -42,8 +42,17 @@ impl Render<Compare> for Table {
                     continue;
                 }
                 s.push('\n');
-                if i > 0 {
-                    let _ = writeln!(s, "Where the hours changed, mean per pair, all platforms:");
+                match i {
+                    0 => {}
+                    1 => {
+                        let _ =
+                            writeln!(s, "Where the hours changed, mean per pair, all platforms:");
+                    }
+                    _ => {
+                        for line in table::wrap(&format!("{}:", sec.title), table::WIDTH).lines() {
+                            let _ = writeln!(s, "{line}");
+                        }
+                    }
                 }
                 let mut rows = vec![sec.header.clone()];
                 rows.extend(sec.rows.iter().cloned());
