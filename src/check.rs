@@ -148,11 +148,13 @@ impl CheckResult {
     }
 }
 
-/// `v` with its unit, rounded for people.
+/// `v` with its unit, rounded for people: hours to a tenth, rates as percentages, counts
+/// per release and share-of-users hours to a hundredth (0.28 escaped defects per release).
 pub fn fmt(v: f64, unit: &str) -> String {
     match unit {
         "%" => format!("{:.1}%", v * 100.0),
-        u => format!("{v:.1} {u}"),
+        "h" => format!("{v:.1} h"),
+        u => format!("{v:.2} {u}"),
     }
 }
 
@@ -183,6 +185,10 @@ pub struct Outcome {
     /// families it draws from the scenario (the log lacks them): its figures are partly
     /// assumptions.
     pub assumed: Vec<(String, Vec<String>)>,
+    /// For each policy checked, what its safety metrics rest on (`scenario`: the defect
+    /// model's assumptions; `record`: a history's hotfixes; `not recorded`); empty when the
+    /// baseline limits no safety metric.
+    pub safety_rests_on: Vec<(String, &'static str)>,
 }
 
 impl Outcome {

@@ -69,7 +69,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Export a run directory for other tools (process mining: an activity log).
     Export(export::ExportArgs),
-    /// Fail (exit 1) when cycle-time metrics pass a committed baseline's limits (for CI).
+    /// Fail (exit 1) when cycle-time or safety metrics pass a committed baseline's limits
+    /// (for CI).
     Check(check::CheckArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),

@@ -142,40 +142,121 @@ pub struct SafetyFigures {
 impl SafetyFigures {
     /// The figures of `tracks` (any outcome; only the shipped count).
     pub fn of<'a>(tracks: impl IntoIterator<Item = &'a TrackSafety>) -> SafetyFigures {
-        let shipped: Vec<&TrackSafety> = tracks.into_iter().filter(|t| t.shipped).collect();
-        let modelled: Vec<DefectCounts> = shipped.iter().filter_map(|t| t.defects).collect();
-        let per = |f: &dyn Fn(&DefectCounts) -> f64| {
-            crate::stats::mean(&modelled.iter().map(f).collect::<Vec<_>>())
+        let mut tally = SafetyTally::default();
+        for t in tracks {
+            tally.add(t);
+        }
+        tally.figures()
+    }
+}
+
+/// The additive sums behind [`SafetyFigures`]: tracks [`add`](SafetyTally::add)ed one by
+/// one, or tallies [`merge`](SafetyTally::merge)d (a bootstrap resample of whole seeds
+/// merges the seeds' tallies instead of re-reading their tracks). [`SafetyTally::figures`]
+/// is the one definition of every figure.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SafetyTally {
+    shipped: usize,
+    modelled: usize,
+    carried: f64,
+    caught: [f64; 4],
+    escaped: f64,
+    escaped_to_everyone: f64,
+    exposure_hours: f64,
+    hotfix_releases: usize,
+    hotfixes: f64,
+    failed: usize,
+    failed_known: usize,
+    restore: Vec<f64>,
+}
+
+impl SafetyTally {
+    /// Counts one release (only a shipped one counts).
+    pub fn add(&mut self, t: &TrackSafety) {
+        if !t.shipped {
+            return;
+        }
+        self.shipped += 1;
+        if let Some(d) = t.defects {
+            self.modelled += 1;
+            self.carried += f64::from(d.carried);
+            for (sum, n) in self.caught.iter_mut().zip(d.caught) {
+                *sum += f64::from(n);
+            }
+            self.escaped += f64::from(d.escaped());
+            self.escaped_to_everyone += f64::from(d.escaped_to_everyone);
+            self.exposure_hours += d.exposure_hours;
+        }
+        if let Some(h) = t.hotfixes {
+            self.hotfix_releases += 1;
+            self.hotfixes += f64::from(h);
+        }
+        if let Some(f) = t.failed() {
+            self.failed_known += 1;
+            self.failed += usize::from(f);
+        }
+        if let Some(r) = t.restore_hours {
+            self.restore.push(r);
+        }
+    }
+
+    /// Adds `other`'s releases to these.
+    pub fn merge(&mut self, other: &SafetyTally) {
+        self.shipped += other.shipped;
+        self.modelled += other.modelled;
+        self.carried += other.carried;
+        for (a, b) in self.caught.iter_mut().zip(other.caught) {
+            *a += b;
+        }
+        self.escaped += other.escaped;
+        self.escaped_to_everyone += other.escaped_to_everyone;
+        self.exposure_hours += other.exposure_hours;
+        self.hotfix_releases += other.hotfix_releases;
+        self.hotfixes += other.hotfixes;
+        self.failed += other.failed;
+        self.failed_known += other.failed_known;
+        self.restore.extend_from_slice(&other.restore);
+    }
+
+    /// Empties the tally, keeping its allocation.
+    pub fn clear(&mut self) {
+        let mut restore = std::mem::take(&mut self.restore);
+        restore.clear();
+        *self = SafetyTally {
+            restore,
+            ..SafetyTally::default()
         };
-        let hotfixes: Vec<f64> = shipped
-            .iter()
-            .filter_map(|t| t.hotfixes.map(f64::from))
-            .collect();
-        let failed: Vec<bool> = shipped.iter().filter_map(|t| t.failed()).collect();
-        let restore: Vec<f64> = shipped.iter().filter_map(|t| t.restore_hours).collect();
-        let basis = if !modelled.is_empty() {
+    }
+
+    /// The figures of the releases counted (docs/model.md §10). Reorders the restore
+    /// times (the median selects in place).
+    pub fn figures(&mut self) -> SafetyFigures {
+        let modelled = self.modelled;
+        let per = |sum: f64| (modelled > 0).then(|| sum / modelled as f64);
+        let basis = if modelled > 0 {
             SafetyBasis::Model
-        } else if !hotfixes.is_empty() {
+        } else if self.hotfix_releases > 0 {
             SafetyBasis::Recorded
         } else {
             SafetyBasis::None
         };
+        let restored = self.restore.len();
+        let restore_mean_hours =
+            (restored > 0).then(|| self.restore.iter().sum::<f64>() / restored as f64);
         SafetyFigures {
-            shipped: shipped.len(),
+            shipped: self.shipped,
             basis,
-            defects: per(&|d| f64::from(d.carried)),
-            caught: [0, 1, 2, 3].map(|k| per(&|d| f64::from(d.caught[k]))),
-            escaped: per(&|d| f64::from(d.escaped())),
-            escaped_to_everyone: per(&|d| f64::from(d.escaped_to_everyone)),
-            exposure_hours: per(&|d| d.exposure_hours),
-            hotfixes: crate::stats::mean(&hotfixes),
-            change_failure_rate: crate::stats::rate(
-                failed.iter().filter(|f| **f).count(),
-                failed.len(),
-            ),
-            restore_p50_hours: crate::stats::quantile(&restore, 0.5),
-            restore_mean_hours: crate::stats::mean(&restore),
-            restored: restore.len(),
+            defects: per(self.carried),
+            caught: self.caught.map(per),
+            escaped: per(self.escaped),
+            escaped_to_everyone: per(self.escaped_to_everyone),
+            exposure_hours: per(self.exposure_hours),
+            hotfixes: (self.hotfix_releases > 0)
+                .then(|| self.hotfixes / self.hotfix_releases as f64),
+            change_failure_rate: crate::stats::rate(self.failed, self.failed_known),
+            restore_p50_hours: crate::stats::quantile_in_place(&mut self.restore, 0.5),
+            restore_mean_hours,
+            restored,
         }
     }
 }
@@ -282,6 +363,24 @@ mod tests {
         assert_eq!(f.change_failure_rate, Some(2.0 / 3.0));
         assert_eq!(f.restore_p50_hours, Some(15.0));
         assert_eq!(f.caught[0], Some(1.0));
+    }
+
+    #[test]
+    fn merged_tallies_give_the_figures_of_all_their_releases() {
+        let tracks: Vec<TrackSafety> = (0..9)
+            .map(|k| release(k % 3, f64::from(k) * 1.5, Some(k % 3)))
+            .collect();
+        let whole = SafetyFigures::of(&tracks);
+        let mut merged = SafetyTally::default();
+        for chunk in tracks.chunks(4) {
+            let mut part = SafetyTally::default();
+            chunk.iter().for_each(|t| part.add(t));
+            merged.merge(&part);
+        }
+        assert_eq!(merged.figures(), whole);
+        assert_eq!(whole.restore_p50_hours, Some(15.0));
+        merged.clear();
+        assert_eq!(merged, SafetyTally::default());
     }
 
     #[test]

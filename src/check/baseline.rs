@@ -149,8 +149,9 @@ impl Baseline {
     }
 
     /// A baseline recording every figure of `table` as it is today, with default tolerances:
-    /// p50, p85 and mean may grow 5%, p95 10% (each `r.tolerance` when given), and the
-    /// success rate may fall 2 points. Returns TOML text, with `r.header` as comment lines
+    /// p50, p85 and mean may grow 5%, p95 and the safety figures (escaped, exposure and
+    /// hotfixes per release, restore p50) 10% (each `r.tolerance` when given), the success
+    /// rate may fall 2 points and the change-failure rate rise 2. Returns TOML text, with `r.header` as comment lines
     /// on top and, for recorded cycles, the window they were taken from.
     pub fn record(table: &Table, r: &Recording) -> String {
         let Recording {
@@ -191,10 +192,17 @@ impl Baseline {
                             let floor = ((value - 0.02).max(0.0) * 1e4).round() / 1e4;
                             let _ = writeln!(out, "at_least = {floor}  # today {value:.4}");
                         }
+                        // Must not rise by more than 2 points (as the success rate may not
+                        // fall by more).
+                        Metric::ChangeFailureRate => {
+                            let ceiling = ((value + 0.02).min(1.0) * 1e4).round() / 1e4;
+                            let _ = writeln!(out, "at_most = {ceiling}  # today {value:.4}");
+                        }
                         _ => {
                             let tolerance = match (tolerance, metric) {
                                 (Some(t), _) => t,
                                 (None, Metric::CycleP95Hours) => 0.10,
+                                (None, m) if m.is_safety() => 0.10,
                                 (None, _) => 0.05,
                             };
                             let _ = writeln!(out, "baseline = {}", (value * 1e4).round() / 1e4);

@@ -88,7 +88,8 @@ fn ci(r: &CheckResult) -> String {
         // One unit for both ends keeps the column narrow: `138.0–144.9 h`, `91.0–93.5%`.
         Some((lo, hi)) if r.value.is_some() => match unit {
             "%" => format!("{:.1}–{:.1}%", lo * 100.0, hi * 100.0),
-            u => format!("{lo:.1}–{hi:.1} {u}"),
+            "h" => format!("{lo:.1}–{hi:.1} h"),
+            u => format!("{lo:.2}–{hi:.2} {u}"),
         },
         _ => NONE.to_string(),
     }
@@ -147,6 +148,28 @@ fn judged(outcome: &Outcome) -> Vec<String> {
             families.join(", ")
         ));
     }
+    // What the safety metrics rest on, policies grouped by basis in their order.
+    let mut bases: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (policy, basis) in &outcome.safety_rests_on {
+        match bases.iter_mut().find(|(b, _)| b == basis) {
+            Some((_, list)) => list.push(policy),
+            None => bases.push((basis, vec![policy])),
+        }
+    }
+    for (basis, policies) in bases {
+        let what = match basis {
+            "scenario" => {
+                "the scenario's defect model ([world.defects] and the rollout's \
+                           incidents): assumed, not measured"
+            }
+            "record" => "the hotfixes the log records (no defect model)",
+            _ => "nothing: not recorded",
+        };
+        lines.push(format!(
+            "safety metrics of {} rest on {what}",
+            policies.join(", ")
+        ));
+    }
     lines
 }
 
@@ -160,6 +183,28 @@ fn percent(level: f64) -> String {
 pub(super) mod tests {
     use super::*;
     use crate::check::{InputKind, Metric};
+
+    #[test]
+    fn safety_metrics_say_what_they_rest_on() {
+        let mut o = outcome("scenarios/baseline.toml", "manual", "all");
+        o.results[0].metric = Metric::EscapedPerRelease;
+        o.safety_rests_on = vec![("manual".into(), "scenario"), ("robot".into(), "scenario")];
+        let lines = judged(&o);
+        assert!(
+            lines.contains(
+                &"safety metrics of manual, robot rest on the scenario's defect model \
+                  ([world.defects] and the rollout's incidents): assumed, not measured"
+                    .to_string()
+            ),
+            "{lines:?}"
+        );
+        o.safety_rests_on = vec![("recorded".into(), "record")];
+        assert!(
+            judged(&o)
+                .iter()
+                .any(|l| l.ends_with("the hotfixes the log records (no defect model)"))
+        );
+    }
 
     /// `outcome` in `format`, as text.
     fn rendered(outcome: &Outcome, format: Format) -> String {
@@ -215,6 +260,7 @@ pub(super) mod tests {
             track_cycles: 15_000,
             open_excluded: 12,
             assumed: Vec::new(),
+            safety_rests_on: Vec::new(),
             window: None,
             baseline_window: None,
             results: vec![

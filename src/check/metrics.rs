@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::analysis::safety::{SafetyBasis, SafetyTally, TrackSafety};
+
 /// A guarded metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Metric {
@@ -15,16 +17,35 @@ pub enum Metric {
     CycleMeanHours,
     /// Share of track-cycles that reached 100% (0 to 1).
     SuccessRate,
+    /// Severe defects escaped past the rollout's first stage, per shipped release
+    /// ([`crate::analysis::safety::SafetyFigures::escaped`]).
+    EscapedPerRelease,
+    /// User exposure to severe defects, share-of-users hours per shipped release.
+    ExposureHoursPerRelease,
+    /// Hotfixes (point releases) per shipped release.
+    HotfixesPerRelease,
+    /// Share of shipped releases that failed in users' hands (0 to 1; DORA).
+    ChangeFailureRate,
+    /// Median hours from an escaped defect's report to its hotfix (time to restore).
+    RestoreP50Hours,
 }
 
 impl Metric {
-    /// Every metric.
-    pub const ALL: [Metric; 5] = [
+    /// How many metrics there are.
+    pub const COUNT: usize = 10;
+
+    /// Every metric: the cycle-time ones, then the safety ones.
+    pub const ALL: [Metric; Metric::COUNT] = [
         Metric::CycleP50Hours,
         Metric::CycleP85Hours,
         Metric::CycleP95Hours,
         Metric::CycleMeanHours,
         Metric::SuccessRate,
+        Metric::EscapedPerRelease,
+        Metric::ExposureHoursPerRelease,
+        Metric::HotfixesPerRelease,
+        Metric::ChangeFailureRate,
+        Metric::RestoreP50Hours,
     ];
 
     /// The name used in baseline files and output.
@@ -35,6 +56,11 @@ impl Metric {
             Metric::CycleP95Hours => "cycle_p95_hours",
             Metric::CycleMeanHours => "cycle_mean_hours",
             Metric::SuccessRate => "success_rate",
+            Metric::EscapedPerRelease => "escaped_per_release",
+            Metric::ExposureHoursPerRelease => "exposure_hours_per_release",
+            Metric::HotfixesPerRelease => "hotfixes_per_release",
+            Metric::ChangeFailureRate => "change_failure_rate",
+            Metric::RestoreP50Hours => "restore_p50_hours",
         }
     }
 
@@ -43,12 +69,21 @@ impl Metric {
         Metric::ALL.into_iter().find(|m| m.name() == name)
     }
 
-    /// The unit for people: `h`, or `%` for rates (stored as fractions).
+    /// The unit for people: `h`, `%` for rates (stored as fractions), `per release` for
+    /// counts per shipped release, `share-h` for share-of-users hours.
     pub fn unit(self) -> &'static str {
         match self {
-            Metric::SuccessRate => "%",
+            Metric::SuccessRate | Metric::ChangeFailureRate => "%",
+            Metric::EscapedPerRelease | Metric::HotfixesPerRelease => "per release",
+            Metric::ExposureHoursPerRelease => "share-h",
             _ => "h",
         }
+    }
+
+    /// A safety metric: from the defect model (a simulation: the scenario's assumptions) or
+    /// a history's hotfixes.
+    pub fn is_safety(self) -> bool {
+        self as usize >= Metric::EscapedPerRelease as usize
     }
 }
 
@@ -71,6 +106,8 @@ pub struct Sample {
     pub version: u32,
     /// Hours from branch cut to 100%; `None` when cancelled.
     pub cycle_hours: Option<f64>,
+    /// Its safety record (defects, hotfixes, time to restore).
+    pub safety: TrackSafety,
 }
 
 /// The figures of one (policy, platform) group.
@@ -81,38 +118,55 @@ struct Figures {
     p95: Option<f64>,
     mean: Option<f64>,
     success: Option<f64>,
+    escaped: Option<f64>,
+    exposure: Option<f64>,
+    hotfixes: Option<f64>,
+    change_failure: Option<f64>,
+    restore_p50: Option<f64>,
 }
 
+/// One bootstrap unit of a group (a seed, or a version of one seed): its track-cycles'
+/// cycle hours (`None` when cancelled) and their safety tally.
+type Unit = (Vec<Option<f64>>, SafetyTally);
+
 impl Figures {
-    /// The figures of the track-cycles `samples` (cycle hours, `None` when cancelled).
-    /// `scratch` is reused between calls.
-    fn of(samples: impl Iterator<Item = Option<f64>>, scratch: &mut Vec<f64>) -> Figures {
+    /// The figures of the track-cycles whose cycle hours are `samples` and whose safety
+    /// records are tallied in `safety` (the one definition of the safety figures,
+    /// [`SafetyTally::figures`]). `scratch` is reused between calls.
+    fn of(
+        samples: impl Iterator<Item = Option<f64>>,
+        safety: &mut SafetyTally,
+        scratch: &mut Vec<f64>,
+    ) -> Figures {
         scratch.clear();
         let mut tracks = 0usize;
-        for s in samples {
+        for hours in samples {
             tracks += 1;
-            if let Some(h) = s {
+            if let Some(h) = hours {
                 scratch.push(h);
             }
         }
         if tracks == 0 {
             return Figures::default();
         }
-        let success = Some(scratch.len() as f64 / tracks as f64);
+        let f = safety.figures();
+        let mut out = Figures {
+            success: Some(scratch.len() as f64 / tracks as f64),
+            escaped: f.escaped,
+            exposure: f.exposure_hours,
+            hotfixes: f.hotfixes,
+            change_failure: f.change_failure_rate,
+            restore_p50: f.restore_p50_hours,
+            ..Figures::default()
+        };
         if scratch.is_empty() {
-            return Figures {
-                success,
-                ..Figures::default()
-            };
+            return out;
         }
-        let mean = scratch.iter().sum::<f64>() / scratch.len() as f64;
-        Figures {
-            p50: type7(scratch, 0.50),
-            p85: type7(scratch, 0.85),
-            p95: type7(scratch, 0.95),
-            mean: Some(mean),
-            success,
-        }
+        out.mean = Some(scratch.iter().sum::<f64>() / scratch.len() as f64);
+        out.p50 = crate::stats::quantile_in_place(scratch, 0.50);
+        out.p85 = crate::stats::quantile_in_place(scratch, 0.85);
+        out.p95 = crate::stats::quantile_in_place(scratch, 0.95);
+        out
     }
 
     fn get(&self, m: Metric) -> Option<f64> {
@@ -122,21 +176,13 @@ impl Figures {
             Metric::CycleP95Hours => self.p95,
             Metric::CycleMeanHours => self.mean,
             Metric::SuccessRate => self.success,
+            Metric::EscapedPerRelease => self.escaped,
+            Metric::ExposureHoursPerRelease => self.exposure,
+            Metric::HotfixesPerRelease => self.hotfixes,
+            Metric::ChangeFailureRate => self.change_failure,
+            Metric::RestoreP50Hours => self.restore_p50,
         }
     }
-}
-
-/// The type-7 quantile of `v` (reordered in place): two selections, no sort.
-fn type7(v: &mut [f64], q: f64) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    let h = (v.len() - 1) as f64 * q;
-    let lo = h.floor() as usize;
-    let (_, x_lo, rest) = v.select_nth_unstable_by(lo, f64::total_cmp);
-    let x_lo = *x_lo;
-    let x_hi = rest.iter().copied().min_by(f64::total_cmp).unwrap_or(x_lo);
-    Some(x_lo + (h - lo as f64) * (x_hi - x_lo))
 }
 
 /// A metric's value and, when the input is a sample of seeds, its confidence interval.
@@ -152,13 +198,15 @@ pub struct Estimate {
 /// pooling the platforms.
 #[derive(Debug, Clone)]
 pub struct Table {
-    groups: std::collections::BTreeMap<(String, String), [Estimate; 5]>,
+    groups: std::collections::BTreeMap<(String, String), [Estimate; Metric::COUNT]>,
     /// Policies in first-seen order.
     pub policies: Vec<String>,
     /// Platforms in first-seen order, then `all`.
     pub platforms: Vec<String>,
     /// Distinct seeds.
     pub seeds: u64,
+    /// What each policy's safety figures rest on (its track-cycles on every platform).
+    pub safety_basis: Vec<(String, SafetyBasis)>,
 }
 
 impl Table {
@@ -189,9 +237,9 @@ impl Table {
         let groups = keys
             .par_iter()
             .map(|(policy, platform)| {
-                // The group's cycle hours per bootstrap unit.
-                let mut units: std::collections::BTreeMap<u64, Vec<Option<f64>>> =
-                    Default::default();
+                // The group's track-cycles per bootstrap unit, and the whole group's tally.
+                let mut units: std::collections::BTreeMap<u64, Unit> = Default::default();
+                let mut whole = SafetyTally::default();
                 for s in samples.iter().filter(|s| {
                     s.policy == *policy
                         && (s.platform == *platform || platform == crate::analysis::ALL_PLATFORMS)
@@ -201,28 +249,46 @@ impl Table {
                     } else {
                         s.seed
                     };
-                    units.entry(unit).or_default().push(s.cycle_hours);
+                    let u = units.entry(unit).or_default();
+                    u.0.push(s.cycle_hours);
+                    u.1.add(&s.safety);
+                    whole.add(&s.safety);
                 }
-                let units: Vec<Vec<Option<f64>>> = units.into_values().collect();
+                let units: Vec<Unit> = units.into_values().collect();
+                let basis = whole.figures().basis;
                 let mut scratch = Vec::new();
-                let point = Figures::of(units.iter().flatten().copied(), &mut scratch);
+                let point = Figures::of(
+                    units.iter().flat_map(|u| u.0.iter().copied()),
+                    &mut whole,
+                    &mut scratch,
+                );
                 let cis = if intervals && units.len() >= 2 {
                     bootstrap(&units, &format!("{policy}/{platform}"), confidence)
                 } else {
-                    [None; 5]
+                    [None; Metric::COUNT]
                 };
                 let est = Metric::ALL.map(|m| Estimate {
                     value: point.get(m),
                     ci: cis[m as usize],
                 });
-                ((policy.clone(), platform.clone()), est)
+                ((policy.clone(), platform.clone()), (est, basis))
             })
+            .collect::<Vec<_>>();
+        let safety_basis = groups
+            .iter()
+            .filter(|((_, platform), _)| platform == crate::analysis::ALL_PLATFORMS)
+            .map(|((policy, _), (_, basis))| (policy.clone(), *basis))
+            .collect();
+        let groups = groups
+            .into_iter()
+            .map(|(key, (est, _))| (key, est))
             .collect();
         Table {
             groups,
             policies,
             platforms,
             seeds: seeds.len() as u64,
+            safety_basis,
         }
     }
 
@@ -236,18 +302,23 @@ impl Table {
 }
 
 /// Percentile-bootstrap intervals of every metric, resampling whole `units`.
-fn bootstrap(units: &[Vec<Option<f64>>], label: &str, confidence: f64) -> [Option<(f64, f64)>; 5] {
+fn bootstrap(units: &[Unit], label: &str, confidence: f64) -> [Option<(f64, f64)>; Metric::COUNT] {
     use rand::RngExt;
     let mut rng = crate::stats::labelled_rng(label);
     let k = units.len();
-    let mut draws: [Vec<f64>; 5] = Default::default();
-    let mut scratch = Vec::new();
+    let mut draws: [Vec<f64>; Metric::COUNT] = Default::default();
+    let (mut scratch, mut safety) = (Vec::new(), SafetyTally::default());
     let mut picked: Vec<usize> = Vec::with_capacity(k);
     for _ in 0..crate::stats::BOOTSTRAP_RESAMPLES {
         picked.clear();
         picked.extend((0..k).map(|_| rng.random_range(0..k)));
+        safety.clear();
+        for &u in &picked {
+            safety.merge(&units[u].1);
+        }
         let f = Figures::of(
-            picked.iter().flat_map(|&u| units[u].iter().copied()),
+            picked.iter().flat_map(|&u| units[u].0.iter().copied()),
+            &mut safety,
             &mut scratch,
         );
         for m in Metric::ALL {
@@ -274,11 +345,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn type7_matches_the_sorted_definition() {
+    fn quantiles_in_place_match_the_sorted_definition() {
         let v: Vec<f64> = (0..37).map(|i| ((i * 7919) % 101) as f64 / 3.0).collect();
         for q in [0.0, 0.1, 0.5, 0.85, 0.95, 1.0] {
             let mut a = v.clone();
-            assert_eq!(type7(&mut a, q), crate::stats::quantile(&v, q), "{q}");
+            assert_eq!(
+                crate::stats::quantile_in_place(&mut a, q),
+                crate::stats::quantile(&v, q),
+                "{q}"
+            );
         }
     }
 
@@ -293,12 +368,13 @@ mod tests {
                     version: v,
                     cycle_hours: (seed % 13 != 0 || v != 3)
                         .then_some(100.0 + ((seed * 31 + u64::from(v) * 17) % 23) as f64),
+                    safety: TrackSafety::default(),
                 })
             })
             .collect();
         let t = Table::new(&samples, true, 0.95);
         assert_eq!(t.platforms, ["ios", "android", "all"]);
-        for m in Metric::ALL {
+        for m in Metric::ALL.into_iter().filter(|m| !m.is_safety()) {
             let e = t.get("manual", "all", m).unwrap();
             let (lo, hi) = e.ci.unwrap();
             let v = e.value.unwrap();

@@ -1,6 +1,7 @@
-//! `conductor check`: fails (exit 1) when cycle-time metrics of a scenario, a run directory
-//! or an event log pass the limits of a committed baseline (docs/ci.md).
+//! `conductor check`: fails (exit 1) when cycle-time or safety metrics of a scenario, a run
+//! directory or an event log pass the limits of a committed baseline (docs/ci.md).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -9,6 +10,7 @@ use clap::Args;
 
 use super::console::{self, Notes};
 use super::{CliError, bounds};
+use crate::analysis::safety::{TrackSafety, safety_samples};
 use crate::check::baseline::{DEFAULT_CONFIDENCE, DEFAULT_SEEDS, Recording};
 use crate::check::metrics::Table;
 use crate::check::window::{self, Cut};
@@ -45,7 +47,8 @@ pub struct CheckArgs {
     /// Record today's figures with default tolerances as a baseline to commit.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
-    /// With --write-baseline: how much every cycle-time metric may grow, as a fraction
+    /// With --write-baseline: how much every cycle-time and safety metric may grow, as a
+    /// fraction
     /// (0.5: 50%). Default: 0.05, p95 0.10. Give a window of a few recorded releases room
     /// for their noise.
     #[arg(long, value_name = "F", requires = "write_baseline", value_parser = tolerance)]
@@ -165,7 +168,7 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
             },
             match args.tolerance {
                 Some(t) => format!(
-                    "every cycle-time metric may grow {}% (--tolerance {t})",
+                    "every cycle-time and safety metric may grow {}% (--tolerance {t})",
                     t * 100.0
                 ),
                 None => "tolerances are conductor's defaults".to_string(),
@@ -196,6 +199,17 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
         return Ok(());
     };
     let results = evaluate(&baseline, &table, noisy)?;
+    let safety_rests_on = if results.iter().any(|r| r.metric.is_safety()) {
+        let checked: Vec<&String> = results.iter().map(|r| &r.policy).collect();
+        table
+            .safety_basis
+            .iter()
+            .filter(|(p, _)| checked.contains(&p))
+            .map(|(p, b)| (p.clone(), b.as_str()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let outcome = Outcome {
         input: args.input.display().to_string(),
         kind,
@@ -207,6 +221,7 @@ pub fn execute(args: CheckArgs, out: &mut dyn Write, notes: &Notes) -> anyhow::R
         window: loaded.window,
         baseline_window: baseline.window.clone(),
         assumed: loaded.assumed,
+        safety_rests_on,
         results,
     };
     // The CI files beside the table, in this order: each rendered whole, written, said so.
@@ -329,15 +344,28 @@ fn load(args: &CheckArgs, seeds: u64, notes: &Notes) -> anyhow::Result<Loaded> {
         let run = RunDir::open(input)?;
         let (rows, open) = crate::analysis::cycle_samples(&run)
             .with_context(|| format!("{}: cannot read its cycles", input.display()))?;
+        // Each track-cycle's safety record, read one way (analysis::safety), by run key.
+        let safety: BTreeMap<(String, String, u64, u32), TrackSafety> =
+            safety_samples(std::slice::from_ref(&run), &[])
+                .with_context(|| format!("{}: cannot read its cycles", input.display()))?
+                .into_iter()
+                .map(|(policy, platform, seed, version, t)| ((policy, platform, seed, version), t))
+                .collect();
         let samples: Vec<Sample> = rows
             .into_iter()
             .filter(|r| only.is_empty() || only.contains(&r.0))
-            .map(|(policy, platform, seed, version, cycle_hours)| Sample {
-                policy,
-                platform,
-                seed,
-                version,
-                cycle_hours,
+            .map(|(policy, platform, seed, version, cycle_hours)| {
+                let key = (policy, platform, seed, version);
+                let safety = safety.get(&key).copied().unwrap_or_default();
+                let (policy, platform, seed, version) = key;
+                Sample {
+                    policy,
+                    platform,
+                    seed,
+                    version,
+                    cycle_hours,
+                    safety,
+                }
             })
             .collect();
         let open = open
@@ -399,6 +427,7 @@ fn load(args: &CheckArgs, seeds: u64, notes: &Notes) -> anyhow::Result<Loaded> {
                         seed: run.seed,
                         version: t.version,
                         cycle_hours: t.cycle_hours(),
+                        safety: TrackSafety::of_result(&t),
                     });
                 }
             }
@@ -441,6 +470,7 @@ fn load(args: &CheckArgs, seeds: u64, notes: &Notes) -> anyhow::Result<Loaded> {
                     seed: *seed,
                     version: t.version,
                     cycle_hours: t.cycle_hours(),
+                    safety: TrackSafety::of_result(t),
                 });
             }
             Ok(Loaded {

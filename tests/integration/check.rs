@@ -71,7 +71,7 @@ fn a_slower_what_if_fails_and_names_the_metric() {
     // failed ones as failures.
     let xml = std::fs::read_to_string(&junit).unwrap();
     let (tests, failures) = validate_junit(&xml);
-    assert_eq!(tests, 20, "{xml}");
+    assert_eq!(tests, 40, "{xml}"); // 10 metrics x 4 platforms
     // One explaining line per failure ("FAIL <metric> of <policy>/<platform> is …").
     let failed_lines = stdout
         .lines()
@@ -375,4 +375,49 @@ fn validate_junit(xml: &str) -> (usize, usize) {
     assert_eq!(count(&root, "tests"), tests);
     assert_eq!(count(&root, "failures"), failures);
     (tests, failures)
+}
+
+/// Half the teams stop manual regression testing: no slower, but more severe defects escape.
+/// Checked against the shipped baseline's limits, the safety limits fail and name the metric;
+/// the cycle-time ones need not.
+#[test]
+fn fewer_manual_testers_fail_the_baselines_limit_on_escaped_defects() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = check(
+        &root.join("scenarios/check/baseline.toml"),
+        &root.join("scenarios/fewer-manual-signoffs.toml"),
+        &["--seeds", "60", "--format", "json"],
+    )
+    .code(1)
+    .stderr(predicate::str::contains("check failed:"));
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let result = |metric: &str| {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["metric"] == metric && r["policy"] == "manual" && r["platform"] == "all")
+            .unwrap_or_else(|| panic!("{metric}: {v}"))
+            .clone()
+    };
+    let escaped = result("escaped_per_release");
+    assert_eq!(escaped["status"], "fail", "{escaped}");
+    assert!(
+        escaped["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("escaped_per_release of manual/all is 0."),
+        "{escaped}"
+    );
+    assert!(escaped["ci_low"].as_f64().unwrap() > escaped["bound"].as_f64().unwrap());
+    assert_eq!(result("change_failure_rate")["status"], "fail");
+    assert_eq!(result("exposure_hours_per_release")["status"], "fail");
+    // The same scenario's own baseline passes: the limit judges the change, not the noise.
+    check(
+        &root.join("scenarios/check/fewer-manual-signoffs.toml"),
+        &root.join("scenarios/fewer-manual-signoffs.toml"),
+        &["--seeds", "60", "--seed", "301"],
+    )
+    .success()
+    .stdout(predicate::str::contains("escaped_per_release"));
 }

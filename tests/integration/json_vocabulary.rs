@@ -183,8 +183,9 @@ fn every_commands_json_is_exactly_the_documented_vocabulary() {
             "--baseline",
             &limits,
             &baseline,
+            // Enough seeds that the safety metrics' intervals are not a few seeds' luck.
             "--seeds",
-            "3",
+            "20",
             "--format",
             "json",
         ],

@@ -70,6 +70,11 @@ fn document(outcome: &Outcome) -> Value {
             .iter()
             .map(|(policy, families)| json!({"policy": policy, "families": families}))
             .collect::<Vec<_>>(),
+        "safety_rests_on": outcome
+            .safety_rests_on
+            .iter()
+            .map(|(policy, basis)| json!({"policy": policy, "rests_on": basis}))
+            .collect::<Vec<_>>(),
         "limits": c.total,
         "passed": c.passed,
         "failed": c.failed,
