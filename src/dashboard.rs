@@ -3,7 +3,10 @@
 //!
 //! It reads one snapshot file (the part holding the seed) and, within it, only the row
 //! groups whose `seed` and `ts` statistics can contain the tick, so its cost does not grow
-//! with the size of the run.
+//! with the size of the run. Beside the live tracks it shows, from the `cycles` table, the
+//! safety outcome of each platform's latest track that *ended* by the tick (defects caught
+//! per ring, escaped, hotfixes, user exposure): a live track's outcome is not known yet, so
+//! it shows none.
 
 mod format;
 
@@ -17,6 +20,7 @@ use jiff::Timestamp;
 
 pub use format::{Format, render};
 
+use crate::analysis::safety::{TrackSafety, safety_samples};
 use crate::dataset::read::{int_range, open_part, read_guarded};
 use crate::dataset::tables::{TICK_SECONDS, gate_column};
 use crate::dataset::{DatasetError, RunDir};
@@ -101,6 +105,83 @@ pub struct Board {
     /// The evidence families the scenario's draws supply because the replayed log lacks
     /// them (a counterfactual of a partial log): the lights of their gates are assumptions.
     pub drawn: Vec<String>,
+    /// Per platform, the latest track that ended (shipped or cancelled) at or before the
+    /// tick, or with a chosen version, that version's ended tracks; by version then
+    /// platform.
+    pub ended: Vec<EndedView>,
+}
+
+/// A track that ended by the tick, with its safety outcome (the `cycles` row: the whole
+/// cycle's figures, including what happened after the tick, such as a later hotfix).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndedView {
+    /// Version number in the season.
+    pub version: u32,
+    /// Its label.
+    pub version_label: String,
+    /// Platform name.
+    pub platform: String,
+    /// `shipped` or `cancelled`.
+    pub outcome: String,
+    /// When it reached 100% or was cancelled.
+    pub ended_at: Timestamp,
+    /// When its first hotfix shipped (may be after the tick).
+    pub first_hotfix_at: Option<Timestamp>,
+    /// Its defects, hotfixes and time to restore; defects `None`: not modelled (a log
+    /// replayed as recorded); hotfixes `None`: not recorded.
+    pub safety: TrackSafety,
+}
+
+impl EndedView {
+    /// Its safety outcome in words, one line each: the defects by ring (said to be assumed
+    /// where the scenario's defect model drew them), then hotfixes and exposure; a figure
+    /// the run does not have is "not recorded", never 0. `at`: the board's tick (a hotfix
+    /// after it is said to come later).
+    pub fn outcome_lines(&self, at: Timestamp) -> Vec<String> {
+        let mut lines = Vec::new();
+        match self.safety.defects {
+            Some(d) => {
+                lines.push(format!(
+                    "defects {} (assumed: the scenario's defect model): escaped {} (halted {}, \
+                     to everyone {})",
+                    d.carried,
+                    d.escaped(),
+                    d.escaped_halted,
+                    d.escaped_to_everyone
+                ));
+                lines.push(format!(
+                    "caught by testing {}, beta {}, review {}, first stage {}",
+                    d.caught[0], d.caught[1], d.caught[2], d.caught[3]
+                ));
+            }
+            None => lines
+                .push("defects: not recorded (replayed as recorded: no defect model)".to_string()),
+        }
+        // A simulation's hotfixes follow from its drawn defects: assumed too.
+        let assumed = if self.safety.defects.is_some() {
+            " (assumed)"
+        } else {
+            ""
+        };
+        let hotfixes = match (self.safety.hotfixes, self.first_hotfix_at) {
+            (None, _) => "hotfixes: not recorded".to_string(),
+            (Some(n), Some(first)) => format!(
+                "hotfixes {n}{assumed}, the first at {first}{}",
+                if first > at { " (after this tick)" } else { "" }
+            ),
+            (Some(n), None) => format!("hotfixes {n}{assumed}"),
+        };
+        let exposure = match self.safety.defects {
+            Some(d) => format!(
+                "user exposure {:.2} share-of-users h (assumed)",
+                d.exposure_hours
+            ),
+            None => "user exposure: not recorded".to_string(),
+        };
+        lines.push(hotfixes);
+        lines.push(exposure);
+        lines
+    }
 }
 
 impl Board {
@@ -156,6 +237,9 @@ pub enum DashboardError {
     /// The run directory cannot be read.
     #[error(transparent)]
     Dataset(#[from] DatasetError),
+    /// Its `cycles` table cannot be read.
+    #[error(transparent)]
+    Scan(#[from] crate::analysis::ScanError),
     /// A policy the run does not have.
     #[error("--policy {0:?}: the run has no such policy (it has: {1})")]
     UnknownPolicy(String, String),
@@ -297,7 +381,10 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
             }
         }
     }
-    if tracks.is_empty() {
+    let ended = ended_tracks(&run, &policy, seed, at, query.version.as_deref())?;
+    // Without a version the board is about what is live; a chosen version that has ended
+    // everywhere shows its outcome.
+    if tracks.is_empty() && (query.version.is_none() || ended.is_empty()) {
         let (first, last) = first_last.unwrap_or((at_ms, at_ms));
         let ts = |ms: i64| Timestamp::from_millisecond(ms).unwrap_or(at);
         return Err(DashboardError::NothingLive {
@@ -330,7 +417,86 @@ pub fn load(dir: &Path, query: &Query) -> Result<Board, DashboardError> {
         squad_time,
         tracks,
         drawn,
+        ended,
     })
+}
+
+/// The tracks of `seed` under `policy` that ended at or before `at`: each platform's latest
+/// (or, with `version`, that version's), with their safety records from the `cycles` table
+/// (read one way, [`safety_samples`]).
+fn ended_tracks(
+    run: &RunDir,
+    policy: &str,
+    seed: u64,
+    at: Timestamp,
+    version: Option<&str>,
+) -> Result<Vec<EndedView>, DashboardError> {
+    use crate::analysis::{i64s, strs};
+    let runs = std::slice::from_ref(run);
+    let policies = [policy.to_string()];
+    let df = crate::analysis::scan::read_table(
+        runs,
+        "cycles",
+        &[
+            "seed",
+            "version",
+            "version_label",
+            "platform",
+            "outcome",
+            "ended_at",
+            "first_hotfix_at",
+        ],
+        &policies,
+    )?;
+    let (seeds, versions) = (i64s(&df, "seed")?, i64s(&df, "version")?);
+    let (labels, platforms) = (strs(&df, "version_label")?, strs(&df, "platform")?);
+    let outcome = strs(&df, "outcome")?;
+    let (ended, hotfix) = (i64s(&df, "ended_at")?, i64s(&df, "first_hotfix_at")?);
+    let safety: std::collections::BTreeMap<(u64, u32, String), TrackSafety> =
+        safety_samples(runs, &policies)?
+            .into_iter()
+            .map(|(_, platform, s, v, t)| ((s, v, platform), t))
+            .collect();
+    let ts = |ms: Option<i64>| ms.and_then(|ms| Timestamp::from_millisecond(ms).ok());
+    let at_ms = at.as_millisecond();
+    let mut out: Vec<EndedView> = Vec::new();
+    for i in 0..df.height() {
+        let this_seed = seeds[i].and_then(|s| u64::try_from(s).ok());
+        let Some(ended_at) = ts(ended[i]) else {
+            continue;
+        };
+        if this_seed != Some(seed)
+            || outcome[i] == "open"
+            || ended[i].is_none_or(|e| e > at_ms)
+            || version.is_some_and(|v| v != labels[i])
+        {
+            continue;
+        }
+        let v = versions[i].and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
+        let view = EndedView {
+            version: v,
+            version_label: labels[i].clone(),
+            platform: platforms[i].clone(),
+            outcome: outcome[i].clone(),
+            ended_at,
+            first_hotfix_at: ts(hotfix[i]),
+            safety: safety
+                .get(&(seed, v, platforms[i].clone()))
+                .copied()
+                .unwrap_or_default(),
+        };
+        // Without a version: only each platform's latest ended track.
+        match out.iter_mut().find(|e| e.platform == view.platform) {
+            Some(e) if version.is_none() => {
+                if (view.ended_at, view.version) > (e.ended_at, e.version) {
+                    *e = view;
+                }
+            }
+            _ => out.push(view),
+        }
+    }
+    out.sort_by(|a, b| (a.version, &a.platform).cmp(&(b.version, &b.platform)));
+    Ok(out)
 }
 
 fn parquet_error(path: &Path, e: impl std::fmt::Display) -> DatasetError {

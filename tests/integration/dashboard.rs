@@ -45,8 +45,10 @@ fn the_dashboard_shows_the_snapshot_state_of_every_live_track() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(!text.contains('\x1b'), "NO_COLOR: no escape codes\n{text}");
+    // The live tracks' blocks (the ended tracks' outcomes follow them).
     let shown: Vec<(String, String, String, String)> = text
         .lines()
+        .take_while(|l| !l.starts_with("ended by this tick"))
         .filter(|l| l.starts_with('v'))
         .map(|l| {
             let w: Vec<&str> = l.split_whitespace().collect();
@@ -170,4 +172,146 @@ fn bad_dashboard_requests_are_clear_errors() {
             "schema version 99, but this conductor reads version {}",
             conductor::dataset::SCHEMA_VERSION
         )));
+}
+
+/// The first tick at or after `ms`.
+fn tick_after(ms: i64) -> String {
+    let t = (ms + 299_999) / 300_000 * 300_000;
+    jiff::Timestamp::from_millisecond(t).unwrap().to_string()
+}
+
+/// A track that has ended by the tick shows its safety outcome from the `cycles` table,
+/// said to be assumed in a simulation; live tracks show none; a log replayed as recorded
+/// says its defects are not recorded, never 0.
+#[test]
+fn an_ended_track_shows_its_safety_outcome_from_the_cycles_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(
+        &dir,
+        &["--seeds", "4", "--weeks", "4", "--policy", "manual"],
+    );
+    let cycles = read(
+        &dir,
+        "cycles",
+        &[
+            "seed",
+            "version",
+            "platform",
+            "outcome",
+            "ended_at",
+            "defects",
+            "defects_escaped",
+            "hotfixes",
+        ],
+    );
+    let (seeds, versions, platforms) = (
+        u32s(&cycles, "seed"),
+        u32s(&cycles, "version"),
+        strs(&cycles, "platform"),
+    );
+    let outcome = strs(&cycles, "outcome");
+    let (ended, defects, escaped) = (
+        i64s(&cycles, "ended_at"),
+        i64s(&cycles, "defects"),
+        i64s(&cycles, "defects_escaped"),
+    );
+    // Version 0 of the seed whose version 0 carried the most defects, once all its tracks
+    // ended: the version's outcome, one block per platform.
+    let rows: Vec<usize> = (0..cycles.height()).filter(|&i| versions[i] == 0).collect();
+    let seed = rows
+        .iter()
+        .max_by_key(|&&i| (defects[i], std::cmp::Reverse(seeds[i])))
+        .map(|&i| seeds[i])
+        .unwrap();
+    let mine: Vec<usize> = rows.into_iter().filter(|&i| seeds[i] == seed).collect();
+    let last_end = mine.iter().map(|&i| ended[i].unwrap()).max().unwrap();
+    let at = tick_after(last_end);
+    let seed_arg = seed.to_string();
+    let out = dashboard(&dir, &["--at", &at, "--seed", &seed_arg, "--version", "0"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("ended by this tick (the whole cycle's safety outcome"),
+        "{text}"
+    );
+    for &i in &mine {
+        let head = format!("v0 {:<8} {:<11} ended ", platforms[i], outcome[i]);
+        let block: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with(&head))
+            .take(5)
+            .collect();
+        assert!(!block.is_empty(), "{head}\n{text}");
+        let d = defects[i].unwrap();
+        let e = escaped[i].unwrap();
+        assert!(
+            block[1].starts_with(&format!(
+                "   defects {d} (assumed: the scenario's defect model): escaped {e} "
+            )),
+            "{block:?}"
+        );
+        assert!(
+            block[4].ends_with("share-of-users h (assumed)"),
+            "{block:?}"
+        );
+    }
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+
+    // At a live tick, the live tracks' blocks show no outcome.
+    let at = jiff::Timestamp::from_millisecond(a_tick(&dir))
+        .unwrap()
+        .to_string();
+    let out = dashboard(&dir, &["--at", &at])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let live: String = text
+        .lines()
+        .take_while(|l| !l.starts_with("ended by this tick"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(live.contains("waiting on"), "{text}");
+    assert!(
+        !live.contains("defects") && !live.contains("hotfix"),
+        "{text}"
+    );
+
+    // Replayed as recorded: no defect model, and the board says so.
+    let replayed = tmp.path().join("replayed");
+    conductor()
+        .args([
+            "replay",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample-events.csv"),
+        ])
+        .args(["--policy", "recorded", "-q", "--out"])
+        .arg(&replayed)
+        .assert()
+        .success();
+    let cycles = read(
+        &replayed,
+        "cycles",
+        &["version", "version_label", "ended_at"],
+    );
+    let first = (0..cycles.height())
+        .min_by_key(|&i| u32s(&cycles, "version")[i])
+        .unwrap();
+    let label = strs(&cycles, "version_label")[first].clone();
+    let end = (0..cycles.height())
+        .filter(|&i| strs(&cycles, "version_label")[i] == label)
+        .map(|i| i64s(&cycles, "ended_at")[i].unwrap())
+        .max()
+        .unwrap();
+    dashboard(&replayed, &["--at", &tick_after(end), "--version", &label])
+        .success()
+        .stdout(predicate::str::contains(
+            "defects: not recorded (replayed as recorded: no defect model)",
+        ))
+        .stdout(predicate::str::contains("user exposure: not recorded"))
+        .stdout(predicate::str::contains("(assumed").not());
 }

@@ -86,6 +86,26 @@ next step and failing; <span class="yellow">yellow</span> failing, not needed ye
             }
             s.push_str("</tr></table>\n");
         }
+        if !board.ended.is_empty() {
+            s.push_str(
+                "<h2>Ended by this tick</h2>\n<p>The whole cycle's safety outcome, from the \
+                 cycles table.</p>\n",
+            );
+        }
+        for e in &board.ended {
+            let _ = write!(
+                s,
+                "<h3>{platform} &middot; version {version} &middot; {outcome} {ended}</h3>\n<ul>",
+                platform = escape(&e.platform),
+                version = escape(&e.version_label),
+                outcome = escape(&e.outcome),
+                ended = e.ended_at,
+            );
+            for line in e.outcome_lines(board.at) {
+                let _ = write!(s, "<li>{}</li>", escape(&line));
+            }
+            s.push_str("</ul>\n");
+        }
         s.push_str("</body></html>\n");
         out.write_all(s.as_bytes())
     }

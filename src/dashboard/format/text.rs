@@ -84,6 +84,26 @@ impl Render<Board> for Text {
                 .collect();
             writeln!(out, "   {}", gates.join("  "))?;
         }
+        if !board.ended.is_empty() {
+            writeln!(
+                out,
+                "\nended by this tick (the whole cycle's safety outcome, from the cycles table):"
+            )?;
+        }
+        for e in &board.ended {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{} {:<8} {:<11} ended {}",
+                crate::model::short_label(&e.version_label),
+                e.platform,
+                e.outcome,
+                e.ended_at
+            )?;
+            for line in e.outcome_lines(board.at) {
+                writeln!(out, "   {line}")?;
+            }
+        }
         Ok(())
     }
 }
@@ -107,6 +127,26 @@ pub(crate) mod tests {
             at: "2026-01-19T10:00:00Z".parse().unwrap(),
             squad_time: "Mon 2026-01-19 11:00 CET".into(),
             drawn: Vec::new(),
+            ended: vec![crate::dashboard::EndedView {
+                version: 0,
+                version_label: "0".into(),
+                platform: "android".into(),
+                outcome: "shipped".into(),
+                ended_at: "2026-01-14T09:00:00Z".parse().unwrap(),
+                first_hotfix_at: Some("2026-01-19T14:00:00Z".parse().unwrap()),
+                safety: crate::analysis::safety::TrackSafety {
+                    shipped: true,
+                    defects: Some(crate::analysis::safety::DefectCounts {
+                        carried: 2,
+                        caught: [1, 0, 0, 0],
+                        escaped_halted: 0,
+                        escaped_to_everyone: 1,
+                        exposure_hours: 0.52,
+                    }),
+                    hotfixes: Some(1),
+                    restore_hours: Some(20.0),
+                },
+            }],
             tracks: vec![TrackView {
                 version: 1,
                 version_label: "1".into(),
@@ -141,6 +181,33 @@ pub(crate) mod tests {
         assert!(plain.contains("sign-offs 3/5"));
         let coloured = to_text(&board(), true);
         assert!(coloured.contains("\x1b[31mx\x1b[0m signoff"), "{coloured}");
+    }
+
+    #[test]
+    fn an_ended_track_shows_its_safety_outcome_and_says_it_is_assumed() {
+        let text = to_text(&board(), false);
+        assert!(
+            text.contains(
+                "   defects 2 (assumed: the scenario's defect model): escaped 1 (halted 0, \
+                 to everyone 1)\n   caught by testing 1, beta 0, review 0, first stage 0\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "hotfixes 1 (assumed), the first at 2026-01-19T14:00:00Z (after this tick)"
+            ),
+            "{text}"
+        );
+        let mut recorded = board();
+        recorded.ended[0].safety.defects = None;
+        recorded.ended[0].safety.hotfixes = None;
+        let text = to_text(&recorded, false);
+        assert!(text.contains("defects: not recorded"), "{text}");
+        assert!(
+            text.contains("hotfixes: not recorded\n   user exposure: not recorded"),
+            "{text}"
+        );
     }
 
     #[test]
