@@ -728,3 +728,72 @@ fn lenient_skipping_every_row_says_so_and_lists_the_reasons() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn point_releases_in_a_log_estimate_the_defects_and_the_fitted_scenario_ships_as_many() {
+    // A simulated history with a point release two days after every third release: 0.33
+    // hotfixes per shipped release. `fit` reads them through the baseline's rings (the
+    // share of defects that escape to everyone) as severe defects per version; the fitted
+    // scenario, simulated, needs about as many hotfixes.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    conductor()
+        .args(["simulate", "--seeds", "20", "--policy", "manual", "--quiet"])
+        .arg("--event-log")
+        .arg(&log)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut out = text.clone();
+    let (mut shipped, mut fixed) = (0, 0);
+    for line in text
+        .lines()
+        .filter(|l| l.contains(",rollout,") && l.ends_with(",100"))
+    {
+        let f: Vec<&str> = line.split(',').collect();
+        let at: jiff::Timestamp = f[0].parse().unwrap();
+        shipped += 1;
+        if shipped % 3 == 0 {
+            fixed += 1;
+            let (seed, version, platform) = (f[1], f[2], f[3]);
+            let later = |h: i64| at.checked_add(jiff::SignedDuration::from_hours(h)).unwrap();
+            out.push_str(&format!(
+                "{},{seed},{version},{platform},hotfix_opened,crash-1,\n{},{seed},{version},{platform},point_release,{version}.1,\n",
+                later(40),
+                later(48)
+            ));
+        }
+    }
+    std::fs::write(&log, out).unwrap();
+    let rate = f64::from(fixed) / f64::from(shipped);
+    let fitted = dir.path().join("fitted.toml");
+    let doc = fit_json(&log, &fitted, &[]);
+    let q = quantity(&doc, "world.defects.mean_count");
+    assert_eq!(q["status"], "fitted", "{q}");
+    let mean = q["parameters"]["mean"]["estimate"].as_f64().unwrap();
+    // The baseline's rings let about a third of the defects through: about 3 per hotfix.
+    assert!(
+        (0.7..1.3).contains(&mean),
+        "{mean} defects per version for {rate:.3}"
+    );
+
+    let run = dir.path().join("run");
+    conductor()
+        .arg("simulate")
+        .arg(&fitted)
+        .args(["--seeds", "20", "--policy", "manual", "--quiet", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    let cycles = crate::util::read_cycles(&run, "manual");
+    let hotfixes = cycles.column_by_name("hotfixes").unwrap();
+    let hotfixes = arrow_array::cast::AsArray::as_primitive::<arrow_array::types::Int32Type>(
+        hotfixes.as_ref(),
+    );
+    let n = arrow_array::Array::len(hotfixes) - arrow_array::Array::null_count(hotfixes);
+    let simulated = hotfixes.iter().flatten().sum::<i32>() as f64 / n as f64;
+    assert!(
+        (simulated - rate).abs() < 0.2 * rate,
+        "recorded {rate:.3} hotfixes per release, the fitted scenario {simulated:.3}"
+    );
+}
