@@ -388,3 +388,32 @@ stages = [{ percent = 1, bake_hours = 24 }, { percent = 5, bake_hours = 12 }, { 
         "{halted} halted, {everyone} to everyone"
     );
 }
+
+#[test]
+fn regression_two_defects_shown_in_one_rollout_episode_are_one_incident_in_the_log() {
+    // Two defects that showed at 1% before the pause were logged as two `incident_opened`
+    // rows, which the log reader refuses ("an incident is already open"). They are one
+    // incident now: one row each for opening and fixing, one pause; the log replays.
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("log.csv");
+    conductor()
+        .args(["simulate", "--seeds", "20", "--policy", "manual", "--quiet"])
+        .arg("--event-log")
+        .arg(&log)
+        .assert()
+        .success();
+    conductor()
+        .arg("replay")
+        .arg(&log)
+        .args(["--policy", "recorded", "--quiet", "--out"])
+        .arg(tmp.path().join("rep"))
+        .assert()
+        .success();
+    // These seeds have such an episode: a track whose cycles row counts two defects caught
+    // at 1% and one pause.
+    let runs = simulate(conductor::scenario::BASELINE_TOML, "manual", 20, 26);
+    assert!(
+        runs.values().any(|s| s.first_stage >= 2 && s.pauses == 1),
+        "no episode with two defects shown"
+    );
+}
