@@ -99,12 +99,12 @@ fn baseline_reproduces_the_published_figures() {
     let hotfixes = safety.hotfixes.unwrap();
     assert!(
         (0.25..=2.3).contains(&hotfixes),
-        "hotfixes per shipped release: {hotfixes:.3}"
+        "hotfixes per release reaching users: {hotfixes:.3}"
     );
     // The figures docs/model.md §11 quotes (`cargo test calibration -- --nocapture`).
     eprintln!(
         "median {median:.2} h, shipped {:.2}%, blockers {blockers:.3}, weekday wait \
-         {longest:.2} h, robot saving {saving:.2} h; per shipped release: escaped {:.3}, \
+         {longest:.2} h, robot saving {saving:.2} h; per release reaching users: escaped {:.3}, \
          hotfixes {hotfixes:.3}, exposure {:.2} share-h, change-failure rate {:.1}%, \
          restore p50 {:.2} h",
         shipped * 100.0,
