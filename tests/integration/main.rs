@@ -11,6 +11,7 @@ mod compare;
 mod conventions;
 mod dashboard;
 mod dataset;
+mod defects;
 mod determinism;
 mod errors;
 mod export;
