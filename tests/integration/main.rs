@@ -27,6 +27,7 @@ mod pipes;
 mod progress;
 mod replay;
 mod report;
+mod report_safety;
 mod scenario_errors;
 mod simulate;
 mod staged;
