@@ -187,8 +187,9 @@ pub struct SafetyRow {
     /// What the figures rest on: `scenario` (the scenario's defect model: assumptions),
     /// `record` (the hotfixes a replayed log records), `not recorded` (neither).
     pub rests_on: &'static str,
-    /// Track-cycles that reached 100%: what every figure is per.
-    pub shipped: u64,
+    /// Track-cycles whose release reached users (entered `rollout_1`): what every figure is
+    /// per (hotfixes: per shipped release).
+    pub releases: u64,
     /// Severe defects the releases carried.
     pub defects_per_release: Option<f64>,
     /// Found by the owning team's manual testing (a blocker).

@@ -80,7 +80,7 @@ impl Chart {
             },
             Chart::TradeOff => "Speed against safety: each policy's median cycle time of \
                 shipped releases (branch cut to 100%, hours) against the users' exposure to \
-                severe defects per shipped release (share of users holding a build with one × \
+                severe defects per release that reached users (share of users holding a build with one × \
                 hours). The exposure rests on the scenario's assumptions ([world.defects], \
                 world.rollout.incident), not on a record. Filled points joined by the line are \
                 the frontier: no other point is both faster and less exposed; a hollow point \
@@ -753,7 +753,7 @@ mod tests {
                     group: group(policy, p),
                     rests_on: "scenario",
                     tracks: 50,
-                    shipped: 50,
+                    releases: 50,
                     cycle_p50_hours: None,
                     cycle_p85_hours: None,
                     cycle_p95_hours: None,

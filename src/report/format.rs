@@ -525,11 +525,11 @@ fn sections(report: &Report) -> Vec<Section> {
 }
 
 /// A per-release figure of the safety table: two decimals; "not recorded" where the runs
-/// do not record it (never a 0), "–" where nothing shipped.
-fn per_release(x: Option<f64>, shipped: u64) -> String {
+/// do not record it (never a 0), "–" where no release reached users.
+fn per_release(x: Option<f64>, releases: u64) -> String {
     match x {
         Some(x) => format!("{x:.2}"),
-        None if shipped == 0 => "–".into(),
+        None if releases == 0 => "–".into(),
         None => NOT_RECORDED.into(),
     }
 }
@@ -538,17 +538,17 @@ fn per_release(x: Option<f64>, shipped: u64) -> String {
 const NOT_RECORDED: &str = "not recorded";
 
 /// The safety table: defects through the rings, escapes, exposure, hotfixes and time to
-/// restore, per shipped release, and what each row rests on.
+/// restore, per release that reached users, and what each row rests on.
 fn safety_section(report: &Report, namer: &Namer) -> Section {
     Section {
         id: "safety".into(),
         title: "Safety: defects, escapes and exposure".into(),
-        note: "Per shipped release (track-cycles that reached 100%): severe defects \
-               carried; caught by each ring (testing: the team's manual testing; beta: beta \
+        note: "Per release that reached users (track-cycles that entered rollout_1; \
+               hotfixes: per shipped release): severe defects carried; caught by each ring (testing: the team's manual testing; beta: beta \
                users; review: the store's review; 1st stage: the rollout's first stage, a \
                pause); escaped past the first stage (to all: to everyone, which takes a \
                hotfix; the rest halted a later stage); CFR, the change-failure rate: the share \
-               of shipped releases with an escape (without a defect model, with a recorded \
+               of those releases with an escape (without a defect model, with a recorded \
                hotfix); exposure: share of users holding a build with a severe defect × \
                hours until a build without it replaced it (share-of-users hours); hotfixes; \
                TTR, time to restore: a hotfix's reported defect to its point release, over \
@@ -561,7 +561,7 @@ fn safety_section(report: &Report, namer: &Namer) -> Section {
             "policy",
             "platform",
             "rests on",
-            "shipped",
+            "releases",
             "defects",
             "testing",
             "beta",
@@ -581,10 +581,10 @@ fn safety_section(report: &Report, namer: &Namer) -> Section {
             .safety
             .iter()
             .map(|r| {
-                let n = |x| per_release(x, r.shipped);
+                let n = |x| per_release(x, r.releases);
                 let restore = |x: Option<f64>| match x {
                     Some(_) => hours(x),
-                    None if r.hotfixes_per_release.is_none() && r.shipped > 0 => {
+                    None if r.hotfixes_per_release.is_none() && r.releases > 0 => {
                         NOT_RECORDED.into()
                     }
                     None => "–".into(),
@@ -593,7 +593,7 @@ fn safety_section(report: &Report, namer: &Namer) -> Section {
                     namer.name(&r.group.scenario, &r.group.policy),
                     r.group.platform.clone(),
                     r.rests_on.to_string(),
-                    r.shipped.to_string(),
+                    r.releases.to_string(),
                     n(r.defects_per_release),
                     n(r.caught_testing_per_release),
                     n(r.caught_beta_per_release),

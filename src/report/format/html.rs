@@ -67,7 +67,7 @@ fn headline(report: &Report) -> String {
             ),
         ));
     }
-    // Safety next to speed: escapes per shipped release where a defect model gives them,
+    // Safety next to speed: escapes per release reaching users where a defect model gives them,
     // recorded hotfixes where a history does; each says what it rests on.
     for r in report
         .safety
@@ -79,7 +79,7 @@ fn headline(report: &Report) -> String {
             (Some(e), _) => (
                 format!("{e:.2}"),
                 format!(
-                    "defects escaped per shipped release, {name}<br>exposure {} \
+                    "defects escaped per release reaching users, {name}<br>exposure {} \
                      share-of-users h per release",
                     r.user_exposure_hours
                         .map_or("–".into(), |h| format!("{h:.1}"))

@@ -47,7 +47,7 @@ fn row(group: Group, f: &SafetyFigures) -> SafetyRow {
     SafetyRow {
         group,
         rests_on: f.basis.as_str(),
-        shipped: f.shipped as u64,
+        releases: f.releases as u64,
         defects_per_release: f.defects,
         caught_testing_per_release: f.caught[0],
         caught_beta_per_release: f.caught[1],
@@ -106,7 +106,7 @@ mod tests {
             },
             rests_on: "scenario",
             tracks: 10,
-            shipped: 10,
+            releases: 10,
             cycle_p50_hours: Some(p50),
             cycle_p85_hours: None,
             cycle_p95_hours: None,
