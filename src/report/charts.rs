@@ -753,7 +753,7 @@ mod tests {
                     group: group(policy, p),
                     rests_on: "scenario",
                     tracks: 50,
-                    releases: 50,
+                    shipped: 50,
                     cycle_p50_hours: None,
                     cycle_p85_hours: None,
                     cycle_p95_hours: None,

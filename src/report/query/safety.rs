@@ -106,7 +106,7 @@ mod tests {
             },
             rests_on: "scenario",
             tracks: 10,
-            releases: 10,
+            shipped: 10,
             cycle_p50_hours: Some(p50),
             cycle_p85_hours: None,
             cycle_p95_hours: None,
