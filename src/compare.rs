@@ -152,8 +152,8 @@ pub struct PlatformRow {
     pub safety: SafetyChange,
 }
 
-/// The safety side of one platform row (docs/model.md §10), over the pairs (releases that
-/// shipped in both arms): each arm's figures by [`SafetyFigures`], and the paired changes
+/// The safety side of one platform row (docs/model.md §10), over the releases that reached
+/// users in both arms (entered the rollout; as every safety figure counts): each arm's figures by [`SafetyFigures`], and the paired changes
 /// other − base of escaped defects, user exposure and the change-failure rate, each with a
 /// bootstrap interval over whole seeds (the saving's method). `None` where an arm has no
 /// defect model (a log replayed as recorded): not recorded, never 0.
@@ -162,6 +162,8 @@ pub struct SafetyChange {
     /// What the figures rest on: `scenario` (the defect model's assumptions), `record` (a
     /// history's hotfixes), `not recorded`; `BASE / OTHER` when the arms differ.
     pub safety_rests_on: String,
+    /// Releases that reached users in both arms: the pairs the safety side is over.
+    pub safety_pairs: u64,
     /// Severe defects carried per pair, baseline arm.
     pub base_defects_per_release: Option<f64>,
     /// The same, other arm.
@@ -223,15 +225,15 @@ pub struct SafetyChange {
 }
 
 impl SafetyChange {
-    /// The safety side of the `shipped` pairs, clustered by `unit` for the intervals
-    /// (bootstrap generators seeded by `label`).
-    fn of(shipped: &[(&Cycle, &Cycle)], unit: &dyn Fn(&Cycle) -> u64, label: &str) -> Self {
-        let base = SafetyFigures::of(shipped.iter().map(|(b, _)| &b.safety));
-        let other = SafetyFigures::of(shipped.iter().map(|(_, o)| &o.safety));
+    /// The safety side of the `pairs` (both reached users), clustered by `unit` for the
+    /// intervals (bootstrap generators seeded by `label`).
+    fn of(pairs: &[(&Cycle, &Cycle)], unit: &dyn Fn(&Cycle) -> u64, label: &str) -> Self {
+        let base = SafetyFigures::of(pairs.iter().map(|(b, _)| &b.safety));
+        let other = SafetyFigures::of(pairs.iter().map(|(_, o)| &o.safety));
         // Paired per-release differences, summed per bootstrap unit.
         let paired = |f: &dyn Fn(&TrackSafety) -> Option<f64>, what: &str| {
             let mut clusters: BTreeMap<u64, (f64, usize)> = BTreeMap::new();
-            for (b, o) in shipped {
+            for (b, o) in pairs {
                 if let (Some(x), Some(y)) = (f(&b.safety), f(&o.safety)) {
                     let e = clusters.entry(unit(b)).or_default();
                     e.0 += y - x;
@@ -258,6 +260,7 @@ impl SafetyChange {
         };
         SafetyChange {
             safety_rests_on: rests_on,
+            safety_pairs: pairs.len() as u64,
             base_defects_per_release: base.defects,
             other_defects_per_release: other.defects,
             base_caught_testing_per_release: base.caught[0],
@@ -483,7 +486,7 @@ fn platform_row(
     let change_ci = stats::bootstrap_mean_ci95(&change, &format!("{label}/success"));
     let both: Vec<(&Cycle, &Cycle)> = rows
         .iter()
-        .filter(|(b, o)| b.cycle_hours.is_some() && o.cycle_hours.is_some())
+        .filter(|(b, o)| b.safety.reached_users && o.safety.reached_users)
         .copied()
         .collect();
     let safety = SafetyChange::of(&both, &unit, label);

@@ -15,6 +15,7 @@
 //! ("too few"), and the release squad's reaction times, which a log shows only mixed with
 //! the working-hours wait ("not estimable").
 
+pub mod defects;
 mod format;
 pub mod mle;
 mod optimise;
@@ -27,7 +28,7 @@ pub use self_check::{Verdict, self_check};
 
 use crate::dist::Dist;
 use crate::eventlog::Log;
-use crate::model::{Families, Family, Kind};
+use crate::model::{Families, Family, Kind, State};
 use crate::scenario::Scenario;
 use crate::world::recorded::{RecordedSeason, RecordedTrack};
 use jiff::Timestamp;
@@ -275,6 +276,8 @@ struct Pooled {
     /// Length of each 1% episode without an incident, hours.
     incident_free: Vec<f64>,
     incident_fix: Sample,
+    /// Point releases of each shipped track (a log that records hotfixes).
+    hotfixes_per_shipped: Vec<u64>,
 }
 
 impl Pooled {
@@ -370,10 +373,16 @@ pub fn fit(
     };
     let timed = timed_builds(log);
     let mut tracks = 0;
+    let hotfixes_recorded = seasons.iter().any(|s| s.hotfixes_recorded);
     for season in seasons {
         for (i, t) in season.tracks.iter().enumerate() {
             if let Some(t) = t {
                 tracks += 1;
+                let shipped = t.script.iter().any(|c| c.to == State::Rollout100);
+                if hotfixes_recorded && shipped {
+                    let released = t.hotfixes.iter().filter(|h| h.released_at.is_some());
+                    pooled.hotfixes_per_shipped.push(released.count() as u64);
+                }
                 let version = season.versions.get(i / platforms.max(1)).copied();
                 let key = (season.seed, version.unwrap_or(0), i % platforms.max(1));
                 let timed = timed.get(&key).map_or(&[][..], Vec::as_slice);
@@ -581,6 +590,7 @@ pub fn fit(
             &[Family::RolloutChecks],
             &pooled.incident_fix,
         ),
+        defects_quantity(scenario, &pooled, hotfixes_recorded, level),
         Quantity {
             name: "reaction".into(),
             path: path(&["world", "people", "reaction_minutes"]),
@@ -631,6 +641,7 @@ pub fn fit(
             level,
         ));
     }
+    adjust_blockers(scenario, &mut q);
     // A quantity the log cannot tell has no observations, whatever the tracks hold.
     for quantity in &mut q {
         if matches!(
@@ -651,6 +662,73 @@ pub fn fit(
 }
 
 /// The incident rate and delay, fitted jointly ([`mle::fit_incidents`]): `[rate, delay]`.
+/// Severe defects per version, from the point releases per shipped release and the base
+/// scenario's rings ([`defects`]); then the blockers fitted are those drawn apart from the
+/// defects' catches (see [`adjust_blockers`]).
+fn defects_quantity(
+    scenario: &Scenario,
+    pooled: &Pooled,
+    hotfixes_recorded: bool,
+    level: f64,
+) -> Quantity {
+    let base = scenario.world.defects.as_ref();
+    let n = pooled.hotfixes_per_shipped.len();
+    let outcome = match base {
+        None => Outcome::NotEstimable(
+            "the base scenario has no [world.defects]: no rings to read point releases by",
+        ),
+        Some(_) if !hotfixes_recorded => Outcome::NotRecorded(
+            "the log has no rows after a release: it says nothing of hotfixes".into(),
+        ),
+        Some(d) => match mle::fit_count(&pooled.hotfixes_per_shipped, level) {
+            None => Outcome::NotFitted(Unfit::TooFew { n }),
+            Some(c) => {
+                match defects::defects_from_hotfixes(&c, defects::ring_shares(scenario, d)) {
+                    Some(fit) => Outcome::Count(fit),
+                    None => Outcome::NotEstimable(
+                        "the base scenario's rings let no defect reach everyone",
+                    ),
+                }
+            }
+        },
+    };
+    Quantity {
+        name: "severe defects per version (from point releases)".into(),
+        path: path(&["world", "defects", "mean_count"]),
+        unit: "count per version: point releases per shipped release / share escaping",
+        n,
+        censored: 0,
+        base: Value::Number(base.map_or(0.0, |d| d.mean_count)),
+        outcome,
+    }
+}
+
+/// With a defect model, a log's blockers include the defects manual testing and the beta
+/// found: the fitted `world.blockers.mean_count` is what is left (the defects per version
+/// fitted, or the base's, times the share those rings catch).
+fn adjust_blockers(scenario: &Scenario, q: &mut [Quantity]) {
+    let Some(d) = scenario.world.defects.as_ref() else {
+        return;
+    };
+    let defects = q
+        .iter()
+        .find(|q| q.key() == "world.defects.mean_count")
+        .and_then(Quantity::fitted)
+        .map_or(d.mean_count, |v| match v {
+            Value::Number(x) => x,
+            Value::Dist(_) | Value::Integer(_) => d.mean_count,
+        });
+    let shares = defects::ring_shares(scenario, d);
+    if let Some(b) = q
+        .iter_mut()
+        .find(|q| q.key() == "world.blockers.mean_count")
+        && let Outcome::Count(c) = &b.outcome
+    {
+        b.outcome = Outcome::Count(defects::blockers_apart(c, defects, shares));
+        b.name = "blockers per release, besides the defects testing and the beta find".into();
+    }
+}
+
 fn incident_quantities(
     w: &crate::scenario::WorldParams,
     missing: Option<String>,

@@ -150,7 +150,8 @@ pub struct CycleRow {
 }
 
 /// Hotfixes and point releases after the release, where the runs record them (a log
-/// replayed as it happened; simulations and counterfactuals do not model them).
+/// replayed as it happened) or model them (a simulation: one per defect escaped to
+/// everyone); counterfactuals have none.
 #[derive(Debug, Clone, Serialize)]
 pub struct HotfixRow {
     /// Scenario, policy, platform.
@@ -172,6 +173,68 @@ pub struct HotfixRow {
     pub restore_p50_hours: Option<f64>,
     /// Releases with a hotfix still open at the record's end.
     pub open: u64,
+}
+
+/// The safety side of a group's releases (docs/model.md §10, `crate::analysis::safety`):
+/// every figure per **shipped** release, and what it rests on. `None` (JSON null) where
+/// the runs do not record it: a log replayed as it happened has no defect model, only the
+/// hotfixes it recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct SafetyRow {
+    /// Scenario, policy, platform.
+    #[serde(flatten)]
+    pub group: Group,
+    /// What the figures rest on: `scenario` (the scenario's defect model: assumptions),
+    /// `record` (the hotfixes a replayed log records), `not recorded` (neither).
+    pub rests_on: &'static str,
+    /// Track-cycles whose release reached users (entered `rollout_1`): what every figure is
+    /// per (hotfixes: per shipped release).
+    pub releases: u64,
+    /// Severe defects the releases carried.
+    pub defects_per_release: Option<f64>,
+    /// Found by the owning team's manual testing (a blocker).
+    pub caught_testing_per_release: Option<f64>,
+    /// Reported by beta users (a blocker).
+    pub caught_beta_per_release: Option<f64>,
+    /// Found by the store's review (a rejection).
+    pub caught_review_per_release: Option<f64>,
+    /// Shown at the rollout's first stage (a pause).
+    pub caught_first_stage_per_release: Option<f64>,
+    /// Escaped past the first stage (to a later stage, which halts, or to everyone).
+    pub escaped_per_release: Option<f64>,
+    /// Escaped to everyone (each takes a hotfix).
+    pub escaped_to_everyone_per_release: Option<f64>,
+    /// Share of shipped releases that failed in users' hands (an escaped defect; without a
+    /// defect model, a recorded hotfix).
+    pub change_failure_rate: Option<f64>,
+    /// Share of users holding a build with a severe defect × hours, until a build without
+    /// it replaced it, per shipped release ("share-of-users hours").
+    pub user_exposure_hours: Option<f64>,
+    /// Point releases per shipped release.
+    pub hotfixes_per_release: Option<f64>,
+    /// Time to restore (a hotfix's reported defect to its point release), median over the
+    /// shipped releases with one.
+    pub restore_p50_hours: Option<f64>,
+    /// Mean time to restore.
+    pub restore_mean_hours: Option<f64>,
+    /// Shipped releases with a hotfix whose time to restore is known.
+    pub restored: u64,
+}
+
+/// One point of the speed-against-safety chart: a (scenario, policy), all platforms.
+#[derive(Debug, Clone, Serialize)]
+pub struct TradeOffPoint {
+    /// Scenario name.
+    pub scenario: String,
+    /// Policy name.
+    pub policy: String,
+    /// Median cycle hours of the shipped track-cycles (x).
+    pub cycle_p50_hours: f64,
+    /// User exposure per shipped release, share-of-users hours (y; rests on the scenario).
+    pub user_exposure_hours: f64,
+    /// On the frontier: no other point is both at least as fast and at most as exposed,
+    /// and better in one.
+    pub frontier: bool,
 }
 
 /// Release outcomes, bugs and store review.
@@ -434,8 +497,12 @@ pub struct Report {
     pub cycle_time: Vec<CycleRow>,
     /// Outcomes, bugs and store review.
     pub outcomes: Vec<OutcomeRow>,
-    /// Hotfixes after the release (only the groups whose runs record them).
+    /// Hotfixes after the release (only the groups whose runs record or model them).
     pub hotfixes: Vec<HotfixRow>,
+    /// Defects through the rings, escapes, exposure, hotfixes and time to restore.
+    pub safety: Vec<SafetyRow>,
+    /// Speed against safety, one point per (scenario, policy) with both figures.
+    pub trade_off: Vec<TradeOffPoint>,
     /// Time per state.
     pub states: Vec<StateRow>,
     /// Time per waiting-on label, ranked.

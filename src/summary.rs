@@ -74,8 +74,8 @@ pub struct Saving {
     pub saving_ci95_high_hours: Option<f64>,
 }
 
-/// The safety side of one platform × policy line (docs/model.md §10): per shipped
-/// release, computed by [`crate::analysis::safety::SafetyFigures`]. In a simulation every
+/// The safety side of one platform × policy line (docs/model.md §10): per release that
+/// reached users (entered the rollout), computed by [`crate::analysis::safety::SafetyFigures`]. In a simulation every
 /// figure rests on the scenario's assumptions (`[world.defects]` and the rollout's
 /// incidents), which `rests_on` says.
 #[derive(Debug, Clone, Serialize)]
@@ -84,11 +84,11 @@ pub struct SafetyRow {
     pub platform: String,
     /// The policy.
     pub policy: String,
-    /// Shipped track-cycles: what the figures are per.
-    pub shipped: usize,
+    /// Track-cycles that reached users (entered `rollout_1`): what the figures are per.
+    pub releases: usize,
     /// `scenario` (the defect model's assumptions), `record` or `not recorded`.
     pub rests_on: &'static str,
-    /// Severe defects carried, per shipped release.
+    /// Severe defects carried, per release.
     pub defects_per_release: Option<f64>,
     /// Caught by the owning team's manual testing, per shipped release.
     pub caught_testing_per_release: Option<f64>,
@@ -98,18 +98,18 @@ pub struct SafetyRow {
     pub caught_review_per_release: Option<f64>,
     /// Caught at the rollout's first stage (a pause).
     pub caught_first_stage_per_release: Option<f64>,
-    /// Escaped past the first stage (halted later, or to everyone), per shipped release.
+    /// Escaped past the first stage (halted later, or to everyone), per release.
     pub escaped_per_release: Option<f64>,
-    /// Escaped to everyone (each a hotfix), per shipped release.
+    /// Escaped to everyone (each a hotfix), per release.
     pub escaped_to_everyone_per_release: Option<f64>,
-    /// Share-of-users hours exposed to a severe defect, per shipped release.
+    /// Share-of-users hours exposed to a severe defect, per release.
     pub exposure_hours: Option<f64>,
     /// Hotfixes (point releases), per shipped release.
     pub hotfixes_per_release: Option<f64>,
-    /// Share of shipped releases with a defect escaped past the first stage (0 to 1).
+    /// Share of the releases with a defect escaped past the first stage (0 to 1).
     pub change_failure_rate: Option<f64>,
-    /// Median hours from an escaped defect's report to its hotfix, over shipped releases
-    /// with one.
+    /// Median hours from an escaped defect's report to its hotfix, over the releases with
+    /// one.
     pub restore_p50_hours: Option<f64>,
     /// Mean of the same.
     pub restore_mean_hours: Option<f64>,
@@ -189,7 +189,7 @@ fn safety_row(runs: &[RunResult], policy: &str, platform: usize, name: &str) -> 
     SafetyRow {
         platform: name.to_string(),
         policy: policy.to_string(),
-        shipped: f.shipped,
+        releases: f.releases,
         rests_on: f.basis.as_str(),
         defects_per_release: f.defects,
         caught_testing_per_release: f.caught[0],

@@ -3,8 +3,9 @@
 //! one way for every output that shows them (`simulate`'s summary, `report`, `compare`,
 //! `check`).
 //!
-//! Every figure is over **shipped** releases (the changes that reached everyone; DORA counts
-//! per deployment) and says what it rests on: a simulation's defects are the scenario's
+//! Every figure is over the releases that **reached users** (entered `rollout_1`, at any
+//! stage: DORA's deployments; one halted and then cancelled counts, its escaped defect with
+//! it) and says what it rests on: a simulation's defects are the scenario's
 //! assumptions (`[world.defects]`, the rollout's incidents); a log replayed as it happened
 //! has no defect model, only the hotfixes it recorded; where neither is there the figure is
 //! "not recorded", never a zero.
@@ -15,7 +16,8 @@ use super::scan::read_table;
 use super::{ScanError, f64s, i64s, strs};
 use crate::dataset::RunDir;
 use crate::dataset::tables::DEFECT_COUNT_COLUMNS;
-use crate::engine::{Outcome, TrackResult};
+use crate::engine::TrackResult;
+use crate::model::State;
 
 /// One release's defects, as the `cycles` table's defect columns hold them.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -42,8 +44,8 @@ impl DefectCounts {
 /// One release's safety record.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TrackSafety {
-    /// It reached everyone.
-    pub shipped: bool,
+    /// It reached users (entered `rollout_1`): the releases the figures are over.
+    pub reached_users: bool,
     /// Its defects; `None`: not modelled (a log replayed as it happened).
     pub defects: Option<DefectCounts>,
     /// Point releases after it; `None`: not modelled or not recorded.
@@ -57,7 +59,7 @@ impl TrackSafety {
     pub fn of_result(t: &TrackResult) -> TrackSafety {
         let hotfix = t.hotfix_summary();
         TrackSafety {
-            shipped: t.outcome == Outcome::Shipped,
+            reached_users: t.entered[State::Rollout1.index()].is_some(),
             defects: t.defects.as_ref().map(|d| DefectCounts {
                 carried: d.carried,
                 caught: [
@@ -109,38 +111,38 @@ impl SafetyBasis {
     }
 }
 
-/// The safety figures of a group of releases (docs/model.md §10). Means are per shipped
-/// release; `None` where no shipped release has the data.
+/// The safety figures of a group of releases (docs/model.md §10). Means are per release that
+/// reached users; `None` where none has the data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SafetyFigures {
-    /// Shipped releases.
-    pub shipped: usize,
+    /// Releases that reached users.
+    pub releases: usize,
     /// What the figures rest on.
     pub basis: SafetyBasis,
-    /// Defects carried, per shipped release.
+    /// Defects carried, per release.
     pub defects: Option<f64>,
-    /// Caught by manual testing, the beta, the review, the first stage, per shipped release.
+    /// Caught by manual testing, the beta, the review, the first stage, per release.
     pub caught: [Option<f64>; 4],
-    /// Escaped past the first stage, per shipped release.
+    /// Escaped past the first stage, per release.
     pub escaped: Option<f64>,
-    /// Escaped to everyone, per shipped release.
+    /// Escaped to everyone, per release.
     pub escaped_to_everyone: Option<f64>,
-    /// Share-of-users hours exposed to a severe defect, per shipped release.
+    /// Share-of-users hours exposed to a severe defect, per release.
     pub exposure_hours: Option<f64>,
-    /// Point releases, per shipped release.
+    /// Point releases, per release that has the figure (a shipped one).
     pub hotfixes: Option<f64>,
-    /// Share of shipped releases that failed in users' hands (0 to 1).
+    /// Share of the releases that failed in users' hands (0 to 1).
     pub change_failure_rate: Option<f64>,
-    /// Median and mean time to restore over the shipped releases with a hotfix, in hours.
+    /// Median and mean time to restore over the releases with a hotfix, in hours.
     pub restore_p50_hours: Option<f64>,
     /// See [`SafetyFigures::restore_p50_hours`].
     pub restore_mean_hours: Option<f64>,
-    /// Shipped releases with a hotfix whose time to restore is known.
+    /// Releases with a hotfix whose time to restore is known.
     pub restored: usize,
 }
 
 impl SafetyFigures {
-    /// The figures of `tracks` (any outcome; only the shipped count).
+    /// The figures of `tracks` (any outcome; only those that reached users count).
     pub fn of<'a>(tracks: impl IntoIterator<Item = &'a TrackSafety>) -> SafetyFigures {
         let mut tally = SafetyTally::default();
         for t in tracks {
@@ -156,7 +158,7 @@ impl SafetyFigures {
 /// is the one definition of every figure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SafetyTally {
-    shipped: usize,
+    releases: usize,
     modelled: usize,
     carried: f64,
     caught: [f64; 4],
@@ -171,12 +173,12 @@ pub struct SafetyTally {
 }
 
 impl SafetyTally {
-    /// Counts one release (only a shipped one counts).
+    /// Counts one release (only one that reached users counts).
     pub fn add(&mut self, t: &TrackSafety) {
-        if !t.shipped {
+        if !t.reached_users {
             return;
         }
-        self.shipped += 1;
+        self.releases += 1;
         if let Some(d) = t.defects {
             self.modelled += 1;
             self.carried += f64::from(d.carried);
@@ -202,7 +204,7 @@ impl SafetyTally {
 
     /// Adds `other`'s releases to these.
     pub fn merge(&mut self, other: &SafetyTally) {
-        self.shipped += other.shipped;
+        self.releases += other.releases;
         self.modelled += other.modelled;
         self.carried += other.carried;
         for (a, b) in self.caught.iter_mut().zip(other.caught) {
@@ -244,7 +246,7 @@ impl SafetyTally {
         let restore_mean_hours =
             (restored > 0).then(|| self.restore.iter().sum::<f64>() / restored as f64);
         SafetyFigures {
-            shipped: self.shipped,
+            releases: self.releases,
             basis,
             defects: per(self.carried),
             caught: self.caught.map(per),
@@ -275,7 +277,7 @@ pub fn safety_samples(
         "platform",
         "seed",
         "version",
-        "outcome",
+        "rollout_1_at",
         "hotfixes",
         "restore_hours",
         "user_exposure_hours",
@@ -288,7 +290,7 @@ pub fn safety_samples(
 fn samples_of(df: &DataFrame) -> Result<Vec<SafetySample>, ScanError> {
     let (policy, platform) = (strs(df, "policy")?, strs(df, "platform")?);
     let (seed, version) = (i64s(df, "seed")?, i64s(df, "version")?);
-    let outcome = strs(df, "outcome")?;
+    let rollout = i64s(df, "rollout_1_at")?;
     let hotfixes = i64s(df, "hotfixes")?;
     let restore = f64s(df, "restore_hours")?;
     let exposure = f64s(df, "user_exposure_hours")?;
@@ -309,7 +311,7 @@ fn samples_of(df: &DataFrame) -> Result<Vec<SafetySample>, ScanError> {
                 exposure_hours: exposure[i].unwrap_or(0.0),
             });
             let record = TrackSafety {
-                shipped: outcome[i] == Outcome::Shipped.as_str(),
+                reached_users: rollout[i].is_some(),
                 defects,
                 hotfixes: hotfixes[i].map(|h| n(Some(h))),
                 restore_hours: restore[i],
@@ -331,7 +333,7 @@ mod tests {
 
     fn release(escaped: u32, exposure: f64, hotfixes: Option<u32>) -> TrackSafety {
         TrackSafety {
-            shipped: true,
+            reached_users: true,
             defects: Some(DefectCounts {
                 carried: escaped + 1,
                 caught: [1, 0, 0, 0],
@@ -345,9 +347,9 @@ mod tests {
     }
 
     #[test]
-    fn figures_are_per_shipped_release() {
+    fn figures_are_per_release_that_reached_users() {
         let mut cancelled = release(3, 99.0, None);
-        cancelled.shipped = false;
+        cancelled.reached_users = false;
         let tracks = [
             release(0, 0.0, Some(0)),
             release(1, 20.0, Some(1)),
@@ -355,7 +357,7 @@ mod tests {
             cancelled,
         ];
         let f = SafetyFigures::of(&tracks);
-        assert_eq!(f.shipped, 3);
+        assert_eq!(f.releases, 3);
         assert_eq!(f.basis, SafetyBasis::Model);
         assert_eq!(f.escaped, Some(1.0));
         assert_eq!(f.exposure_hours, Some(20.0));
@@ -386,7 +388,7 @@ mod tests {
     #[test]
     fn without_a_defect_model_recorded_hotfixes_decide_and_nothing_is_a_fitted_zero() {
         let recorded = |h| TrackSafety {
-            shipped: true,
+            reached_users: true,
             defects: None,
             hotfixes: Some(h),
             restore_hours: None,
@@ -396,7 +398,7 @@ mod tests {
         assert_eq!(f.change_failure_rate, Some(0.5));
         assert_eq!(f.escaped, None, "no defect model: not recorded, not 0");
         let none = TrackSafety {
-            shipped: true,
+            reached_users: true,
             ..TrackSafety::default()
         };
         let f = SafetyFigures::of(&[none]);

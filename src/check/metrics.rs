@@ -17,14 +17,14 @@ pub enum Metric {
     CycleMeanHours,
     /// Share of track-cycles that reached 100% (0 to 1).
     SuccessRate,
-    /// Severe defects escaped past the rollout's first stage, per shipped release
+    /// Severe defects escaped past the rollout's first stage, per release that reached users
     /// ([`crate::analysis::safety::SafetyFigures::escaped`]).
     EscapedPerRelease,
-    /// User exposure to severe defects, share-of-users hours per shipped release.
+    /// User exposure to severe defects, share-of-users hours per release.
     ExposureHoursPerRelease,
     /// Hotfixes (point releases) per shipped release.
     HotfixesPerRelease,
-    /// Share of shipped releases that failed in users' hands (0 to 1; DORA).
+    /// Share of the releases that failed in users' hands (0 to 1; DORA).
     ChangeFailureRate,
     /// Median hours from an escaped defect's report to its hotfix (time to restore).
     RestoreP50Hours,

@@ -208,8 +208,9 @@ fn escaped_section(c: &Comparison, k: usize) -> Section {
             "Escaped defects per 100 releases: {o} against {b} ({})",
             safety_basis(c)
         ),
-        note: "Over the pairs (releases shipped in both arms): severe defects that escaped \
-               past the rollout's first stage, per 100 releases; change = other − base, \
+        note: "Over the releases that reached users in both arms (a release halted at a \
+               later stage and cancelled counts, its escaped defect with it): severe defects \
+               that escaped past the rollout's first stage, per 100 releases; change = other − base, \
                paired on the same worlds; change fail: the share of releases with an \
                escaped defect (CFR, DORA's change-failure rate), and its change in \
                percentage points. – : not recorded (no defect model)."
@@ -257,12 +258,13 @@ fn exposure_section(c: &Comparison, k: usize) -> Section {
             "User exposure per release: {o} against {b} ({})",
             safety_basis(c)
         ),
-        note: "Over the pairs: share of users holding a build with a severe defect × hours \
+        note:
+            "Over the same releases: share of users holding a build with a severe defect × hours \
                until a build without it replaces it (share-of-users hours), per release; \
                change = other − base, paired; hotfixes per release and restore (median hours \
                from an escaped defect's report to its hotfix: time to restore), base → \
                other."
-            .into(),
+                .into(),
         header: [
             "platform",
             "base h",

@@ -229,12 +229,20 @@ impl Engine<'_> {
         }
         d.fate = Fate::Caught(ring);
         let effort = d.draw.fix_effort;
-        t.rollout.incidents_open += 1;
-        self.log(i, now, Kind::IncidentOpened, Ref::Incident(episode), None);
-        if let Some(fixed) = self.team_time(i, now, effort) {
-            self.queue
-                .push(fixed, Event::IncidentFixed { track: i, episode });
+        // A defect shown while an incident is open joins it: one incident, fixed when the
+        // last of its fixes lands, one pause.
+        let joins = t.rollout.incident_open;
+        let due = t.rollout.incident_fixed_at.filter(|_| joins);
+        t.rollout.incident_open = true;
+        let fixed = self.team_time(i, now, effort);
+        match (fixed, due) {
+            (Some(f), Some(d)) if f <= d => {}
+            _ => self.schedule_incident_fix(i, episode, fixed),
         }
+        if joins {
+            return;
+        }
+        self.log(i, now, Kind::IncidentOpened, Ref::Incident(episode), None);
         if let Some(at) = self.human_time(i, now) {
             self.queue.push(at, Event::Pause { track: i, episode });
         }

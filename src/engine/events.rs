@@ -75,6 +75,8 @@ pub(super) enum Event {
     IncidentFixed {
         track: usize,
         episode: u32,
+        /// Stale unless it is the track's current incident fix.
+        fix: u32,
     },
     /// Manual testing or the beta finds a defect before submission.
     DefectFound {
@@ -169,7 +171,11 @@ impl Engine<'_> {
                 episode,
                 fix_effort,
             } => self.incident(now, track, episode, fix_effort),
-            Event::IncidentFixed { track, episode } => self.incident_fixed(now, track, episode),
+            Event::IncidentFixed {
+                track,
+                episode,
+                fix,
+            } => self.incident_fixed(now, track, episode, fix),
             Event::DefectFound {
                 track,
                 defect,
@@ -513,16 +519,11 @@ impl Engine<'_> {
         if t.state != State::Rollout1 || t.rollout.episode != episode {
             return;
         }
-        // Replayed as it happened: one open incident at a time, as the log records them.
-        t.rollout.incidents_open = 1;
+        t.rollout.incident_open = true;
         let incident = Ref::Incident(episode);
         self.log(track, now, Kind::IncidentOpened, incident, None);
-        if let Some(effort) = fix_effort
-            && let Some(fixed) = self.team_time(track, now, effort)
-        {
-            self.queue
-                .push(fixed, Event::IncidentFixed { track, episode });
-        }
+        let fixed = fix_effort.and_then(|effort| self.team_time(track, now, effort));
+        self.schedule_incident_fix(track, episode, fixed);
         // Pausing is a judgement call: a person does it, in working hours (replayed as it
         // happened: when the record says).
         if people_pause && let Some(at) = self.human_time(track, now) {
@@ -530,10 +531,36 @@ impl Engine<'_> {
         }
     }
 
-    /// An incident's fix lands as a commit.
-    fn incident_fixed(&mut self, now: Timestamp, track: usize, episode: u32) {
+    /// (Re)schedules the open incident's fix to land at `fixed` (`None`: never); an earlier
+    /// schedule goes stale.
+    pub(super) fn schedule_incident_fix(
+        &mut self,
+        track: usize,
+        episode: u32,
+        fixed: Option<Timestamp>,
+    ) {
         let Some(t) = self.live(track) else { return };
-        t.rollout.incidents_open = t.rollout.incidents_open.saturating_sub(1);
+        t.rollout.incident_fix += 1;
+        t.rollout.incident_fixed_at = fixed;
+        let fix = t.rollout.incident_fix;
+        if let Some(at) = fixed {
+            let event = Event::IncidentFixed {
+                track,
+                episode,
+                fix,
+            };
+            self.queue.push(at, event);
+        }
+    }
+
+    /// An incident's fix lands as a commit (unless a later defect's fix superseded it).
+    fn incident_fixed(&mut self, now: Timestamp, track: usize, episode: u32, fix: u32) {
+        let Some(t) = self.live(track) else { return };
+        if t.rollout.incident_fix != fix {
+            return;
+        }
+        t.rollout.incident_open = false;
+        t.rollout.incident_fixed_at = None;
         self.log(
             track,
             now,

@@ -232,7 +232,7 @@ impl Engine<'_> {
                 // The blockers the rings found are defects, not the world's blockers.
                 let defects = r.defects.as_ref();
                 let rings = defects.map_or(0, |d| d.caught_testing + d.caught_beta);
-                let found = (r.blockers - rings + r.late_bugs) as usize;
+                let found = (r.blockers.saturating_sub(rings) + r.late_bugs) as usize;
                 r.bugs_after_release = t.world.blockers.len().saturating_sub(found) as u32;
                 let landed = r.fixes_landed as usize;
                 r.fixes_after_release = t.world.commits_landed.len().saturating_sub(landed) as u32;

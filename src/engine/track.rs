@@ -108,8 +108,13 @@ pub(super) struct Rollout {
     pub(super) bake_done: bool,
     /// This episode's ITGC check is done.
     pub(super) itgc_done: bool,
-    /// Severe incidents open (shown and noticed, not fixed yet).
-    pub(super) incidents_open: u32,
+    /// A severe incident is open (one or more defects shown and noticed, not all fixed).
+    pub(super) incident_open: bool,
+    /// The open incident's fix: bumped whenever it is rescheduled (a second defect shown
+    /// before the first's fix landed needs its own), so an earlier `IncidentFixed` is stale.
+    pub(super) incident_fix: u32,
+    /// When the open incident's fix lands (`None`: none scheduled).
+    pub(super) incident_fixed_at: Option<Timestamp>,
 }
 
 /// A release's severe defects (docs/model.md §8, "Defects and the rings").
@@ -296,7 +301,7 @@ impl Track {
         );
         g.set(Gate::BetaUsage, self.usage.enough);
         g.set(Gate::StoreApproved, self.review.approved);
-        g.set(Gate::NoIncident, self.rollout.incidents_open == 0);
+        g.set(Gate::NoIncident, !self.rollout.incident_open);
         g.set(Gate::Bake, self.rollout.bake_done);
         g.set(Gate::Itgc, self.rollout.itgc_done);
         g

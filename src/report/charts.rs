@@ -35,13 +35,17 @@ pub enum Chart {
     Savings,
     /// Each track's states over one version (a Gantt chart), over the squad's off-hours.
     Timeline,
+    /// Speed against safety: median cycle time against user exposure, a point per
+    /// (scenario, policy), the points no other beats on both joined as the frontier.
+    TradeOff,
 }
 
 impl Chart {
     /// Every chart, in the order the HTML report shows them.
-    pub const ALL: [Chart; 4] = [
+    pub const ALL: [Chart; 5] = [
         Chart::CycleTime,
         Chart::Savings,
+        Chart::TradeOff,
         Chart::Bottlenecks,
         Chart::Timeline,
     ];
@@ -74,6 +78,14 @@ impl Chart {
                 ),
                 None => String::new(),
             },
+            Chart::TradeOff => "Speed against safety: each policy's median cycle time of \
+                shipped releases (branch cut to 100%, hours) against the users' exposure to \
+                severe defects per release that reached users (share of users holding a build with one × \
+                hours). The exposure rests on the scenario's assumptions ([world.defects], \
+                world.rollout.incident), not on a record. Filled points joined by the line are \
+                the frontier: no other point is both faster and less exposed; a hollow point \
+                is beaten on both."
+                .into(),
         }
     }
 }
@@ -99,6 +111,7 @@ impl ChartSet<Report> for Chart {
             Chart::Bottlenecks => "bottlenecks",
             Chart::Savings => "savings",
             Chart::Timeline => "timeline",
+            Chart::TradeOff => "trade-off",
         }
     }
 
@@ -112,6 +125,7 @@ impl ChartSet<Report> for Chart {
             Chart::Bottlenecks => !report.bottlenecks.is_empty(),
             Chart::Savings => report.distributions.savings.iter().any(|d| !d.1.is_empty()),
             Chart::Timeline => report.timeline.is_some(),
+            Chart::TradeOff => !report.trade_off.is_empty(),
         }
     }
 
@@ -148,6 +162,7 @@ fn figure<'a>(chart: Chart, report: &'a Report, palette: &'a Palette) -> Box<dyn
         }
         Chart::Bottlenecks => Box::new(bottlenecks(report)),
         Chart::Timeline => Box::new(timeline(report)),
+        Chart::TradeOff => Box::new(TradeOff { report, palette }),
     }
 }
 
@@ -258,6 +273,133 @@ impl Figure for Ecdf<'_> {
                     )))?;
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+/// Tick steps for share-of-users hours.
+const EXPOSURE_STEPS: [f64; 12] = [
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0,
+];
+
+/// Height of the trade-off chart's plot, in pixels.
+const TRADE_OFF_PLOT_HEIGHT: u32 = 420;
+
+/// The trade-off chart: a scatter of the report's [`TradeOffPoint`](super::TradeOffPoint)s,
+/// each labelled with its series' name, the frontier joined by a line.
+struct TradeOff<'a> {
+    report: &'a Report,
+    palette: &'a Palette,
+}
+
+impl Figure for TradeOff<'_> {
+    fn height(&self) -> u32 {
+        36 + 26 + TRADE_OFF_PLOT_HEIGHT
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let namer = Namer::new(self.report);
+        let points = &self.report.trade_off;
+        let area = title(root, "Speed against safety: the trade-off frontier")?;
+        let area = legend(
+            &area,
+            &[LegendItem {
+                name: "frontier: the filled points, which no other point beats on both axes \
+                       (hollow: beaten on both)"
+                    .into(),
+                colour: MUTED,
+                swatch: Swatch::Line,
+            }],
+        )?;
+        let span = |v: &mut dyn Iterator<Item = f64>| {
+            v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(x), hi.max(x))
+            })
+        };
+        let (x_lo, x_hi) = span(&mut points.iter().map(|p| p.cycle_p50_hours));
+        let (y_lo, y_hi) = span(&mut points.iter().map(|p| p.user_exposure_hours));
+        // A margin around the points, so that a point and its label stay inside the axes.
+        let pad = |lo: f64, hi: f64, min: f64| {
+            let m = ((hi - lo) * 0.12).max(min);
+            (lo - m, hi + m)
+        };
+        let (x_lo, x_hi) = pad(x_lo, x_hi, 1.0);
+        let (y_lo, y_hi) = pad(y_lo, y_hi, 0.1);
+        let x = Axis::near(x_lo, x_hi, &HOUR_STEPS, 10, None);
+        let y = Axis::near(y_lo.max(0.0), y_hi, &EXPOSURE_STEPS, 8, Some(0.0));
+        let mut c = ChartBuilder::on(&area)
+            .margin(10)
+            .margin_right(24)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x.range(), y.range())?;
+        let x_label = |v: &f64| x.label(*v);
+        let y_label = |v: &f64| y.label(*v);
+        c.configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(AXIS)
+            .x_desc("median cycle time of shipped releases, hours (branch cut to 100%)")
+            .y_desc("user exposure, share-of-users h per release (assumed: scenario)")
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .label_style(label_font())
+            .axis_desc_style((FAMILY, LABEL_SIZE))
+            .draw()?;
+        let mut frontier: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.frontier)
+            .map(|p| (p.cycle_p50_hours, p.user_exposure_hours))
+            .collect();
+        frontier.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        c.draw_series(std::iter::once(PathElement::new(
+            frontier,
+            MUTED.stroke_width(2),
+        )))?;
+        // Labels go beside their point where they overlap no other label or point and
+        // stay inside the plot: right then left of it, above then below.
+        let (xs, ys) = c.plotting_area().get_pixel_range();
+        let pixels: Vec<(i32, i32)> = points
+            .iter()
+            .map(|p| c.backend_coord(&(p.cycle_p50_hours, p.user_exposure_hours)))
+            .collect();
+        let mut placed: Vec<(i32, i32, i32, i32)> = vec![];
+        for (p, &(px, py)) in points.iter().zip(&pixels) {
+            let name = namer.name(&p.scenario, &p.policy);
+            let colour = self.palette.colour(&name);
+            let style = if p.frontier {
+                colour.filled()
+            } else {
+                colour.stroke_width(2)
+            };
+            let (w, h) = (text_width(root, &name) as i32, LABEL_SIZE as i32 + 2);
+            let candidates = [(9, -h - 4), (9, 4), (-9 - w, -h - 4), (-9 - w, 4)];
+            let free = |&(dx, dy): &(i32, i32)| {
+                let b = (px + dx, py + dy, px + dx + w, py + dy + h);
+                let inside = b.0 >= xs.start && b.2 <= xs.end && b.1 >= ys.start && b.3 <= ys.end;
+                let clear_of_labels = placed
+                    .iter()
+                    .all(|o| b.2 <= o.0 || o.2 <= b.0 || b.3 <= o.1 || o.3 <= b.1);
+                let clear_of_points = pixels.iter().all(|&(qx, qy)| {
+                    qx + 6 <= b.0 || b.2 <= qx - 6 || qy + 6 <= b.1 || b.3 <= qy - 6
+                });
+                inside && clear_of_labels && clear_of_points
+            };
+            let (dx, dy) = candidates
+                .iter()
+                .copied()
+                .find(|c| free(c))
+                .unwrap_or(candidates[0]);
+            placed.push((px + dx, py + dy, px + dx + w, py + dy + h));
+            c.draw_series(std::iter::once(
+                EmptyElement::at((p.cycle_p50_hours, p.user_exposure_hours))
+                    + Circle::new((0, 0), 6, style)
+                    + Text::new(name, (dx, dy), label_font()),
+            ))?;
         }
         Ok(())
     }
@@ -626,6 +768,8 @@ mod tests {
             cycle_time,
             outcomes: vec![],
             hotfixes: vec![],
+            safety: vec![],
+            trade_off: vec![],
             states: vec![],
             bottlenecks: vec![],
             state_bottlenecks: vec![],

@@ -307,6 +307,10 @@ fn sections(report: &Report) -> Vec<Section> {
         }
     }
 
+    if !report.safety.is_empty() {
+        out.push(safety_section(report, &namer));
+    }
+
     // Bottlenecks: one row per label, one column pair per (scenario, policy), all platforms.
     let names: Vec<(String, String)> = report
         .cycle_time
@@ -442,10 +446,11 @@ fn sections(report: &Report) -> Vec<Section> {
     if !report.hotfixes.is_empty() {
         out.push(Section {
             id: "hotfixes".into(),
-            title: "Hotfixes after the release (recorded)".into(),
-            note: "Point releases after a release reached 100%, as the log records them \
-                   (only runs replayed as recorded: simulations and counterfactual policies do \
-                   not model hotfixes). First hotfix: release to its first point release; \
+            title: "Hotfixes after the release".into(),
+            note: "Point releases after a release reached 100%: as the log records them (a \
+                   log replayed as recorded), or as the scenario models them (a simulation: \
+                   one per defect escaped to everyone, an assumption); counterfactual \
+                   policies have none. First hotfix: release to its first point release; \
                    restore: a reported bug (hotfix_opened) to the point release that fixed it."
                 .into(),
             header: [
@@ -517,6 +522,101 @@ fn sections(report: &Report) -> Vec<Section> {
         numeric_from: 2,
     });
     out
+}
+
+/// A per-release figure of the safety table: two decimals; "not recorded" where the runs
+/// do not record it (never a 0), "–" where no release reached users.
+fn per_release(x: Option<f64>, releases: u64) -> String {
+    match x {
+        Some(x) => format!("{x:.2}"),
+        None if releases == 0 => "–".into(),
+        None => NOT_RECORDED.into(),
+    }
+}
+
+/// What a figure the runs do not hold reads as.
+const NOT_RECORDED: &str = "not recorded";
+
+/// The safety table: defects through the rings, escapes, exposure, hotfixes and time to
+/// restore, per release that reached users, and what each row rests on.
+fn safety_section(report: &Report, namer: &Namer) -> Section {
+    Section {
+        id: "safety".into(),
+        title: "Safety: defects, escapes and exposure".into(),
+        note: "Per release that reached users (track-cycles that entered rollout_1; \
+               hotfixes: per shipped release): severe defects carried; caught by each ring (testing: the team's manual testing; beta: beta \
+               users; review: the store's review; 1st stage: the rollout's first stage, a \
+               pause); escaped past the first stage (to all: to everyone, which takes a \
+               hotfix; the rest halted a later stage); CFR, the change-failure rate: the share \
+               of those releases with an escape (without a defect model, with a recorded \
+               hotfix); exposure: share of users holding a build with a severe defect × \
+               hours until a build without it replaced it (share-of-users hours); hotfixes; \
+               TTR, time to restore: a hotfix's reported defect to its point release, over \
+               the releases with one. Rests on: scenario (the scenario's assumptions, [world.defects] and \
+               world.rollout.incident, not a record), record (the hotfixes a replayed log \
+               records; it has no defect model, so those figures are not recorded), not \
+               recorded."
+            .into(),
+        header: [
+            "policy",
+            "platform",
+            "rests on",
+            "releases",
+            "defects",
+            "testing",
+            "beta",
+            "review",
+            "1st stage",
+            "escaped",
+            "to all",
+            "CFR",
+            "exposure h",
+            "hotfixes",
+            "TTR p50 h",
+            "TTR mean h",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: report
+            .safety
+            .iter()
+            .map(|r| {
+                let n = |x| per_release(x, r.releases);
+                let restore = |x: Option<f64>| match x {
+                    Some(_) => hours(x),
+                    None if r.hotfixes_per_release.is_none() && r.releases > 0 => {
+                        NOT_RECORDED.into()
+                    }
+                    None => "–".into(),
+                };
+                vec![
+                    namer.name(&r.group.scenario, &r.group.policy),
+                    r.group.platform.clone(),
+                    r.rests_on.to_string(),
+                    r.releases.to_string(),
+                    n(r.defects_per_release),
+                    n(r.caught_testing_per_release),
+                    n(r.caught_beta_per_release),
+                    n(r.caught_review_per_release),
+                    n(r.caught_first_stage_per_release),
+                    n(r.escaped_per_release),
+                    n(r.escaped_to_everyone_per_release),
+                    match r.change_failure_rate {
+                        Some(_) => percent(r.change_failure_rate),
+                        None => n(None),
+                    },
+                    match r.user_exposure_hours {
+                        Some(_) => hours(r.user_exposure_hours),
+                        None => n(None),
+                    },
+                    n(r.hotfixes_per_release),
+                    restore(r.restore_p50_hours),
+                    restore(r.restore_mean_hours),
+                ]
+            })
+            .collect(),
+        numeric_from: 3,
+    }
 }
 
 /// The baseline's pooled `unknown` bottleneck rows that hold more than half its time (a log of

@@ -2,6 +2,8 @@
 //! aggregated per (scenario, policy, platform) and pooled over platforms, then ordered the
 //! way the runs list them.
 
+mod safety;
+
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
@@ -323,6 +325,8 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
             &order,
         )?);
     }
+    let safety = safety::safety_rows(runs, policies, &order)?;
+    let trade_off = safety::trade_off(&cycle_time, &safety);
     // The timeline reads only the part files holding its seed.
     let timeline = timeline(runs, opts, &order)?;
     Ok(Report {
@@ -332,6 +336,8 @@ pub fn report(runs: &[RunDir], opts: &Options) -> Result<Report, ReportError> {
         cycle_time,
         outcomes,
         hotfixes,
+        safety,
+        trade_off,
         states,
         bottlenecks,
         state_bottlenecks,

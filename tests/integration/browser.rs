@@ -79,10 +79,12 @@ fn the_html_report_and_dashboard_render_in_headless_chromium() {
         "saved per release by robot vs manual",
         "Cycle time distribution",
         "Release timeline: version 0, seed 1",
+        "Safety: defects, escapes and exposure",
+        "Speed against safety: the trade-off frontier",
     ] {
         assert!(html.contains(text), "the rendered report shows {text:?}");
     }
-    assert_eq!(html.matches("<svg").count(), 4, "four charts in the DOM");
+    assert_eq!(html.matches("<svg").count(), 5, "five charts in the DOM");
     assert!(
         html.matches("<tr>").count() > 40,
         "the tables are in the DOM"

@@ -293,7 +293,8 @@ fn the_safety_side_is_paired_on_the_same_worlds_and_says_it_is_assumed() {
     let all = pooled(c);
     assert_eq!(all["safety_rests_on"], "scenario", "{all}");
 
-    // Independently: (escaped, exposure) per shipped release, joined on the run keys.
+    // Independently: (escaped, exposure) per release that reached users, joined on the run
+    // keys.
     let safety = |dir: &Path| {
         let df = read(
             dir,
@@ -302,7 +303,7 @@ fn the_safety_side_is_paired_on_the_same_worlds_and_says_it_is_assumed() {
                 "seed",
                 "version",
                 "platform",
-                "cycle_hours",
+                "rollout_1_at",
                 "defects_escaped",
                 "user_exposure_hours",
             ],
@@ -311,7 +312,7 @@ fn the_safety_side_is_paired_on_the_same_worlds_and_says_it_is_assumed() {
             u64s(&df, "seed"),
             u32s(&df, "version"),
             strs(&df, "platform"),
-            f64s(&df, "cycle_hours"),
+            i64s(&df, "rollout_1_at"),
         );
         let (e, x) = (
             i64s(&df, "defects_escaped"),
@@ -332,7 +333,8 @@ fn the_safety_side_is_paired_on_the_same_worlds_and_says_it_is_assumed() {
         .iter()
         .filter_map(|(k, x)| Some((*x, *b.get(k)?)))
         .collect();
-    assert_eq!(all["pairs"], pairs.len(), "{all}");
+    // Over the releases that reached users in both arms.
+    assert_eq!(all["safety_pairs"], pairs.len(), "{all}");
     let n = pairs.len() as f64;
     let escaped = pairs.iter().map(|(x, y)| y.0 - x.0).sum::<f64>() / n;
     let exposure = pairs.iter().map(|(x, y)| y.1 - x.1).sum::<f64>() / n;

@@ -80,7 +80,7 @@ fn first_branch_cut_9999_12_01_is_refused_not_a_timestamp_overflow() {
 #[test]
 fn mean_count_1e12_is_refused_not_a_40_tb_allocation() {
     scenario_refused(
-        "mean_count = 4.0",
+        "mean_count = 3.6",
         "mean_count = 1e12",
         &["`world.blockers.mean_count`", "from 0 to 1000"],
     );
@@ -89,7 +89,7 @@ fn mean_count_1e12_is_refused_not_a_40_tb_allocation() {
 #[test]
 fn mean_count_1e7_is_refused_not_7_gb() {
     scenario_refused(
-        "mean_count = 4.0",
+        "mean_count = 3.6",
         "mean_count = 1e7",
         &["`world.blockers.mean_count` = 10000000", "from 0 to 1000"],
     );

@@ -41,11 +41,35 @@ fn replay(log: &Path, out: &Path, policies: &[&str]) {
     cmd.assert().success();
 }
 
+/// The `cycles` columns of the safety side: a simulation draws its defects and their
+/// hotfixes; a replay has only what the log records (no defects after a release in a
+/// simulated log), and a counterfactual only the recorded incidents as defects.
+/// [`safety_columns_say_what_each_run_models`] checks them.
+const SAFETY_COLUMNS: [&str; 17] = [
+    "hotfixes",
+    "point_releases",
+    "hotfix_fixes",
+    "first_hotfix_at",
+    "first_hotfix_hours",
+    "restore_hours",
+    "hotfix_open",
+    "defects",
+    "defects_caught_testing",
+    "defects_caught_beta",
+    "defects_caught_review",
+    "defects_caught_first_stage",
+    "defects_escaped_halted",
+    "defects_escaped_to_everyone",
+    "defects_escaped",
+    "defects_not_found",
+    "user_exposure_hours",
+];
+
 /// The Parquet files of `dir` under policy `policy`, keyed by table and file name, decoded
-/// without their `policy` and `evidence_*` columns: the columns in which a simulation and
-/// its replay (as it happened, or under the same policy's rules) may differ (a replay's
-/// evidence is recorded, a simulation's drawn: [`evidence_says_where_each_family_came_from`]
-/// checks those).
+/// without their `policy`, `evidence_*` and safety columns: the columns in which a
+/// simulation and its replay (as it happened, or under the same policy's rules) may differ
+/// (a replay's evidence is recorded, a simulation's drawn:
+/// [`evidence_says_where_each_family_came_from`] checks those).
 fn tables(dir: &Path, policy: &str) -> BTreeMap<PathBuf, Vec<arrow_array::RecordBatch>> {
     let part = format!("policy={policy}");
     files(dir)
@@ -62,7 +86,9 @@ fn tables(dir: &Path, policy: &str) -> BTreeMap<PathBuf, Vec<arrow_array::Record
                     let keep: Vec<usize> = (0..b.num_columns())
                         .filter(|&i| {
                             let name = b.schema().field(i).name().clone();
-                            name != "policy" && !name.starts_with("evidence_")
+                            name != "policy"
+                                && !name.starts_with("evidence_")
+                                && !SAFETY_COLUMNS.contains(&name.as_str())
                         })
                         .collect();
                     b.project(&keep).unwrap()
@@ -170,6 +196,50 @@ fn a_counterfactual_replay_is_the_simulation_of_that_policy() {
         row["saving_recorded_hours"] = serde_json::Value::Null;
     }
     assert_eq!(a, b);
+}
+
+#[test]
+fn safety_columns_say_what_each_run_models() {
+    // A simulation models defects and hotfixes; its history replayed as it happened has no
+    // defect model (null, not 0) and no hotfixes (the simulated log has no rows after a
+    // release); re-run under a policy, the recorded incidents are its defects.
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = tmp.path().join("sim");
+    let log = tmp.path().join("manual.csv");
+    simulate_with_log(&sim, &log, &["manual"], 6, 6);
+    let rep = tmp.path().join("rep");
+    replay(&log, &rep, &["recorded", "manual"]);
+    let cycles = |dir: &Path, policy: &str| {
+        let c = crate::util::read_cycles(dir, policy);
+        let nulls = |name: &str| {
+            let col = c.column_by_name(name).unwrap();
+            (col.null_count(), col.len())
+        };
+        (
+            nulls("defects"),
+            nulls("user_exposure_hours"),
+            nulls("hotfixes"),
+        )
+    };
+    let (d, e, h) = cycles(&sim, "manual");
+    assert_eq!(
+        (d.0, e.0),
+        (0, 0),
+        "a simulation models every track's defects"
+    );
+    assert!(h.0 < h.1, "shipped simulated releases have a hotfix count");
+    let (d, e, h) = cycles(&rep, "recorded");
+    assert_eq!(
+        (d.0, e.0, h.0),
+        (d.1, e.1, h.1),
+        "replayed as recorded: not modelled"
+    );
+    let (d, _, h) = cycles(&rep, "manual");
+    assert_eq!(
+        d.0, 0,
+        "a counterfactual models the recorded incidents as defects"
+    );
+    assert_eq!(h.0, h.1, "a counterfactual does not re-run hotfixes");
 }
 
 /// The header and rows of a small valid log, one track (version 0, ios).

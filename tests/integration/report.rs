@@ -361,7 +361,7 @@ fn every_format_matches_its_snapshot() {
     insta::assert_snapshot!("report_csv", report_in(tmp.path(), &["--format", "csv"]));
     insta::assert_snapshot!("report_json", report_in(tmp.path(), &["--format", "json"]));
     let html = report_in(tmp.path(), &["--format", "html"]);
-    assert_eq!(html.matches("<svg").count(), 4, "four inline charts");
+    assert_eq!(html.matches("<svg").count(), 5, "five inline charts");
     assert!(
         !html.contains("http://") || !html.contains("src=\"http"),
         "no network"
@@ -380,7 +380,13 @@ fn charts_are_written_as_svg_and_png() {
         &["--charts", charts.to_str().unwrap()],
     )
     .success();
-    for name in ["cycle-time", "savings", "bottlenecks", "timeline"] {
+    for name in [
+        "cycle-time",
+        "savings",
+        "trade-off",
+        "bottlenecks",
+        "timeline",
+    ] {
         let svg = std::fs::read_to_string(charts.join(format!("{name}.svg"))).unwrap();
         assert!(
             svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
@@ -399,7 +405,7 @@ fn charts_are_written_as_svg_and_png() {
         assert!(svg.contains(state), "the timeline's legend names {state}");
     }
     // Nothing else (no temporary files) is left behind.
-    assert_eq!(std::fs::read_dir(&charts).unwrap().count(), 8);
+    assert_eq!(std::fs::read_dir(&charts).unwrap().count(), 10);
 }
 
 #[test]

@@ -141,3 +141,30 @@ fn working_window_backwards() {
         &["calendars.release_squad"],
     );
 }
+
+#[test]
+fn defect_model_values_out_of_range() {
+    fails_with(
+        &baseline_with("testing = 0.8", "testing = 1.5"),
+        &["world.defects.testing", "1.5", "probability"],
+    );
+    fails_with(
+        &baseline_with("mean_count = 0.8", "mean_count = 1e9"),
+        &["world.defects.mean_count", "from 0 to 100"],
+    );
+    fails_with(
+        &baseline_with("beta_percent = 2.0", "beta_percent = 250.0"),
+        &["world.defects.beta_percent", "250"],
+    );
+    fails_with(
+        &baseline_with(
+            "show_after_hours = { dist = \"lognormal\", median = 200.0, sigma = 1.5 }",
+            "show_after_hours = { dist = \"lognormal\", median = 200.0, sigma = 9.0 }",
+        ),
+        &["world.defects.show_after_hours.sigma", "9"],
+    );
+    fails_with(
+        &baseline_with("rollout = 1.0", "rollout = 1.0\nwatchers = 3"),
+        &["watchers", "line"],
+    );
+}

@@ -302,8 +302,8 @@ fn the_summary_shows_the_safety_side_and_says_it_rests_on_the_scenario() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "safety per shipped release (assumed: the figures rest on the scenario's \
-             [world.defects]",
+            "safety per release that reached users (assumed: the figures rest on the \
+             scenario's\n[world.defects]",
         ))
         .stdout(predicate::str::contains("change fail"));
 }

@@ -206,27 +206,38 @@ fn a_phased_release_widens_by_itself_once_a_day_through_apples_seven_days() {
 
 #[test]
 fn an_incident_at_any_stage_below_100_pauses_the_rollout_there() {
-    // Every rollout has an incident 27 h in: during android's 5% stage (24 h at 1%, then 6 h).
+    // Every rollout has an incident that 27 h of use at 1% show: 24 h at 1%, then 3 more
+    // percent-hours, 36 minutes into android's 5% stage (use shows a defect five times
+    // faster at 5%). No other defects, so nothing else pauses.
     let scenario = format!(
         "{}{PLANS}",
-        baseline_with("incident = 0.03", "incident = 1.0").replacen(
-            "incident_after_hours = { dist = \"exponential\", mean = 8.0 }",
-            "incident_after_hours = { dist = \"fixed\", value = 27.0 }",
-            1
-        )
+        baseline_with("incident = 0.025", "incident = 1.0")
+            .replacen(
+                "incident_after_hours = { dist = \"exponential\", mean = 8.0 }",
+                "incident_after_hours = { dist = \"fixed\", value = 27.0 }",
+                1
+            )
+            .replacen("mean_count = 0.8", "mean_count = 0.0", 1)
     );
     let log = simulate_log(&scenario, "robot", 4, 4);
     let mut paused_at_5 = 0;
     for (key, rows) in log.iter().filter(|(k, _)| k.2 == "android") {
         let mut percent = None;
         let mut incident = false;
+        let mut stage_from = None;
         for r in rows {
             match r.kind.as_str() {
                 "rollout" => {
                     assert!(!incident, "{key:?}: widened with an incident open");
                     percent = r.value;
+                    stage_from = Some(r.at);
                 }
-                "incident_opened" => incident = true,
+                "incident_opened" => {
+                    incident = true;
+                    // 3 percent-hours at 5%: 36 minutes (when the 1% took exactly 24 h).
+                    let into = r.at.duration_since(stage_from.unwrap());
+                    assert!(into <= SignedDuration::from_mins(36), "{key:?}: {into}");
+                }
                 "incident_fixed" => incident = false,
                 "paused" => {
                     assert_eq!(percent, Some(5.0), "{key:?}: paused at its stage");
@@ -253,7 +264,11 @@ stages = [
     { percent = 100 },
 ]
 ";
-    let scenario = format!("{}{plan}", conductor::scenario::BASELINE_TOML);
+    // No defects: none halts a stage (the halt is the next test's matter).
+    let scenario = format!(
+        "{}{plan}",
+        baseline_with("mean_count = 0.8", "mean_count = 0.0")
+    );
     let tmp = tempfile::tempdir().unwrap();
     let sc = tmp.path().join("s.toml");
     std::fs::write(&sc, &scenario).unwrap();

@@ -182,3 +182,25 @@ fn parse_xml_is_strict() {
         assert!(failed, "{bad:?} parsed");
     }
 }
+
+/// Every `cycles` row of `policy` in run directory `dir`, as one batch (parts in file order).
+pub fn read_cycles(dir: &std::path::Path, policy: &str) -> arrow_array::RecordBatch {
+    let part = format!("policy={policy}");
+    let mut batches = Vec::new();
+    for (path, _) in crate::dataset::files(dir) {
+        let cycles = path.starts_with("cycles") && path.extension().is_some_and(|e| e == "parquet");
+        if cycles && path.components().any(|c| c.as_os_str() == part.as_str()) {
+            let reader = conductor::dataset::read::open_parquet(&dir.join(&path))
+                .unwrap()
+                .build()
+                .unwrap();
+            batches.extend(reader.map(|b| b.unwrap()));
+        }
+    }
+    assert!(
+        !batches.is_empty(),
+        "no cycles of {policy} in {}",
+        dir.display()
+    );
+    arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap()
+}

@@ -135,7 +135,7 @@ pub(crate) mod tests {
                 ended_at: "2026-01-14T09:00:00Z".parse().unwrap(),
                 first_hotfix_at: Some("2026-01-19T14:00:00Z".parse().unwrap()),
                 safety: crate::analysis::safety::TrackSafety {
-                    shipped: true,
+                    reached_users: true,
                     defects: Some(crate::analysis::safety::DefectCounts {
                         carried: 2,
                         caught: [1, 0, 0, 0],

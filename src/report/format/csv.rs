@@ -15,10 +15,12 @@ use crate::text::csv;
 /// Tidy CSV.
 pub struct Csv;
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 11] = [
     "cycle_time",
     "outcomes",
     "hotfixes",
+    "safety",
+    "trade_off",
     "savings",
     "step_savings",
     "bottlenecks",
@@ -62,6 +64,7 @@ impl Render<Report> for Csv {
                     let value = match value {
                         Value::Number(n) => n.to_string(),
                         Value::Null => String::new(),
+                        Value::Bool(b) => b.to_string(),
                         _ => continue,
                     };
                     w.write_record([

@@ -67,6 +67,37 @@ fn headline(report: &Report) -> String {
             ),
         ));
     }
+    // Safety next to speed: escapes per release reaching users where a defect model gives them,
+    // recorded hotfixes where a history does; each says what it rests on.
+    for r in report
+        .safety
+        .iter()
+        .filter(|r| r.group.platform == ALL_PLATFORMS)
+    {
+        let name = escape(&namer.name(&r.group.scenario, &r.group.policy));
+        let (value, label, badge) = match (r.escaped_per_release, r.hotfixes_per_release) {
+            (Some(e), _) => (
+                format!("{e:.2}"),
+                format!(
+                    "defects escaped per release reaching users, {name}<br>exposure {} \
+                     share-of-users h per release",
+                    r.user_exposure_hours
+                        .map_or("–".into(), |h| format!("{h:.1}"))
+                ),
+                "<br><span class=\"badge\">rests on the scenario's assumptions \
+                 ([world.defects])</span>",
+            ),
+            (None, Some(h)) => (
+                format!("{h:.2}"),
+                format!(
+                    "hotfixes per shipped release, {name}, as recorded<br>defects not recorded"
+                ),
+                "",
+            ),
+            (None, None) => continue,
+        };
+        s.push_str(&card(&value, &format!("{label}{badge}")));
+    }
     s.push_str("</div>\n");
     s
 }

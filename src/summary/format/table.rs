@@ -136,8 +136,8 @@ fn safety(summary: &Summary, out: &mut dyn io::Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "\nsafety per shipped release (assumed: the figures rest on the scenario's \
-         [world.defects]\nand the rollout's incidents):\n"
+        "\nsafety per release that reached users (assumed: the figures rest on the scenario's\n\
+         [world.defects] and the rollout's incidents):\n"
     )?;
     let mut t = vec![
         [
@@ -169,8 +169,8 @@ fn safety(summary: &Summary, out: &mut dyn io::Write) -> io::Result<()> {
     writeln!(
         out,
         "\nescaped: past the rollout's first stage; exposure: share of users holding a build \
-         with a severe\ndefect x hours (share-of-users hours); change fail: share of shipped \
-         releases with an escaped\ndefect; restore p50: median hours from its report to the \
+         with a severe\ndefect x hours (share-of-users hours); change fail: share of the releases \
+         with an escaped\ndefect; restore p50: median hours from its report to the \
          hotfix."
     )
 }
