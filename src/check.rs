@@ -110,6 +110,13 @@ impl CheckResult {
         let Some(v) = self.value else {
             return format!("{what}: no data");
         };
+        if self.status == Status::NoData {
+            return format!(
+                "{what} is {}: not judged, too few seeds for a safety figure (at least {})",
+                fmt(v, unit),
+                metrics::MIN_SAFETY_UNITS
+            );
+        }
         let ci = match self.ci {
             Some((lo, hi)) => format!(
                 " ({:.0}% CI {} to {})",
@@ -228,6 +235,10 @@ pub fn evaluate(
             let est = table.get(policy, &limit.platform, limit.metric);
             let value = est.and_then(|e| e.value);
             let ci = est.and_then(|e| e.ci).filter(|_| noisy);
+            // Too few seeds to judge a rare-event figure: shown, not judged.
+            let unjudged = noisy
+                && limit.metric.is_safety()
+                && est.is_some_and(|e| e.units < metrics::MIN_SAFETY_UNITS);
             for (side, bound, rule) in &limit.bounds {
                 // The evidence: the interval's near end for noisy inputs, else the value.
                 let evidence = match (ci, side) {
@@ -240,6 +251,7 @@ pub fn evaluate(
                     Side::AtLeast => bound - e,
                 });
                 let status = match excess {
+                    _ if unjudged => Status::NoData,
                     None => Status::NoData,
                     Some(x) if x > 0.0 => Status::Fail,
                     Some(_) => Status::Pass,
@@ -254,7 +266,7 @@ pub fn evaluate(
                     bound: *bound,
                     rule: rule.clone(),
                     status,
-                    excess,
+                    excess: excess.filter(|_| !unjudged),
                 });
             }
         }

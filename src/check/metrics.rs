@@ -192,7 +192,17 @@ pub struct Estimate {
     pub value: Option<f64>,
     /// The percentile-bootstrap interval over whole units (seeds, or versions of one seed).
     pub ci: Option<(f64, f64)>,
+    /// The bootstrap units (seeds, or versions of one seed) behind it.
+    pub units: usize,
 }
+
+/// Seeds (bootstrap units) a noisy input needs before a safety metric is judged. Severe
+/// defects are rare (about 0.3 escape per release), so a few seeds' mean swings far more
+/// than a bootstrap over those few seeds shows (over two seeds it spans little more than
+/// their two means): with 2 seeds of the baseline, 39 of its 120 safety-inclusive limits
+/// "failed" against its own 200-seed baseline. Below this, a safety result is not judged
+/// (`no data`, its value shown), never a failure from noise.
+pub const MIN_SAFETY_UNITS: usize = 20;
 
 /// Every metric of every (policy, platform) group of some track-cycles, platform `all`
 /// pooling the platforms.
@@ -270,6 +280,7 @@ impl Table {
                 let est = Metric::ALL.map(|m| Estimate {
                     value: point.get(m),
                     ci: cis[m as usize],
+                    units: units.len(),
                 });
                 ((policy.clone(), platform.clone()), (est, basis))
             })
