@@ -805,6 +805,47 @@ mod tests {
     }
 
     #[test]
+    fn the_verdict_says_the_safety_side_and_what_it_rests_on() {
+        use crate::analysis::safety::DefectCounts;
+        let with = |seed: u64, v: u32, escaped: u32| {
+            let mut c = cycle(seed, v, "ios", Some(100.0));
+            c.safety = TrackSafety {
+                reached_users: true,
+                defects: Some(DefectCounts {
+                    carried: 1,
+                    escaped_to_everyone: escaped,
+                    exposure_hours: f64::from(escaped) * 2.0,
+                    ..DefectCounts::default()
+                }),
+                hotfixes: Some(escaped),
+                restore_hours: None,
+            };
+            c
+        };
+        let (mut base, mut other) = (vec![], vec![]);
+        for seed in 1..=8 {
+            for v in 0..4 {
+                base.push(with(seed, v, u32::from(v == 0)));
+                other.push(with(seed, v, 0));
+            }
+        }
+        let c = compare(&arm("base", base), &arm("safer", other)).unwrap();
+        let all = c.all().unwrap();
+        assert_eq!(all.safety.safety_pairs, 32);
+        assert_eq!(all.safety.escaped_change_per_release, Some(-0.25));
+        assert_eq!(all.safety.change_failure_rate_change, Some(-0.25));
+        assert!(
+            c.verdict.ends_with(
+                "; it removes 25.0 escaped defects per 100 releases (95% CI 25.0 to 25.0), \
+                 -0.50 user-exposure hours per release (95% CI -0.50 to -0.50); rests on the \
+                 scenario's defect model (assumed)"
+            ),
+            "{}",
+            c.verdict
+        );
+    }
+
+    #[test]
     fn arms_without_common_releases_are_an_error() {
         let a = arm("a", vec![cycle(1, 0, "ios", Some(1.0))]);
         let b = arm("b", vec![cycle(2, 0, "ios", Some(1.0))]);
