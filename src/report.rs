@@ -23,6 +23,7 @@ use serde::Serialize;
 
 pub use format::{Format, render};
 
+use crate::analysis::safety::SafetyFields;
 use crate::dataset::{DatasetError, RunDir};
 use crate::plot::style::ChartError;
 
@@ -184,41 +185,9 @@ pub struct SafetyRow {
     /// Scenario, policy, platform.
     #[serde(flatten)]
     pub group: Group,
-    /// What the figures rest on: `scenario` (the scenario's defect model: assumptions),
-    /// `record` (the hotfixes a replayed log records), `not recorded` (neither).
-    pub rests_on: &'static str,
-    /// Track-cycles whose release reached users (entered `rollout_1`): what every figure is
-    /// per (hotfixes: per shipped release).
-    pub releases: u64,
-    /// Severe defects the releases carried.
-    pub defects_per_release: Option<f64>,
-    /// Found by the owning team's manual testing (a blocker).
-    pub caught_testing_per_release: Option<f64>,
-    /// Reported by beta users (a blocker).
-    pub caught_beta_per_release: Option<f64>,
-    /// Found by the store's review (a rejection).
-    pub caught_review_per_release: Option<f64>,
-    /// Shown at the rollout's first stage (a pause).
-    pub caught_first_stage_per_release: Option<f64>,
-    /// Escaped past the first stage (to a later stage, which halts, or to everyone).
-    pub escaped_per_release: Option<f64>,
-    /// Escaped to everyone (each takes a hotfix).
-    pub escaped_to_everyone_per_release: Option<f64>,
-    /// Share of shipped releases that failed in users' hands (an escaped defect; without a
-    /// defect model, a recorded hotfix).
-    pub change_failure_rate: Option<f64>,
-    /// Share of users holding a build with a severe defect × hours, until a build without
-    /// it replaced it, per shipped release ("share-of-users hours").
-    pub user_exposure_hours: Option<f64>,
-    /// Point releases per shipped release.
-    pub hotfixes_per_release: Option<f64>,
-    /// Time to restore (a hotfix's reported defect to its point release), median over the
-    /// shipped releases with one.
-    pub restore_p50_hours: Option<f64>,
-    /// Mean time to restore.
-    pub restore_mean_hours: Option<f64>,
-    /// Shipped releases with a hotfix whose time to restore is known.
-    pub restored: u64,
+    /// The figures (`crate::analysis::safety`).
+    #[serde(flatten)]
+    pub figures: SafetyFields,
 }
 
 /// One point of the speed-against-safety chart: a (scenario, policy), all platforms.

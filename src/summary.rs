@@ -11,7 +11,7 @@ use serde::Serialize;
 
 pub use format::{Format, render};
 
-use crate::analysis::safety::{SafetyFigures, TrackSafety};
+use crate::analysis::safety::{SafetyFields, SafetyFigures, TrackSafety};
 use crate::engine::{Outcome, RunResult};
 use crate::model::WaitingOn;
 use crate::scenario::Scenario;
@@ -84,35 +84,9 @@ pub struct SafetyRow {
     pub platform: String,
     /// The policy.
     pub policy: String,
-    /// Track-cycles that reached users (entered `rollout_1`): what the figures are per.
-    pub releases: usize,
-    /// `scenario` (the defect model's assumptions), `record` or `not recorded`.
-    pub rests_on: &'static str,
-    /// Severe defects carried, per release.
-    pub defects_per_release: Option<f64>,
-    /// Caught by the owning team's manual testing, per shipped release.
-    pub caught_testing_per_release: Option<f64>,
-    /// Caught by the beta.
-    pub caught_beta_per_release: Option<f64>,
-    /// Caught by the store's review.
-    pub caught_review_per_release: Option<f64>,
-    /// Caught at the rollout's first stage (a pause).
-    pub caught_first_stage_per_release: Option<f64>,
-    /// Escaped past the first stage (halted later, or to everyone), per release.
-    pub escaped_per_release: Option<f64>,
-    /// Escaped to everyone (each a hotfix), per release.
-    pub escaped_to_everyone_per_release: Option<f64>,
-    /// Share-of-users hours exposed to a severe defect, per release.
-    pub exposure_hours: Option<f64>,
-    /// Hotfixes (point releases), per shipped release.
-    pub hotfixes_per_release: Option<f64>,
-    /// Share of the releases with a defect escaped past the first stage (0 to 1).
-    pub change_failure_rate: Option<f64>,
-    /// Median hours from an escaped defect's report to its hotfix, over the releases with
-    /// one.
-    pub restore_p50_hours: Option<f64>,
-    /// Mean of the same.
-    pub restore_mean_hours: Option<f64>,
+    /// The figures (`crate::analysis::safety`).
+    #[serde(flatten)]
+    pub figures: SafetyFields,
 }
 
 /// The whole summary.
@@ -185,24 +159,10 @@ fn safety_row(runs: &[RunResult], policy: &str, platform: usize, name: &str) -> 
         .flat_map(|r| r.tracks.iter().filter(|t| t.platform == platform))
         .map(TrackSafety::of_result)
         .collect();
-    let f = SafetyFigures::of(&tracks);
     SafetyRow {
         platform: name.to_string(),
         policy: policy.to_string(),
-        releases: f.releases,
-        rests_on: f.basis.as_str(),
-        defects_per_release: f.defects,
-        caught_testing_per_release: f.caught[0],
-        caught_beta_per_release: f.caught[1],
-        caught_review_per_release: f.caught[2],
-        caught_first_stage_per_release: f.caught[3],
-        escaped_per_release: f.escaped,
-        escaped_to_everyone_per_release: f.escaped_to_everyone,
-        exposure_hours: f.exposure_hours,
-        hotfixes_per_release: f.hotfixes,
-        change_failure_rate: f.change_failure_rate,
-        restore_p50_hours: f.restore_p50_hours,
-        restore_mean_hours: f.restore_mean_hours,
+        figures: SafetyFields::from(&SafetyFigures::of(&tracks)),
     }
 }
 

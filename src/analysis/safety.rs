@@ -11,6 +11,7 @@
 //! "not recorded", never a zero.
 
 use polars::prelude::DataFrame;
+use serde::Serialize;
 
 use super::scan::read_table;
 use super::{ScanError, f64s, i64s, strs};
@@ -259,6 +260,69 @@ impl SafetyTally {
             restore_p50_hours: crate::stats::quantile_in_place(&mut self.restore, 0.5),
             restore_mean_hours,
             restored,
+        }
+    }
+}
+
+/// The safety figures as the outputs write them: the JSON fields `simulate`'s summary and
+/// `report` share (docs/formats.md), one definition of each name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SafetyFields {
+    /// What the figures rest on: `scenario` (the scenario's defect model: assumptions),
+    /// `record` (the hotfixes a replayed log records), `not recorded` (neither).
+    pub rests_on: &'static str,
+    /// Track-cycles whose release reached users (entered `rollout_1`): what every figure is
+    /// per (hotfixes: per shipped release).
+    pub releases: u64,
+    /// Severe defects the releases carried.
+    pub defects_per_release: Option<f64>,
+    /// Found by the owning team's manual testing (a blocker).
+    pub caught_testing_per_release: Option<f64>,
+    /// Reported by beta users (a blocker).
+    pub caught_beta_per_release: Option<f64>,
+    /// Found by the store's review (a rejection).
+    pub caught_review_per_release: Option<f64>,
+    /// Shown at the rollout's first stage (a pause).
+    pub caught_first_stage_per_release: Option<f64>,
+    /// Escaped past the first stage (to a later stage, which halts, or to everyone).
+    pub escaped_per_release: Option<f64>,
+    /// Escaped to everyone (each takes a hotfix).
+    pub escaped_to_everyone_per_release: Option<f64>,
+    /// Share of the releases that failed in users' hands (an escaped defect; without a
+    /// defect model, a recorded hotfix).
+    pub change_failure_rate: Option<f64>,
+    /// Share of users holding a build with a severe defect × hours, until a build without
+    /// it replaced it, per release ("share-of-users hours").
+    pub user_exposure_hours: Option<f64>,
+    /// Point releases per shipped release.
+    pub hotfixes_per_release: Option<f64>,
+    /// Time to restore (a hotfix's reported defect to its point release), median over the
+    /// releases with one.
+    pub restore_p50_hours: Option<f64>,
+    /// Mean time to restore.
+    pub restore_mean_hours: Option<f64>,
+    /// Releases with a hotfix whose time to restore is known.
+    pub restored: u64,
+}
+
+impl From<&SafetyFigures> for SafetyFields {
+    fn from(f: &SafetyFigures) -> SafetyFields {
+        SafetyFields {
+            rests_on: f.basis.as_str(),
+            releases: f.releases as u64,
+            defects_per_release: f.defects,
+            caught_testing_per_release: f.caught[0],
+            caught_beta_per_release: f.caught[1],
+            caught_review_per_release: f.caught[2],
+            caught_first_stage_per_release: f.caught[3],
+            escaped_per_release: f.escaped,
+            escaped_to_everyone_per_release: f.escaped_to_everyone,
+            change_failure_rate: f.change_failure_rate,
+            user_exposure_hours: f.exposure_hours,
+            hotfixes_per_release: f.hotfixes,
+            restore_p50_hours: f.restore_p50_hours,
+            restore_mean_hours: f.restore_mean_hours,
+            restored: f.restored as u64,
         }
     }
 }

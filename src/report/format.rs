@@ -581,10 +581,10 @@ fn safety_section(report: &Report, namer: &Namer) -> Section {
             .safety
             .iter()
             .map(|r| {
-                let n = |x| per_release(x, r.releases);
+                let n = |x| per_release(x, r.figures.releases);
                 let restore = |x: Option<f64>| match x {
                     Some(_) => hours(x),
-                    None if r.hotfixes_per_release.is_none() && r.releases > 0 => {
+                    None if r.figures.hotfixes_per_release.is_none() && r.figures.releases > 0 => {
                         NOT_RECORDED.into()
                     }
                     None => "–".into(),
@@ -592,26 +592,26 @@ fn safety_section(report: &Report, namer: &Namer) -> Section {
                 vec![
                     namer.name(&r.group.scenario, &r.group.policy),
                     r.group.platform.clone(),
-                    r.rests_on.to_string(),
-                    r.releases.to_string(),
-                    n(r.defects_per_release),
-                    n(r.caught_testing_per_release),
-                    n(r.caught_beta_per_release),
-                    n(r.caught_review_per_release),
-                    n(r.caught_first_stage_per_release),
-                    n(r.escaped_per_release),
-                    n(r.escaped_to_everyone_per_release),
-                    match r.change_failure_rate {
-                        Some(_) => percent(r.change_failure_rate),
+                    r.figures.rests_on.to_string(),
+                    r.figures.releases.to_string(),
+                    n(r.figures.defects_per_release),
+                    n(r.figures.caught_testing_per_release),
+                    n(r.figures.caught_beta_per_release),
+                    n(r.figures.caught_review_per_release),
+                    n(r.figures.caught_first_stage_per_release),
+                    n(r.figures.escaped_per_release),
+                    n(r.figures.escaped_to_everyone_per_release),
+                    match r.figures.change_failure_rate {
+                        Some(_) => percent(r.figures.change_failure_rate),
                         None => n(None),
                     },
-                    match r.user_exposure_hours {
-                        Some(_) => hours(r.user_exposure_hours),
+                    match r.figures.user_exposure_hours {
+                        Some(_) => hours(r.figures.user_exposure_hours),
                         None => n(None),
                     },
-                    n(r.hotfixes_per_release),
-                    restore(r.restore_p50_hours),
-                    restore(r.restore_mean_hours),
+                    n(r.figures.hotfixes_per_release),
+                    restore(r.figures.restore_p50_hours),
+                    restore(r.figures.restore_mean_hours),
                 ]
             })
             .collect(),

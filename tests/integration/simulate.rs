@@ -278,7 +278,7 @@ fn the_summary_shows_the_safety_side_and_says_it_rests_on_the_scenario() {
         assert_eq!(r["rests_on"], "scenario", "{r}");
         let escaped = r["escaped_per_release"].as_f64().unwrap();
         assert!((0.05..1.0).contains(&escaped), "{r}");
-        assert!(r["exposure_hours"].as_f64().unwrap() > 0.0, "{r}");
+        assert!(r["user_exposure_hours"].as_f64().unwrap() > 0.0, "{r}");
         let cfr = r["change_failure_rate"].as_f64().unwrap();
         assert!(cfr > 0.0 && cfr <= escaped + 1e-9, "{r}");
     }

@@ -75,13 +75,17 @@ fn headline(report: &Report) -> String {
         .filter(|r| r.group.platform == ALL_PLATFORMS)
     {
         let name = escape(&namer.name(&r.group.scenario, &r.group.policy));
-        let (value, label, badge) = match (r.escaped_per_release, r.hotfixes_per_release) {
+        let (value, label, badge) = match (
+            r.figures.escaped_per_release,
+            r.figures.hotfixes_per_release,
+        ) {
             (Some(e), _) => (
                 format!("{e:.2}"),
                 format!(
                     "defects escaped per release reaching users, {name}<br>exposure {} \
                      share-of-users h per release",
-                    r.user_exposure_hours
+                    r.figures
+                        .user_exposure_hours
                         .map_or("–".into(), |h| format!("{h:.1}"))
                 ),
                 "<br><span class=\"badge\">rests on the scenario's assumptions \

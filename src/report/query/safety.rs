@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::Order;
-use crate::analysis::safety::{SafetyFigures, TrackSafety, safety_samples};
+use crate::analysis::safety::{SafetyFields, SafetyFigures, TrackSafety, safety_samples};
 use crate::dataset::RunDir;
 use crate::report::{ALL_PLATFORMS, CycleRow, Group, ReportError, SafetyRow, TradeOffPoint};
 
@@ -46,21 +46,7 @@ pub(super) fn safety_rows(
 fn row(group: Group, f: &SafetyFigures) -> SafetyRow {
     SafetyRow {
         group,
-        rests_on: f.basis.as_str(),
-        releases: f.releases as u64,
-        defects_per_release: f.defects,
-        caught_testing_per_release: f.caught[0],
-        caught_beta_per_release: f.caught[1],
-        caught_review_per_release: f.caught[2],
-        caught_first_stage_per_release: f.caught[3],
-        escaped_per_release: f.escaped,
-        escaped_to_everyone_per_release: f.escaped_to_everyone,
-        change_failure_rate: f.change_failure_rate,
-        user_exposure_hours: f.exposure_hours,
-        hotfixes_per_release: f.hotfixes,
-        restore_p50_hours: f.restore_p50_hours,
-        restore_mean_hours: f.restore_mean_hours,
-        restored: f.restored as u64,
+        figures: SafetyFields::from(f),
     }
 }
 
@@ -76,7 +62,7 @@ pub(super) fn trade_off(cycle_time: &[CycleRow], safety: &[SafetyRow]) -> Vec<Tr
                 scenario: c.group.scenario.clone(),
                 policy: c.group.policy.clone(),
                 cycle_p50_hours: c.cycle_p50_hours?,
-                user_exposure_hours: s.user_exposure_hours?,
+                user_exposure_hours: s.figures.user_exposure_hours?,
                 frontier: false,
             })
         })

@@ -128,7 +128,7 @@ impl Render<Summary> for Table {
     }
 }
 
-/// The safety table: per platform and policy, per shipped release. Every figure rests on
+/// The safety table: per platform and policy, per release that reached users. Every figure rests on
 /// the scenario's defect model, and the heading says so; a figure without data is `–`.
 fn safety(summary: &Summary, out: &mut dyn io::Write) -> io::Result<()> {
     if summary.safety.is_empty() {
@@ -157,12 +157,12 @@ fn safety(summary: &Summary, out: &mut dyn io::Write) -> io::Result<()> {
         t.push(vec![
             r.platform.clone(),
             r.policy.clone(),
-            opt_hours(r.defects_per_release, 2),
-            opt_hours(r.escaped_per_release, 2),
-            opt_hours(r.exposure_hours, 2),
-            opt_hours(r.hotfixes_per_release, 2),
-            r.change_failure_rate.map_or("–".into(), percent),
-            opt_hours(r.restore_p50_hours, 1),
+            opt_hours(r.figures.defects_per_release, 2),
+            opt_hours(r.figures.escaped_per_release, 2),
+            opt_hours(r.figures.user_exposure_hours, 2),
+            opt_hours(r.figures.hotfixes_per_release, 2),
+            r.figures.change_failure_rate.map_or("–".into(), percent),
+            opt_hours(r.figures.restore_p50_hours, 1),
         ]);
     }
     out.write_all(aligned(&t, 2).as_bytes())?;
