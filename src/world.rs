@@ -316,8 +316,7 @@ impl TrackWorld {
         let p = w.defects.as_ref().map_or(1.0, |d| d.rollout);
         let rng = &mut self.defects_rng;
         let noticed_in_rollout = chance(rng, p);
-        let hotfix_build = minutes(w.build_duration_minutes.sample(rng));
-        let hotfix_review = store.map(|s| hours(s.review_hours.sample(rng)));
+        let (hotfix_build, hotfix_review) = hotfix_draws(rng, scenario, store);
         DefectDraw {
             noticed_in_rollout,
             hotfix_build,
@@ -443,6 +442,16 @@ fn chance(rng: &mut ChaCha8Rng, p: f64) -> bool {
     rng.random::<f64>() < p
 }
 
+/// A hotfix's build and (with a store) review, as the world draws them for a defect.
+fn hotfix_draws(
+    rng: &mut ChaCha8Rng,
+    scenario: &Scenario,
+    store: Option<&StoreParams>,
+) -> (SignedDuration, Option<SignedDuration>) {
+    let build = minutes(scenario.world.build_duration_minutes.sample(rng));
+    (build, store.map(|s| hours(s.review_hours.sample(rng))))
+}
+
 /// A Poisson count with mean `mean` (0 for a mean of 0).
 fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> usize {
     if mean > 0.0 {
@@ -486,7 +495,6 @@ fn draw_defects(
     let mut kinds: Vec<_> = (0..shared).map(|_| kind(&mut shared_rng, true)).collect();
     let own = poisson(rng, d.mean_count * (1.0 - d.shared));
     kinds.extend((0..own).map(|_| kind(rng, false)));
-    let w = &scenario.world;
     kinds
         .into_iter()
         .map(|(shared, tester, tested_at_ppm, shows_after, fix_effort)| {
@@ -494,8 +502,7 @@ fn draw_defects(
             let reported_in_beta = chance(rng, d.beta);
             let found_in_review = chance(rng, d.review);
             let noticed_in_rollout = chance(rng, d.rollout);
-            let hotfix_build = minutes(w.build_duration_minutes.sample(rng));
-            let review = store.map(|s| hours(s.review_hours.sample(rng)));
+            let (hotfix_build, review) = hotfix_draws(rng, scenario, store);
             DefectDraw {
                 shared,
                 tester,
