@@ -39,6 +39,10 @@ impl Engine<'_> {
         let Some(t) = self.tracks.get(i).and_then(Option::as_ref) else {
             return;
         };
+        // Most releases carry none: nothing to plan, nothing to allocate.
+        if t.defects.list.is_empty() {
+            return;
+        }
         let usage = t.world.usage_after;
         let plans: Vec<(Option<SignedDuration>, Option<SignedDuration>)> = t
             .defects
@@ -183,7 +187,7 @@ impl Engine<'_> {
     pub(super) fn reschedule_defects(&mut self, now: Timestamp, i: usize) {
         let Some(t) = self.live(i) else { return };
         t.defects.epoch += 1;
-        if t.state != State::Rollout1 {
+        if t.state != State::Rollout1 || t.defects.list.is_empty() {
             return;
         }
         let (epoch, percent) = (t.defects.epoch, i64::from(t.rollout.percent.max(1)));
@@ -255,6 +259,12 @@ impl Engine<'_> {
     pub(super) fn release_defects(&mut self, now: Timestamp, i: usize) {
         let simulated = self.mode == Mode::Simulate;
         let Some(t) = self.track(i) else { return };
+        if t.defects.list.is_empty() {
+            if simulated {
+                t.result.hotfixes = Some(Vec::new());
+            }
+            return;
+        }
         let escaping: Vec<(usize, Timestamp)> = t
             .defects
             .list
