@@ -20,7 +20,7 @@ use jiff::Timestamp;
 
 pub use format::{Format, render};
 
-use crate::analysis::safety::{TrackSafety, safety_samples};
+use crate::analysis::safety::{TrackSafety, safety_samples_in};
 use crate::dataset::read::{int_range, open_part, read_guarded};
 use crate::dataset::tables::{TICK_SECONDS, gate_column};
 use crate::dataset::{DatasetError, RunDir};
@@ -432,11 +432,11 @@ fn ended_tracks(
     version: Option<&str>,
 ) -> Result<Vec<EndedView>, DashboardError> {
     use crate::analysis::{i64s, strs};
-    let runs = std::slice::from_ref(run);
-    let policies = [policy.to_string()];
-    let df = crate::analysis::scan::read_table(
-        runs,
-        "cycles",
+    // The one part holding the seed, as for the snapshots.
+    let part = [run.complete_part_file("cycles", policy, seed)?];
+    let df = crate::analysis::scan::read_run_files(
+        run,
+        &part,
         &[
             "seed",
             "version",
@@ -446,14 +446,13 @@ fn ended_tracks(
             "ended_at",
             "first_hotfix_at",
         ],
-        &policies,
     )?;
     let (seeds, versions) = (i64s(&df, "seed")?, i64s(&df, "version")?);
     let (labels, platforms) = (strs(&df, "version_label")?, strs(&df, "platform")?);
     let outcome = strs(&df, "outcome")?;
     let (ended, hotfix) = (i64s(&df, "ended_at")?, i64s(&df, "first_hotfix_at")?);
     let safety: std::collections::BTreeMap<(u64, u32, String), TrackSafety> =
-        safety_samples(runs, &policies)?
+        safety_samples_in(run, &part)?
             .into_iter()
             .map(|(_, platform, s, v, t)| ((s, v, platform), t))
             .collect();

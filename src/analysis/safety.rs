@@ -13,7 +13,9 @@
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use super::scan::read_table;
+use std::path::PathBuf;
+
+use super::scan::{read_run_files, read_table};
 use super::{ScanError, f64s, i64s, strs};
 use crate::dataset::RunDir;
 use crate::dataset::tables::DEFECT_COUNT_COLUMNS;
@@ -336,6 +338,17 @@ pub fn safety_samples(
     runs: &[RunDir],
     policies: &[String],
 ) -> Result<Vec<SafetySample>, ScanError> {
+    samples_of(&read_table(runs, "cycles", &sample_columns(), policies)?)
+}
+
+/// The same, from `parts`, `cycles` part files of `run` (the dashboard reads the one part
+/// holding its seed, so its cost does not grow with the run).
+pub fn safety_samples_in(run: &RunDir, parts: &[PathBuf]) -> Result<Vec<SafetySample>, ScanError> {
+    samples_of(&read_run_files(run, parts, &sample_columns())?)
+}
+
+/// The `cycles` columns a [`SafetySample`] is read from.
+fn sample_columns() -> Vec<&'static str> {
     let mut columns = vec![
         "policy",
         "platform",
@@ -347,8 +360,7 @@ pub fn safety_samples(
         "user_exposure_hours",
     ];
     columns.extend(DEFECT_COUNT_COLUMNS);
-    let df = read_table(runs, "cycles", &columns, policies)?;
-    samples_of(&df)
+    columns
 }
 
 fn samples_of(df: &DataFrame) -> Result<Vec<SafetySample>, ScanError> {
