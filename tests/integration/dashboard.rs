@@ -315,3 +315,31 @@ fn an_ended_track_shows_its_safety_outcome_from_the_cycles_table() {
         .stdout(predicate::str::contains("user exposure: not recorded"))
         .stdout(predicate::str::contains("(assumed").not());
 }
+
+#[test]
+fn regression_the_safety_block_reads_only_the_cycles_part_of_its_seed() {
+    // The block of ended tracks first read every `cycles` part of the policy: the cost grew
+    // with the run, and a damaged part of other seeds failed a board of seed 1. It reads
+    // the part holding the seed, as the snapshots do.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    write_run(
+        &dir,
+        &["--seeds", "16", "--weeks", "4", "--policy", "manual"],
+    );
+    let at = tick_after(a_tick(&dir) + 24 * 3_600_000);
+    let other = dir.join("cycles/policy=manual/seeds-00000009-00000016.parquet");
+    // Zeros of the file's own size: the run still opens (sizes match the manifest); only a
+    // reader of that part meets the damage.
+    let size = std::fs::metadata(&other)
+        .expect("two parts of eight seeds")
+        .len();
+    std::fs::write(&other, vec![0u8; size as usize]).unwrap();
+    dashboard(&dir, &["--at", &at, "--policy", "manual", "--seed", "1"])
+        .success()
+        .stdout(predicate::str::contains("android"));
+    // Seed 9's board needs the damaged part: an error naming it, not a panic.
+    dashboard(&dir, &["--at", &at, "--policy", "manual", "--seed", "9"])
+        .code(2)
+        .stderr(predicate::str::contains("seeds-00000009-00000016.parquet"));
+}
