@@ -20,7 +20,7 @@ use super::Engine;
 use super::events::Event;
 use super::track::{Fate, LiveDefect, Ring};
 use crate::model::{Kind, Ref, State};
-use crate::world::recorded::RecordedHotfix;
+use crate::world::recorded::group_hotfixes;
 use crate::world::{DefectDraw, Mode};
 
 /// Percent-seconds of use per second at 100%.
@@ -285,7 +285,10 @@ impl Engine<'_> {
                 Some((k, at))
             })
             .collect();
-        let mut hotfixes = Vec::new();
+        let detail = self.detail;
+        // Each escaped defect's hotfix: when it showed, when its fix landed, when its point
+        // release reached everyone.
+        let mut fixes: Vec<(Timestamp, Option<Timestamp>, Option<Timestamp>)> = Vec::new();
         for (k, shows) in escaping {
             let Some(t) = self.track(i) else { return };
             let draw = t.defects.list[k].draw;
@@ -295,25 +298,42 @@ impl Engine<'_> {
             let released = fixed
                 .and_then(|f| f.checked_add(draw.hotfix_build).ok())
                 .and_then(|b| b.checked_add(draw.hotfix_review.unwrap_or_default()).ok());
-            let released = fixed.zip(released);
             let d = &mut t.defects.list[k];
             d.fate = Fate::Caught(Ring::Everyone);
             // Exposed at 100% from the release until the hotfix (an instant that cannot be
             // computed adds nothing).
-            let until = released.map_or(now, |(_, r)| r);
-            let secs = until.duration_since(now).as_secs().max(0);
+            let secs = released.unwrap_or(now).duration_since(now).as_secs().max(0);
             d.exposure = d.exposure.saturating_add(secs.saturating_mul(EVERYONE));
             d.in_production = false;
-            hotfixes.push(RecordedHotfix {
-                label: None,
-                reported_at: Some(shows),
-                first_fix_at: released.map(|(fixed, _)| fixed),
-                fixes: u32::from(released.is_some()),
-                released_at: released.map(|(_, r)| r),
-            });
+            fixes.push((shows, fixed, released));
         }
-        if simulated && let Some(t) = self.track(i) {
-            hotfixes.sort_by_key(|h| (h.released_at.is_none(), h.released_at));
+        // Numbered by their point releases, as a team names them (`VERSION.n`); the rows the
+        // event log holds after the release, in time order, grouped into hotfixes as a log's
+        // reader groups them (a defect reported before the previous point release ships rides
+        // with it), so a simulated history replays with these hotfixes.
+        fixes.sort_by_key(|f| (f.2.is_none(), f.2));
+        let Some(t) = self.track(i) else { return };
+        let version = t.result.version;
+        let mut rows: Vec<(Timestamp, Kind, Ref)> = Vec::new();
+        for (n, (shows, fixed, released)) in (1..).zip(&fixes) {
+            let point = Ref::PointRelease { version, n };
+            rows.push((*shows, Kind::HotfixOpened, Ref::Hotfix(n)));
+            rows.extend(fixed.map(|at| (at, Kind::BlockerFixed, Ref::Hotfix(n))));
+            rows.extend(released.map(|at| (at, Kind::PointRelease, point)));
+        }
+        rows.sort_by_key(|r| r.0);
+        let labels: Vec<Option<String>> = rows.iter().map(|r| r.2.text()).collect();
+        let hotfixes = group_hotfixes(
+            rows.iter()
+                .zip(&labels)
+                .map(|(r, label)| (r.0, r.1, label.as_deref())),
+        );
+        if simulated {
+            for (at, kind, reference) in rows {
+                t.log(detail, at, kind, reference, None);
+            }
+        }
+        if simulated {
             t.result.hotfixes = Some(hotfixes);
         }
     }

@@ -11,7 +11,7 @@ use crate::model::{Actor, State};
 use crate::scenario::Scenario;
 use crate::world::recorded::{
     RecordedBlocker, RecordedBuild, RecordedHotfix, RecordedReview, RecordedRollout,
-    RecordedSeason, RecordedTrack, Scripted,
+    RecordedSeason, RecordedTrack, Scripted, group_hotfixes,
 };
 
 impl RecordedSeason {
@@ -318,33 +318,9 @@ fn track(t: &TrackLog, log: &Log, sc: &Scenario) -> RecordedTrack {
     rec
 }
 
-/// The hotfixes in a released track's rows after its 100%: a hotfix opens at its first row
-/// (a reported bug, a fix, a build…) and ships with the next `point_release`, which may
-/// also come with no recorded fix before it; rows after the last point release are a hotfix
-/// still open.
+/// The hotfixes in a released track's rows after its 100% ([`group_hotfixes`]).
 fn hotfixes(after: &[Row]) -> Vec<RecordedHotfix> {
-    let mut out = Vec::new();
-    let mut open: Option<RecordedHotfix> = None;
-    for row in after {
-        let h = open.get_or_insert_with(RecordedHotfix::default);
-        match row.kind {
-            Kind::HotfixOpened => {
-                h.reported_at.get_or_insert(row.ts);
-            }
-            Kind::FixLanded | Kind::BlockerFixed => {
-                h.first_fix_at.get_or_insert(row.ts);
-                h.fixes += 1;
-            }
-            Kind::PointRelease => {
-                h.label.clone_from(&row.reference);
-                h.released_at = Some(row.ts);
-                out.extend(open.take());
-            }
-            _ => {}
-        }
-    }
-    out.extend(open);
-    out
+    group_hotfixes(after.iter().map(|r| (r.ts, r.kind, r.reference.as_deref())))
 }
 
 #[cfg(test)]

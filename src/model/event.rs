@@ -102,6 +102,16 @@ pub enum Ref {
     CrashRate,
     /// Who changed the state (`robot`, `manual`, `world`).
     Actor(Actor),
+    /// A simulated hotfix `n` of its release (1-based): its reported defect and fix
+    /// (`hotfix-n`).
+    Hotfix(u32),
+    /// The point release of simulated hotfix `n` of version `version` (`VERSION.n`).
+    PointRelease {
+        /// The version number its log rows carry.
+        version: u32,
+        /// The hotfix.
+        n: u32,
+    },
 }
 
 impl Ref {
@@ -118,6 +128,8 @@ impl Ref {
             Ref::Incident(n) => format!("incident-{n}"),
             Ref::CrashRate => "crash_rate".into(),
             Ref::Actor(a) => a.as_str().into(),
+            Ref::Hotfix(n) => format!("hotfix-{n}"),
+            Ref::PointRelease { version, n } => format!("{version}.{n}"),
         })
     }
 }

@@ -17,7 +17,7 @@ use super::{
     BlockerDraw, BuildDraw, Mode, ReviewDraw, RolloutDraw, SeasonTrack, SeasonWorld, TrackWorld,
 };
 use crate::dist::hours;
-use crate::model::{Actor, Families, Family, State};
+use crate::model::{Actor, Families, Family, Kind, State};
 use crate::scenario::Scenario;
 
 /// A blocking bug as recorded.
@@ -82,6 +82,39 @@ pub struct RecordedHotfix {
     pub fixes: u32,
     /// When the point release reached users (`point_release`).
     pub released_at: Option<Timestamp>,
+}
+
+/// The hotfixes of a released track from its rows after its 100%, in time order (at one
+/// instant, in the log's order): a hotfix opens at its first row (a reported bug, a fix, a
+/// build…) and ships with the next `point_release` (its `label`), which may also come with
+/// no recorded fix before it; rows after the last point release are a hotfix still open.
+/// The reader of logs and the engine's simulated hotfixes both group them this way, so a
+/// simulated history replays with its hotfixes as simulated.
+pub fn group_hotfixes<'a>(
+    rows: impl IntoIterator<Item = (Timestamp, Kind, Option<&'a str>)>,
+) -> Vec<RecordedHotfix> {
+    let mut out = Vec::new();
+    let mut open: Option<RecordedHotfix> = None;
+    for (at, kind, label) in rows {
+        let h = open.get_or_insert_with(RecordedHotfix::default);
+        match kind {
+            Kind::HotfixOpened => {
+                h.reported_at.get_or_insert(at);
+            }
+            Kind::FixLanded | Kind::BlockerFixed => {
+                h.first_fix_at.get_or_insert(at);
+                h.fixes += 1;
+            }
+            Kind::PointRelease => {
+                h.label = label.map(String::from);
+                h.released_at = Some(at);
+                out.extend(open.take());
+            }
+            _ => {}
+        }
+    }
+    out.extend(open);
+    out
 }
 
 /// A change of state a person or robot made (or, for state kinds the log never records,

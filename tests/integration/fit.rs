@@ -734,10 +734,11 @@ fn lenient_skipping_every_row_says_so_and_lists_the_reasons() {
 
 #[test]
 fn point_releases_in_a_log_estimate_the_defects_and_the_fitted_scenario_ships_as_many() {
-    // A simulated history with a point release two days after every third release: 0.33
-    // hotfixes per shipped release. `fit` reads them through the baseline's rings (the
-    // share of defects that escape to everyone) as severe defects per version; the fitted
-    // scenario, simulated, needs about as many hotfixes.
+    // A simulated history (with its own hotfixes, 0.29 per shipped release) and a point
+    // release more two days after every third release: 0.62 per shipped release. `fit`
+    // reads them through the baseline's rings (the share of defects that escape to
+    // everyone) as severe defects per version; the fitted scenario, simulated, needs about
+    // as many hotfixes.
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log.csv");
     conductor()
@@ -761,14 +762,22 @@ fn point_releases_in_a_log_estimate_the_defects_and_the_fitted_scenario_ships_as
             let (seed, version, platform) = (f[1], f[2], f[3]);
             let later = |h: i64| at.checked_add(jiff::SignedDuration::from_hours(h)).unwrap();
             out.push_str(&format!(
-                "{},{seed},{version},{platform},hotfix_opened,crash-1,\n{},{seed},{version},{platform},point_release,{version}.1,\n",
+                "{},{seed},{version},{platform},hotfix_opened,crash-1,\n{},{seed},{version},{platform},point_release,{version}.90,\n",
                 later(40),
                 later(48)
             ));
         }
     }
-    std::fs::write(&log, out).unwrap();
-    let rate = f64::from(fixed) / f64::from(shipped);
+    std::fs::write(&log, &out).unwrap();
+    let simulated_hotfixes = text
+        .lines()
+        .filter(|l| l.contains(",point_release,"))
+        .count();
+    assert!(
+        simulated_hotfixes > 100,
+        "the simulated history's own hotfixes"
+    );
+    let rate = (f64::from(fixed) + simulated_hotfixes as f64) / f64::from(shipped);
     let fitted = dir.path().join("fitted.toml");
     let doc = fit_json(&log, &fitted, &[]);
     let q = quantity(&doc, "world.defects.mean_count");
@@ -776,7 +785,7 @@ fn point_releases_in_a_log_estimate_the_defects_and_the_fitted_scenario_ships_as
     let mean = q["parameters"]["mean"]["estimate"].as_f64().unwrap();
     // The baseline's rings let about a third of the defects through: about 3 per hotfix.
     assert!(
-        (0.7..1.3).contains(&mean),
+        (1.4..2.2).contains(&mean),
         "{mean} defects per version for {rate:.3}"
     );
 
@@ -796,7 +805,32 @@ fn point_releases_in_a_log_estimate_the_defects_and_the_fitted_scenario_ships_as
     let n = arrow_array::Array::len(hotfixes) - arrow_array::Array::null_count(hotfixes);
     let simulated = hotfixes.iter().flatten().sum::<i32>() as f64 / n as f64;
     assert!(
-        (simulated - rate).abs() < 0.2 * rate,
+        (simulated - rate).abs() < 0.15 * rate,
         "recorded {rate:.3} hotfixes per release, the fitted scenario {simulated:.3}"
+    );
+}
+
+#[test]
+fn fit_recovers_the_defects_per_version_from_a_simulated_historys_hotfixes() {
+    // A simulated history writes its hotfixes after each release (hotfix_opened, the fix,
+    // point_release): fitted through the same rings, they give back the baseline's 0.8
+    // severe defects per version.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    conductor()
+        .args(["simulate", "--seeds", "40", "--policy", "manual", "--quiet"])
+        .arg("--event-log")
+        .arg(&log)
+        .assert()
+        .success();
+    let doc = fit_json(&log, &dir.path().join("fitted.toml"), &[]);
+    let q = quantity(&doc, "world.defects.mean_count");
+    assert_eq!(q["status"], "fitted", "{q}");
+    let m = &q["parameters"]["mean"];
+    let (low, high) = (m["low"].as_f64().unwrap(), m["high"].as_f64().unwrap());
+    let truth = Scenario::baseline().world.defects.unwrap().mean_count;
+    assert!(
+        low <= truth && truth <= high,
+        "{truth} outside [{low}, {high}]: {q}"
     );
 }

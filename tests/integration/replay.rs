@@ -200,45 +200,65 @@ fn a_counterfactual_replay_is_the_simulation_of_that_policy() {
 
 #[test]
 fn safety_columns_say_what_each_run_models() {
-    // A simulation models defects and hotfixes; its history replayed as it happened has no
-    // defect model (null, not 0) and no hotfixes (the simulated log has no rows after a
-    // release); re-run under a policy, the recorded incidents are its defects.
+    // A simulation models defects and hotfixes. Its history replayed as it happened has no
+    // defect model (null, not 0) but the hotfixes the log records after each release, the
+    // simulation's to the second; re-run under a policy, the recorded incidents are its
+    // defects and hotfixes are not re-run.
     let tmp = tempfile::tempdir().unwrap();
     let sim = tmp.path().join("sim");
     let log = tmp.path().join("manual.csv");
     simulate_with_log(&sim, &log, &["manual"], 6, 6);
     let rep = tmp.path().join("rep");
     replay(&log, &rep, &["recorded", "manual"]);
-    let cycles = |dir: &Path, policy: &str| {
+    let nulls = |dir: &Path, policy: &str, name: &str| {
         let c = crate::util::read_cycles(dir, policy);
-        let nulls = |name: &str| {
-            let col = c.column_by_name(name).unwrap();
-            (col.null_count(), col.len())
-        };
-        (
-            nulls("defects"),
-            nulls("user_exposure_hours"),
-            nulls("hotfixes"),
-        )
+        let col = c.column_by_name(name).unwrap().clone();
+        (col.null_count(), col.len())
     };
-    let (d, e, h) = cycles(&sim, "manual");
+    let (d, e, h) = (
+        nulls(&sim, "manual", "defects"),
+        nulls(&sim, "manual", "user_exposure_hours"),
+        nulls(&sim, "manual", "hotfixes"),
+    );
     assert_eq!(
         (d.0, e.0),
         (0, 0),
         "a simulation models every track's defects"
     );
     assert!(h.0 < h.1, "shipped simulated releases have a hotfix count");
-    let (d, e, h) = cycles(&rep, "recorded");
+    let d = nulls(&rep, "recorded", "defects");
+    assert_eq!(d.0, d.1, "replayed as recorded: no defect model");
     assert_eq!(
-        (d.0, e.0, h.0),
-        (d.1, e.1, h.1),
-        "replayed as recorded: not modelled"
+        nulls(&rep, "recorded", "hotfixes"),
+        h,
+        "the recorded hotfixes"
     );
-    let (d, _, h) = cycles(&rep, "manual");
+    // The hotfix columns of the replay are the simulation's.
+    let (a, b) = (
+        crate::util::read_cycles(&sim, "manual"),
+        crate::util::read_cycles(&rep, "recorded"),
+    );
+    for name in [
+        "hotfixes",
+        "point_releases",
+        "hotfix_fixes",
+        "first_hotfix_at",
+        "first_hotfix_hours",
+        "restore_hours",
+        "hotfix_open",
+    ] {
+        let (x, y) = (
+            a.column_by_name(name).unwrap(),
+            b.column_by_name(name).unwrap(),
+        );
+        assert_eq!(x.as_ref(), y.as_ref(), "{name}");
+    }
+    let d = nulls(&rep, "manual", "defects");
     assert_eq!(
         d.0, 0,
         "a counterfactual models the recorded incidents as defects"
     );
+    let h = nulls(&rep, "manual", "hotfixes");
     assert_eq!(h.0, h.1, "a counterfactual does not re-run hotfixes");
 }
 
