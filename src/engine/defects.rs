@@ -328,12 +328,11 @@ impl Engine<'_> {
                 .zip(&labels)
                 .map(|(r, label)| (r.0, r.1, label.as_deref())),
         );
+        // A counterfactual does not re-run the history's hotfixes (docs/model.md §12).
         if simulated {
             for (at, kind, reference) in rows {
                 t.log(detail, at, kind, reference, None);
             }
-        }
-        if simulated {
             t.result.hotfixes = Some(hotfixes);
         }
     }
