@@ -395,13 +395,7 @@ fn regression_two_defects_shown_in_one_rollout_episode_are_one_incident_in_the_l
     // rows, which the log reader refuses ("an incident is already open"). They are one
     // incident now: one row each for opening and fixing, one pause; the log replays.
     let tmp = tempfile::tempdir().unwrap();
-    let log = tmp.path().join("log.csv");
-    conductor()
-        .args(["simulate", "--seeds", "20", "--policy", "manual", "--quiet"])
-        .arg("--event-log")
-        .arg(&log)
-        .assert()
-        .success();
+    let log = crate::util::manual_history(tmp.path(), 20);
     conductor()
         .arg("replay")
         .arg(&log)

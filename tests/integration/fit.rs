@@ -740,13 +740,7 @@ fn point_releases_in_a_log_estimate_the_defects_and_the_fitted_scenario_ships_as
     // everyone) as severe defects per version; the fitted scenario, simulated, needs about
     // as many hotfixes.
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log.csv");
-    conductor()
-        .args(["simulate", "--seeds", "20", "--policy", "manual", "--quiet"])
-        .arg("--event-log")
-        .arg(&log)
-        .assert()
-        .success();
+    let log = crate::util::manual_history(dir.path(), 20);
     let text = std::fs::read_to_string(&log).unwrap();
     let mut out = text.clone();
     let (mut shipped, mut fixed) = (0, 0);
@@ -816,13 +810,7 @@ fn fit_recovers_the_defects_per_version_from_a_simulated_historys_hotfixes() {
     // point_release): fitted through the same rings, they give back the baseline's 0.8
     // severe defects per version.
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log.csv");
-    conductor()
-        .args(["simulate", "--seeds", "40", "--policy", "manual", "--quiet"])
-        .arg("--event-log")
-        .arg(&log)
-        .assert()
-        .success();
+    let log = crate::util::manual_history(dir.path(), 40);
     let doc = fit_json(&log, &dir.path().join("fitted.toml"), &[]);
     let q = quantity(&doc, "world.defects.mean_count");
     assert_eq!(q["status"], "fitted", "{q}");

@@ -24,7 +24,7 @@ fn report_json(dir: &Path, args: &[&str]) -> Value {
 }
 
 /// Hyndman & Fan type 7, written out again so the test does not lean on `conductor::stats`.
-fn type7(values: &[f64], p: f64) -> f64 {
+pub(crate) fn type7(values: &[f64], p: f64) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     let h = (v.len() - 1) as f64 * p;
@@ -36,7 +36,7 @@ fn type7(values: &[f64], p: f64) -> f64 {
     }
 }
 
-fn mean(v: &[f64]) -> f64 {
+pub(crate) fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 

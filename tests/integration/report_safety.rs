@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::dataset::{f64s, i64s, read, strs, write_run};
+use crate::report::{mean, type7};
 use crate::util::conductor;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -59,21 +60,9 @@ fn close(a: f64, b: f64, what: &str) {
     );
 }
 
-/// Hyndman & Fan type 7, written out again so the test does not lean on `conductor::stats`.
+/// The median, type 7 (the report tests' own, not `conductor::stats`).
 fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let h = (v.len() - 1) as f64 * 0.5;
-    let (lo, frac) = (h.floor() as usize, h - h.floor());
-    if lo + 1 < v.len() {
-        v[lo] + frac * (v[lo + 1] - v[lo])
-    } else {
-        v[lo]
-    }
-}
-
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
+    type7(values, 0.5)
 }
 
 /// The safety columns of one `cycles` row of a release that reached users, as the table

@@ -204,3 +204,22 @@ pub fn read_cycles(dir: &std::path::Path, policy: &str) -> arrow_array::RecordBa
     );
     arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap()
 }
+
+/// The built-in baseline's history under `manual`, `seeds` seasons, as `simulate --event-log`
+/// writes it, at `dir/log.csv`.
+pub fn manual_history(dir: &std::path::Path, seeds: u64) -> std::path::PathBuf {
+    let log = dir.join("log.csv");
+    conductor()
+        .args([
+            "simulate",
+            "--seeds",
+            &seeds.to_string(),
+            "--policy",
+            "manual",
+        ])
+        .args(["--quiet", "--event-log"])
+        .arg(&log)
+        .assert()
+        .success();
+    log
+}
